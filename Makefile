@@ -1,0 +1,53 @@
+# medfw — top-level entry points. See README.md.
+#   make demo    install missing Debian packages, build, run the main job
+#   make check   install missing Debian packages, build, run every test
+#   make bench   run the benchmarks and write BENCHMARKS.md
+.PHONY: all deps build build-asan build-fuzz demo check unit fuzz-check e2e bench clean
+
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+BUILD   := build/release
+ASAN    := build/asan
+FUZZ    := build/fuzz
+PYTHON  := /usr/bin/python3
+FUZZ_SECONDS ?= 10
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMEDFW_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN) -j $(JOBS)
+
+build-fuzz: deps
+	CC=clang cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DMEDFW_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ) -j $(JOBS)
+
+demo: build
+	scripts/demo.sh $(BUILD)/medfw
+
+unit: build-asan
+	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+fuzz-check: build-fuzz
+	scripts/run-fuzz.sh $(FUZZ) $(FUZZ_SECONDS)
+
+e2e: build
+	cd tests/e2e && MEDFW_BIN=$(CURDIR)/$(BUILD)/medfw TZ=UTC LC_ALL=C \
+		$(PYTHON) -m pytest -q -p no:cacheprovider
+
+check: unit fuzz-check e2e
+
+bench: build
+	@scripts/install-deps.sh --bench
+	bench/run.sh $(BUILD)/medfw
+
+clean:
+	rm -rf build

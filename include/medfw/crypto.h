@@ -1,0 +1,140 @@
+/* Cryptography: hashes, keys, signatures, randomness. The only module that touches
+ * OpenSSL; the OpenSSL error queue is turned into a readable diag message here.
+ *
+ * Key types follow TUF / securesystemslib:
+ *   keytype "ed25519",                       scheme "ed25519":
+ *       keyval.public = 64 hex chars (raw 32-byte key), signature = hex of 64 bytes.
+ *   keytype "ecdsa" or "ecdsa-sha2-nistp256", scheme "ecdsa-sha2-nistp256":
+ *       keyval.public = PEM SubjectPublicKeyInfo, signature = hex of DER ECDSA-Sig.
+ *   keytype "rsa",                           scheme "rsassa-pss-sha256":
+ *       keyval.public = PEM SubjectPublicKeyInfo, signature = hex; we sign with salt
+ *       length = 32 (digest length) and verify with any salt length.
+ * A key id is the lowercase hex SHA-256 of the canonical JSON of the public key
+ * object exactly as it appears in metadata.
+ */
+#ifndef MEDFW_CRYPTO_H
+#define MEDFW_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "medfw/buf.h"
+#include "medfw/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEDFW_SHA256_LEN 32
+#define MEDFW_SHA512_LEN 64
+#define MEDFW_HASH_MAX_LEN 64
+#define MEDFW_KEYID_HEX_LEN 64           /* hex chars, without NUL */
+#define MEDFW_SIG_MAX_LEN 1024           /* raw signature bytes (RSA-8192 fits) */
+#define MEDFW_PUBKEY_PEM_MAX 4096
+#define MEDFW_PRIVKEY_PEM_MAX 16384
+#define MEDFW_RSA_MIN_BITS 2048
+
+/* ---- hashing ---- */
+
+enum medfw_hash_alg {
+	MEDFW_HASH_SHA256 = 1,
+	MEDFW_HASH_SHA512 = 2,
+};
+
+/* "sha256" / "sha512" <-> enum; parse returns MEDFW_ERR_NOT_FOUND for others. */
+const char *medfw_hash_alg_name(enum medfw_hash_alg alg);
+enum medfw_err medfw_hash_alg_parse(const char *name, enum medfw_hash_alg *out);
+size_t medfw_hash_len(enum medfw_hash_alg alg);
+
+/* Streaming hash. _new returns NULL on failure; freed by medfw_hash_free. */
+struct medfw_hash;
+struct medfw_hash *medfw_hash_new(enum medfw_hash_alg alg);
+enum medfw_err medfw_hash_update(struct medfw_hash *h, const void *data, size_t len);
+/* Writes the digest (out_cap >= medfw_hash_len) and its length; the context can
+ * not be updated afterwards. */
+enum medfw_err medfw_hash_final(struct medfw_hash *h, uint8_t *out, size_t out_cap,
+				size_t *out_len);
+void medfw_hash_free(struct medfw_hash *h);
+
+enum medfw_err medfw_hash_oneshot(enum medfw_hash_alg alg, const void *data, size_t len,
+				  uint8_t *out, size_t out_cap, size_t *out_len);
+
+/* Constant-time equality of two byte strings of equal length n. Returns 1 if equal. */
+int medfw_ct_equal(const void *a, const void *b, size_t n);
+
+/* Fill buf with n bytes from OpenSSL's RAND_bytes. */
+enum medfw_err medfw_random_bytes(void *buf, size_t n) MEDFW_WARN_UNUSED;
+
+/* Wipe secret memory. */
+void medfw_wipe(void *p, size_t n);
+
+/* ---- keys ---- */
+
+enum medfw_key_type {
+	MEDFW_KEY_ED25519 = 1,
+	MEDFW_KEY_ECDSA_P256 = 2,
+	MEDFW_KEY_RSA_PSS_SHA256 = 3,
+};
+
+/* "ed25519", "ecdsa", "rsa" for the command line (parse also accepts
+ * "ecdsa-sha2-nistp256" and "rsassa-pss-sha256"). */
+enum medfw_err medfw_key_type_parse(const char *name, enum medfw_key_type *out);
+const char *medfw_key_type_name(enum medfw_key_type type);
+
+struct medfw_pubkey;   /* immutable public key with its TUF key object and key id */
+struct medfw_privkey;  /* private key; memory wiped on free */
+
+/* Build from a TUF key object {"keytype","scheme","keyval":{"public"}} (other
+ * fields allowed and kept: they count toward the key id). Validates the key
+ * material (point on curve, RSA >= 2048 bits...). Freed by medfw_pubkey_free. */
+enum medfw_err medfw_pubkey_from_json(const json_t *key_object, struct medfw_pubkey **out,
+				      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+void medfw_pubkey_free(struct medfw_pubkey *key);
+enum medfw_key_type medfw_pubkey_type(const struct medfw_pubkey *key);
+/* The key id (64 lowercase hex chars, NUL-terminated; borrowed). */
+const char *medfw_pubkey_keyid(const struct medfw_pubkey *key);
+/* The TUF key object (borrowed; do not modify). */
+const json_t *medfw_pubkey_json(const struct medfw_pubkey *key);
+
+/* Verify `sig` (raw bytes, not hex) over msg. MEDFW_OK only if valid;
+ * MEDFW_ERR_SIGNATURE for any invalid, malformed or empty signature. */
+enum medfw_err medfw_pubkey_verify(const struct medfw_pubkey *key, const uint8_t *msg,
+				   size_t msg_len, const uint8_t *sig, size_t sig_len,
+				   struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* Generate a new key (RSA: 3072 bits). Freed by medfw_privkey_free. */
+enum medfw_err medfw_privkey_generate(enum medfw_key_type type, struct medfw_privkey **out,
+				      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* Load a PKCS#8 PEM private key, encrypted or not. passphrase NULL means the file
+ * must be unencrypted (an encrypted one fails with MEDFW_ERR_BAD_PASSPHRASE); a wrong
+ * passphrase gives MEDFW_ERR_BAD_PASSPHRASE. Only the three supported key types load
+ * (MEDFW_ERR_KEY_UNSUPPORTED otherwise, e.g. P-384 or RSA < 2048). */
+enum medfw_err medfw_privkey_load_pem(const uint8_t *pem, size_t pem_len,
+				      const char *passphrase, struct medfw_privkey **out,
+				      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* Append the PKCS#8 PEM encoding to out; encrypted (AES-256-CBC, scrypt KDF) when
+ * passphrase is non-NULL and non-empty. */
+enum medfw_err medfw_privkey_save_pem(const struct medfw_privkey *key, const char *passphrase,
+				      struct medfw_buf *out, struct medfw_diag *diag)
+	MEDFW_WARN_UNUSED;
+
+void medfw_privkey_free(struct medfw_privkey *key);
+enum medfw_key_type medfw_privkey_type(const struct medfw_privkey *key);
+
+/* The public half as a TUF public key (new object, caller frees). */
+enum medfw_err medfw_privkey_public(const struct medfw_privkey *key, struct medfw_pubkey **out,
+				    struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* Sign msg; appends the raw signature bytes to sig_out. */
+enum medfw_err medfw_privkey_sign(const struct medfw_privkey *key, const uint8_t *msg,
+				  size_t msg_len, struct medfw_buf *sig_out,
+				  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+#ifdef __cplusplus
+}
+#endif
+#endif

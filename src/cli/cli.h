@@ -1,0 +1,47 @@
+/* Shared plumbing of the medfw command line: the command table, error reporting,
+ * passphrase input. Every sub-command lives in its own cmd_<name>.c. */
+#ifndef MEDFW_CLI_H
+#define MEDFW_CLI_H
+
+#include <stddef.h>
+
+#include "medfw/ctx.h"
+#include "medfw/error.h"
+
+/* Documented exit codes (docs/man/medfw.1, EXIT STATUS). */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1   /* an operation failed or a check did not pass */
+#define CLI_EXIT_USAGE 2  /* bad command line */
+
+struct cli {
+	struct medfw_ctx *ctx;
+	const char *prog;
+};
+
+struct cli_command {
+	const char *name;     /* "key generate", "verify", ... */
+	const char *summary;  /* one line for `medfw --help` */
+	const char *usage;    /* full --help text of the command */
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* The command table (cmd_table.c). */
+extern const struct cli_command cli_commands[];
+extern const size_t cli_command_count;
+
+/* Print "medfw: <what>: <message>" on stderr (one line) and return CLI_EXIT_FAIL. */
+int cli_fail(const char *what, enum medfw_err err, const struct medfw_diag *diag);
+
+/* Print "medfw <cmd>: <message>" and a hint to use --help; return CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) MEDFW_PRINTF(2, 3);
+
+/* Returns 1 if argv holds -h or --help before any "--". */
+int cli_wants_help(int argc, char **argv);
+
+/* Passphrase for a private key: from `file` (first line, newline stripped) when
+ * given, else prompted on the terminal without echo when `prompt` is non-NULL, else
+ * none (out[0] = 0). Never from the command line. */
+enum medfw_err cli_read_passphrase(const char *file, const char *prompt, char *out,
+				   size_t out_cap, struct medfw_diag *diag);
+
+#endif
