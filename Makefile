@@ -40,7 +40,7 @@ fuzz-check: build-fuzz
 	scripts/run-fuzz.sh $(FUZZ) $(FUZZ_SECONDS)
 
 e2e: build
-	cd tests/e2e && MEDFW_BIN=$(CURDIR)/$(BUILD)/medfw TZ=UTC LC_ALL=C \
+	cd tests/e2e && MEDFW_BUILD_DIR=$(CURDIR)/$(BUILD) TZ=UTC LC_ALL=C \
 		$(PYTHON) -m pytest -q -p no:cacheprovider
 
 check: unit fuzz-check e2e
