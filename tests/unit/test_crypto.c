@@ -570,6 +570,9 @@ static void test_keyobj_malformed(void **state)
 	size_t big_len = MEDFW_PUBKEY_PEM_MAX + 100;
 
 	(void)state;
+	/* PEM text exactly as securesystemslib 0.26 generates it */
+	assert_int_equal(ec_pem[strlen(ec_pem) - 1], '\n');
+	assert_int_equal(rsa_pem[strlen(rsa_pem) - 1], '-');
 	/* unknown keytype / scheme, mismatches */
 	expect_bad_keyobj(keyobj("dsa", "ed25519", KNOWN_PUB), MEDFW_ERR_KEY_UNSUPPORTED);
 	expect_bad_keyobj(keyobj("ed25519", "ed448", KNOWN_PUB), MEDFW_ERR_KEY_UNSUPPORTED);

@@ -179,6 +179,7 @@ int medfw_ct_equal(const void *a, const void *b, size_t n)
 enum medfw_err medfw_random_bytes(void *buf, size_t n)
 {
 	unsigned char *p = buf;
+	size_t total = n;
 
 	if (buf == NULL && n != 0)
 		return MEDFW_ERR_INVALID_ARG;
@@ -186,6 +187,7 @@ enum medfw_err medfw_random_bytes(void *buf, size_t n)
 		size_t chunk = n < (size_t)INT_MAX ? n : (size_t)INT_MAX;
 
 		if (RAND_bytes(p, (int)chunk) != 1) {
+			medfw_wipe(buf, total); /* no partial randomness escapes */
 			medfwi_crypto_clear_errors();
 			return MEDFW_ERR_CRYPTO;
 		}

@@ -16,6 +16,9 @@
  *     PSS digests, unsupported here), keyval.public = PEM SubjectPublicKeyInfo;
  *     signing uses PSS with MGF1(SHA-256) and salt_length = PSS.DIGEST_LENGTH (32),
  *     verifying uses salt_length = PSS.AUTO. Default generated size is 3072 bits.
+ *   - PEM text: generate_rsa_key() strips the PEM with extract_pem() (no trailing
+ *     newline); generate_ecdsa_key() keeps pyca's output (trailing "\n"). The text is
+ *     hashed into the key id, so medfw_privkey_public() emits exactly the same.
  *   - keys._get_keyid(): sha256 of encode_canonical(format_keyval_to_metadata(...))
  *     i.e. of the public key object; TUF (python-tuf Metadata) uses the key object
  *     exactly as it appears in metadata, which is what we hash.
@@ -336,7 +339,7 @@ const json_t *medfw_pubkey_json(const struct medfw_pubkey *key)
 }
 
 /* keyval.public text for pkey: hex for ed25519, PEM SubjectPublicKeyInfo otherwise
- * (the same bytes pyca/cryptography writes). */
+ * (the same text securesystemslib 0.26 puts in the key objects it generates). */
 static enum medfw_err public_text(const struct medfw_privkey *key, char **out,
 				  struct medfw_diag *diag)
 {
@@ -372,6 +375,10 @@ static enum medfw_err public_text(const struct medfw_privkey *key, char **out,
 		err = MEDFW_ERR_NOMEM;
 		goto out;
 	}
+	/* Same text as securesystemslib 0.26 generates: RSA without the final newline. */
+	if (key->type == MEDFW_KEY_RSA_PSS_SHA256)
+		while (mem_len > 0 && (mem[mem_len - 1] == '\n' || mem[mem_len - 1] == '\r'))
+			mem_len--;
 	memcpy(*out, mem, (size_t)mem_len);
 	(*out)[mem_len] = '\0';
 	err = MEDFW_OK;
