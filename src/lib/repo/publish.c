@@ -104,7 +104,7 @@ static enum medfw_err check_images(const char *dir, const struct medfw_tuf_meta 
 {
 	for (size_t i = 0; i < targets->target_count; i++) {
 		const struct medfw_tuf_target *t = &targets->targets[i];
-		char rel[PATH_MAX], path[PATH_MAX];
+		char rel[PATH_MAX + 16], path[PATH_MAX];
 		struct medfw_tuf_hash_check *hc = NULL;
 		uint8_t chunk[65536];
 		enum medfw_err err;
@@ -150,7 +150,7 @@ static enum medfw_err publish_images(const char *dir, const struct medfw_tuf_met
 		const struct medfw_tuf_target *t = &targets->targets[i];
 		const char *base = strrchr(t->path, '/');
 		json_t *sha = json_object_get(t->hashes, "sha256");
-		char rel[PATH_MAX], src[PATH_MAX], dst[PATH_MAX], hashed[PATH_MAX];
+		char rel[PATH_MAX + 16], src[PATH_MAX], dst[PATH_MAX], hashed[PATH_MAX];
 		enum medfw_err err;
 		char *slash;
 

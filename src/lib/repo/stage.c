@@ -174,12 +174,20 @@ static enum medfw_err add_target(struct medfw_ctx *ctx, const char *dir, const c
 	if (err != MEDFW_OK)
 		return err;
 	if (notice_json != NULL) {
+		json_t *canonical_notice = NULL;
+
+		/* Validated, then rebuilt from the typed struct: only what we understand
+		 * gets signed. */
 		err = medfw_notice_from_json(notice_json, &notice, diag);
 		if (err == MEDFW_OK)
-			err = medfw_notice_to_custom(notice, &custom, diag);
+			err = medfw_notice_to_json(notice, &canonical_notice, diag);
 		medfw_notice_free(notice);
 		if (err != MEDFW_OK)
 			return err;
+		custom = json_pack("{s:{s:o}}", MEDFW_NOTICE_CUSTOM_NAMESPACE,
+				   MEDFW_NOTICE_CUSTOM_KEY, canonical_notice);
+		if (custom == NULL)
+			return MEDFW_ERR_NOMEM;
 	}
 	err = staged_targets_signed(ctx, dir, &settings, &signed_obj, diag);
 	if (err != MEDFW_OK)
