@@ -125,8 +125,14 @@ static enum medfw_err root_chain(struct bundle_chain *c, const uint8_t *trusted,
 			continue;
 		}
 		if (next->version == c->root->version) {
-			if (next->doc == NULL ||
-			    next->signed_canonical.len != c->root->signed_canonical.len ||
+			/* The bundle's copy of the trusted version must be the trusted root:
+			 * signed by its keys and with the same signed content. */
+			err = medfw_tuf_meta_verify_role(next, &c->root->keys,
+							 medfw_tuf_root_role(c->root, MEDFW_TUF_ROOT),
+							 what, diag);
+			if (err != MEDFW_OK)
+				goto fail;
+			if (next->signed_canonical.len != c->root->signed_canonical.len ||
 			    memcmp(next->signed_canonical.data, c->root->signed_canonical.data,
 				   next->signed_canonical.len) != 0) {
 				err = medfw_diag_set(diag, MEDFW_ERR_VERSION_MISMATCH,
