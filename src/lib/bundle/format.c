@@ -245,7 +245,7 @@ static enum medfw_err read_exact(int fd, void *buf, size_t len, const char *what
 					      strerror(errno));
 		if (n == 0)
 			return medfw_diag_set(diag, MEDFW_ERR_TRUNCATED,
-					      "bundle: file ends inside %s", what);
+					      "bundle: truncated: file ends inside %s", what);
 		p += n;
 		len -= (size_t)n;
 	}
@@ -280,7 +280,7 @@ enum medfw_err medfwi_bundle_read_layout(int fd, uint64_t file_size, struct bund
 
 	memset(hdr, 0, sizeof(*hdr));
 	if (file_size < MEDFW_BUNDLE_MAGIC_LEN)
-		return medfw_diag_set(diag, MEDFW_ERR_TRUNCATED, "bundle: file ends inside the magic");
+		return medfw_diag_set(diag, MEDFW_ERR_TRUNCATED, "bundle: truncated: file ends inside the magic");
 	err = read_exact(fd, prefix, MEDFW_BUNDLE_MAGIC_LEN, "the magic", diag);
 	if (err != MEDFW_OK)
 		return err;
@@ -301,7 +301,7 @@ enum medfw_err medfwi_bundle_read_layout(int fd, uint64_t file_size, struct bund
 				      MEDFW_BUNDLE_HEADER_MAX);
 	rest = file_size >= MEDFW_BUNDLE_PREFIX_LEN ? file_size - MEDFW_BUNDLE_PREFIX_LEN : 0;
 	if (hlen > rest)
-		return medfw_diag_set(diag, MEDFW_ERR_TRUNCATED, "bundle: file ends inside the header");
+		return medfw_diag_set(diag, MEDFW_ERR_TRUNCATED, "bundle: truncated: file ends inside the header");
 	hbytes = malloc(hlen);
 	if (hbytes == NULL)
 		return MEDFW_ERR_NOMEM;
@@ -315,7 +315,7 @@ enum medfw_err medfwi_bundle_read_layout(int fd, uint64_t file_size, struct bund
 	total = MEDFW_BUNDLE_PREFIX_LEN + (uint64_t)hlen + hdr->metadata_length + hdr->stored_length;
 	if (file_size < total) {
 		err = medfw_diag_set(diag, MEDFW_ERR_TRUNCATED,
-				     "bundle: %llu bytes, the header describes %llu",
+				     "bundle: truncated: %llu bytes, the header describes %llu",
 				     (unsigned long long)file_size, (unsigned long long)total);
 		goto fail;
 	}

@@ -164,7 +164,7 @@ static enum medfw_err stream_image(int fd, const struct bundle_header *hdr,
 		}
 	}
 	while (left > 0) {
-		size_t want = left < MEDFW_BUNDLE_CHUNK ? (size_t)left : MEDFW_BUNDLE_CHUNK, got;
+		size_t want = left < MEDFW_BUNDLE_CHUNK ? (size_t)left : MEDFW_BUNDLE_CHUNK, got = 0;
 
 		err = read_some(fd, in, want, &got, diag);
 		if (err != MEDFW_OK)
