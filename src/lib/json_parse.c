@@ -80,10 +80,17 @@ enum medfw_err medfw_json_parse(const uint8_t *data, size_t len, size_t max_byte
 				      max_depth, offset);
 	root = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 			  &jerr);
+	/* jansson reports most allocation failures as syntax errors (often with an empty
+	 * or misleading text), so only its explicit out-of-memory code maps to NOMEM;
+	 * either way the parse fails closed. */
+	if (root == NULL && json_error_code(&jerr) == json_error_out_of_memory)
+		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "JSON: %s", jerr.text);
 	if (root == NULL)
 		return medfw_diag_set(diag, MEDFW_ERR_JSON_SYNTAX,
 				      "JSON: line %d, column %d (byte offset %d): %s", jerr.line,
-				      jerr.column, jerr.position, jerr.text);
+				      jerr.column, jerr.position,
+				      jerr.text[0] != 0 ? jerr.text
+							: "parse failed (no reason given; out of memory?)");
 	*out = root;
 	return MEDFW_OK;
 }

@@ -1,6 +1,7 @@
 /* Bounded JSON parsing, canonical JSON encoding and the typed field accessors. */
 #include "testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "medfw/json.h"
@@ -286,6 +287,47 @@ static void test_parse_message(void **state)
 	assert_null(v);
 }
 
+/* Fail jansson's Nth allocation: every failure has *out NULL and a message, nothing
+ * leaks (ASan), and with enough allocations the parse succeeds. jansson reports most
+ * allocation failures as syntax errors, so both codes are accepted. */
+static size_t alloc_budget;
+
+static void *failing_malloc(size_t n)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	alloc_budget--;
+	return malloc(n);
+}
+
+static void test_parse_alloc_failure(void **state)
+{
+	static const char doc[] = "{\"signed\": {\"keys\": {\"k\": [1, \"two\", {\"x\": null}]}, "
+				  "\"long string value that needs its own buffer\": true}}";
+	struct medfw_diag d;
+	enum medfw_err err = MEDFW_ERR_NOMEM;
+	json_t *v = NULL;
+	size_t n;
+
+	(void)state;
+	for (n = 0; n < 1000 && err != MEDFW_OK; n++) {
+		v = (json_t *)(uintptr_t)1;
+		medfw_diag_clear(&d);
+		alloc_budget = n;
+		json_set_alloc_funcs(failing_malloc, free);
+		err = medfw_json_parse((const uint8_t *)doc, sizeof(doc) - 1, BIG, 8, &v, &d);
+		json_set_alloc_funcs(malloc, free);
+		if (err != MEDFW_OK) {
+			assert_true(err == MEDFW_ERR_NOMEM || err == MEDFW_ERR_JSON_SYNTAX);
+			assert_null(v);
+			assert_true(d.msg[0] != 0);
+		}
+	}
+	assert_int_equal(err, MEDFW_OK);
+	assert_true(n > 1);
+	json_decref(v);
+}
+
 /* ---- canonical JSON --------------------------------------------------------- */
 
 static void test_canonical_basic(void **state)
@@ -557,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_parse_depth),
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_parse_message),
+		cmocka_unit_test(test_parse_alloc_failure),
 		cmocka_unit_test(test_canonical_basic),
 		cmocka_unit_test(test_canonical_key_order),
 		cmocka_unit_test(test_canonical_strings),
