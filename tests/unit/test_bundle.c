@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "bundle/bundle_internal.h"
@@ -515,6 +516,202 @@ static void test_tamper_raw(void **state)
 	fixture_free(f);
 }
 
+/* ---- signed-content variants: rebuild a bundle around a modified targets file ---- */
+
+typedef void (*targets_mut)(struct fixture *f, json_t *env);
+
+static void rebuild_with_targets(struct fixture *f, const char *in, const char *out, targets_mut mut)
+{
+	struct bundle_files *files = calloc(1, sizeof(*files));
+	struct bundle_header h;
+	struct medfw_buf whole, hdr, nt;
+	json_t *env;
+	json_error_t jerr;
+	FILE *fp;
+	int fd;
+	size_t image_off;
+
+	assert_non_null(files);
+	medfwi_bundle_files_init(files);
+	tu_read_file(in, &whole);
+	fd = open(in, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(medfwi_bundle_read_layout(fd, whole.len, &h, files, NULL), MEDFW_OK);
+	close(fd);
+	image_off = whole.len - h.stored_length;
+	env = json_loadb((const char *)files->targets.data, files->targets.len, 0, &jerr);
+	assert_non_null(env);
+	mut(f, env);
+	medfw_buf_init(&nt, MEDFW_TUF_TARGETS_MAX_LEN);
+	assert_int_equal(medfw_tuf_envelope_serialize(env, &nt, NULL), MEDFW_OK);
+	json_decref(env);
+	medfw_buf_reset(&files->targets);
+	assert_int_equal(medfw_buf_append(&files->targets, nt.data, nt.len), MEDFW_OK);
+	medfw_buf_free(&nt);
+	medfw_buf_init(&hdr, MEDFW_BUNDLE_HEADER_MAX);
+	assert_int_equal(medfwi_bundle_header_build(files, h.target, h.encoding, h.stored_length,
+						    &hdr, NULL),
+			 MEDFW_OK);
+	fp = fopen(out, "wb");
+	assert_non_null(fp);
+	fwrite(MEDFW_BUNDLE_MAGIC, 1, 8, fp);
+	fputc((int)(hdr.len >> 24) & 0xff, fp);
+	fputc((int)(hdr.len >> 16) & 0xff, fp);
+	fputc((int)(hdr.len >> 8) & 0xff, fp);
+	fputc((int)hdr.len & 0xff, fp);
+	fwrite(hdr.data, 1, hdr.len, fp);
+	for (size_t i = 0; i < files->root_count; i++)
+		fwrite(files->roots[i].data, 1, files->roots[i].len, fp);
+	fwrite(files->timestamp.data, 1, files->timestamp.len, fp);
+	fwrite(files->snapshot.data, 1, files->snapshot.len, fp);
+	fwrite(files->targets.data, 1, files->targets.len, fp);
+	fwrite(whole.data + image_off, 1, whole.len - image_off, fp);
+	assert_int_equal(fclose(fp), 0);
+	medfw_buf_free(&hdr);
+	medfw_buf_free(&whole);
+	medfwi_bundle_header_free(&h);
+	medfwi_bundle_files_free(files);
+	free(files);
+}
+
+static void drop_one_signature(struct fixture *f, json_t *env)
+{
+	(void)f;
+	assert_int_equal(json_array_size(json_object_get(env, "signatures")), 2);
+	assert_int_equal(json_array_remove(json_object_get(env, "signatures"), 1), 0);
+}
+
+static void break_notice_and_resign(struct fixture *f, json_t *env)
+{
+	json_t *t = json_object_get(json_object_get(json_object_get(env, "signed"), "targets"), TARGET);
+	json_t *n = json_object_get(json_object_get(json_object_get(t, "custom"), "medfw"),
+				    "release_notice");
+
+	assert_non_null(n);
+	json_object_set_new(n, "security_version", json_integer(-1));
+	json_array_clear(json_object_get(env, "signatures"));
+	assert_int_equal(medfw_tuf_envelope_sign(env, f->keys[MEDFW_TUF_TARGETS][0], NULL), MEDFW_OK);
+}
+
+static void test_targets_below_threshold(void **state)
+{
+	struct fixture *f = fixture_new(3, 2);
+	char raw[600], bad[600];
+
+	(void)state;
+	make_bundle(f, false, "raw.medfw", raw, sizeof(raw));
+	expect(f, raw, MEDFW_OK);
+	tu_path(bad, sizeof(bad), f->dir, "bad.medfw");
+	rebuild_with_targets(f, raw, bad, drop_one_signature);
+	expect(f, bad, MEDFW_ERR_THRESHOLD);
+	fixture_free(f);
+}
+
+static void test_bad_notice(void **state)
+{
+	struct fixture *f = fixture_new(1, 1);
+	char raw[600], bad[600];
+
+	(void)state;
+	make_bundle(f, false, "raw.medfw", raw, sizeof(raw));
+	tu_path(bad, sizeof(bad), f->dir, "bad.medfw");
+	rebuild_with_targets(f, raw, bad, break_notice_and_resign);
+	expect(f, bad, MEDFW_ERR_NOTICE);
+	fixture_free(f);
+}
+
+static void test_create_refuses_unverified_repo(void **state)
+{
+	struct fixture *f = fixture_new(3, 2);
+	char path[700], out[600];
+	struct medfw_buf b;
+	struct medfw_diag d;
+	json_t *env;
+	json_error_t jerr;
+
+	(void)state;
+	/* Published targets with one of two required signatures. */
+	snprintf(path, sizeof(path), "%s/metadata/1.targets.json", f->repo);
+	tu_read_file(path, &b);
+	env = json_loadb((const char *)b.data, b.len, 0, &jerr);
+	medfw_buf_free(&b);
+	drop_one_signature(f, env);
+	medfw_buf_init(&b, MEDFW_TUF_TARGETS_MAX_LEN);
+	assert_int_equal(medfw_tuf_envelope_serialize(env, &b, NULL), MEDFW_OK);
+	tu_write_file(path, b.data, b.len);
+	medfw_buf_free(&b);
+	json_decref(env);
+	tu_path(out, sizeof(out), f->dir, "x.medfw");
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_bundle_create(f->ctx, f->repo, TARGET, false, out, &d),
+			 MEDFW_ERR_THRESHOLD);
+	assert_int_not_equal(access(out, F_OK), 0);
+	assert_int_equal(medfw_bundle_create(f->ctx, f->repo, "no/such", false, out, &d),
+			 MEDFW_ERR_THRESHOLD);
+	fixture_free(f);
+}
+
+static void test_root_rotation(void **state)
+{
+	struct fixture *f = fixture_new(1, 1);
+	struct medfw_privkey *newroot = NULL;
+	struct medfw_pubkey *np = NULL, *op = NULL;
+	struct medfw_bundle_result res;
+	struct medfw_buf root2;
+	struct medfw_diag d;
+	json_t *signed_root = NULL;
+	char staged[600], r2[600], raw[600];
+
+	(void)state;
+	medfw_diag_clear(&d);
+	must(medfw_privkey_generate(MEDFW_KEY_ED25519, &newroot, &d), &d);
+	must(medfw_privkey_public(newroot, &np, &d), &d);
+	must(medfw_privkey_public(f->keys[MEDFW_TUF_ROOT][0], &op, &d), &d);
+	must(medfw_repo_stage_root(f->ctx, f->repo, &signed_root, &d), &d);
+	must(medfw_repo_root_add_key(signed_root, MEDFW_TUF_ROOT, np, &d), &d);
+	must(medfw_repo_root_remove_key(signed_root, MEDFW_TUF_ROOT, medfw_pubkey_keyid(op), &d), &d);
+	must(medfw_repo_save_staged_root(f->ctx, f->repo, signed_root, &d), &d);
+	snprintf(staged, sizeof(staged), "%s/staged/root.json", f->repo);
+	must(medfw_repo_sign_file(f->ctx, staged, f->root1, f->keys[MEDFW_TUF_ROOT][0], &d), &d);
+	must(medfw_repo_sign_file(f->ctx, staged, f->root1, newroot, &d), &d);
+	must(medfw_repo_publish(f->ctx, f->repo, f->keys[MEDFW_TUF_SNAPSHOT][0],
+				f->keys[MEDFW_TUF_TIMESTAMP][0], &d),
+	     &d);
+	make_bundle(f, true, "rot.medfw", raw, sizeof(raw));
+	must(medfw_bundle_verify(f->ctx, raw, f->trusted.data, f->trusted.len, NULL, &res, &d), &d);
+	assert_int_equal(res.trusted_root_version, 1);
+	assert_int_equal(res.roles[0].version, 2);
+	medfw_bundle_result_clear(&res);
+	/* From root 2: root 1 in the bundle is older and skipped. */
+	snprintf(r2, sizeof(r2), "%s/metadata/2.root.json", f->repo);
+	tu_read_file(r2, &root2);
+	verify_with(f, raw, &root2, NULL, 0, MEDFW_OK);
+	medfw_buf_free(&root2);
+	json_decref(signed_root);
+	medfw_pubkey_free(np);
+	medfw_pubkey_free(op);
+	medfw_privkey_free(newroot);
+	fixture_free(f);
+}
+
+static void test_inspect(void **state)
+{
+	struct fixture *f = fixture_new(1, 1);
+	char raw[600];
+	json_t *d = NULL;
+
+	(void)state;
+	make_bundle(f, false, "raw.medfw", raw, sizeof(raw));
+	assert_int_equal(medfw_bundle_inspect_unverified(f->ctx, raw, &d, NULL), MEDFW_OK);
+	assert_true(json_is_false(json_object_get(d, "verified")));
+	assert_int_equal(json_array_size(json_object_get(d, "metadata")), 4);
+	json_decref(d);
+	assert_int_equal(medfw_bundle_inspect_unverified(f->ctx, f->root1, &d, NULL), MEDFW_OK);
+	assert_string_equal(json_string_value(json_object_get(d, "role")), "root");
+	json_decref(d);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +720,11 @@ int main(void)
 		cmocka_unit_test(test_wrong_root),
 		cmocka_unit_test(test_tamper_raw),
 		cmocka_unit_test(test_tamper_zstd),
+		cmocka_unit_test(test_targets_below_threshold),
+		cmocka_unit_test(test_bad_notice),
+		cmocka_unit_test(test_create_refuses_unverified_repo),
+		cmocka_unit_test(test_root_rotation),
+		cmocka_unit_test(test_inspect),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
