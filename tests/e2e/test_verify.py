@@ -214,3 +214,25 @@ def test_malformed_notice(medfw, tool, tmp_path):
                            for n in ("root", "timestamp", "snapshot", "targets")]}
     bad = join(tmp_path / "bn.medfw", header, files, image)
     verify_fails(medfw, bad, md / "1.root.json", tmp_path, "security_version")
+
+
+def test_repo_made_with_the_cli(medfw, tmp_path):
+    """The whole manufacturer-to-hospital path through the medfw command line only:
+    key generate, repo init, release add, repo sign (2 of 3), repo publish, bundle
+    create, verify. (The other tests use mkrepo for variants the CLI refuses to make.)"""
+    from repo_fixture import Repo
+    repo = Repo(medfw, tmp_path)
+    image = tmp_path / "pump.bin"
+    image.write_bytes(b"\x7fFW" * 4000)
+    repo.add_release(image, name=TARGET)
+    repo.sign("root", "root1", "root2")
+    repo.sign("targets", "targets1", "targets3")
+    repo.publish()
+    out = tmp_path / "cli.medfw"
+    medfw("bundle", "create", "--repo", repo.dir, "--target", TARGET, "--out", out, "--compress",
+          check=0)
+    dest = tmp_path / "fw.bin"
+    doc = json.loads(medfw("verify", out, "--trusted-root", repo.dir / "metadata/1.root.json",
+                           "--hardware-id", HWID, "--extract", dest, "--json", check=0).stdout)
+    assert doc["metadata"][3] == {**doc["metadata"][3], "valid_signatures": 2, "threshold": 2}
+    assert dest.read_bytes() == image.read_bytes()
