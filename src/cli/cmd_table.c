@@ -5,5 +5,6 @@
 
 const struct cli_command cli_commands[] = {
 	{"key generate", "generate a signing key pair", CMD_KEY_GENERATE_USAGE, cmd_key_generate},
+	{"tuf-client", "TUF client: init, refresh, download", CMD_TUF_CLIENT_USAGE, cmd_tuf_client},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -15,4 +15,17 @@
 	"Refuses to overwrite existing files.\n"
 int cmd_key_generate(struct cli *cli, int argc, char **argv);
 
+#define CMD_TUF_CLIENT_USAGE                                                                \
+	"Usage: medfw tuf-client --metadata-dir DIR init TRUSTED_ROOT\n"                      \
+	"       medfw tuf-client --metadata-dir DIR --metadata-url URL refresh\n"             \
+	"       medfw tuf-client --metadata-dir DIR --metadata-url URL --target-name PATH\n"  \
+	"                        [--target-name PATH...] --target-dir DIR\n"                  \
+	"                        --target-base-url URL download\n\n"                           \
+	"The TUF client workflow (tuf-conformance client protocol). init stores a\n"        \
+	"trusted root in DIR; refresh updates root, timestamp, snapshot and targets\n"     \
+	"metadata from URL; download refreshes, then fetches and verifies each target\n"   \
+	"into the target directory (already verified copies are not fetched again).\n"     \
+	"Exit status 0 on success, 1 on any failure (usage errors included).\n"
+int cmd_tuf_client(struct cli *cli, int argc, char **argv);
+
 #endif
