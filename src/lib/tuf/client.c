@@ -664,6 +664,7 @@ enum medfw_err medfw_tuf_client_download_target(struct medfw_tuf_client *c,
 						size_t out_cap, struct medfw_diag *diag)
 {
 	struct download_state st = {.hc = NULL, .fd = -1, .tmp = NULL};
+	struct medfw_diag fetch_diag;
 	char final_path[PATH_MAX], tmp[PATH_MAX], url[MEDFW_FETCH_URL_MAX];
 	char quoted[3 * MEDFW_TUF_PATH_MAX + 1];
 	enum medfw_err err;
@@ -699,9 +700,15 @@ enum medfw_err medfw_tuf_client_download_target(struct medfw_tuf_client *c,
 	}
 	st.tmp = tmp;
 	medfw_log(c->ctx, MEDFW_LOG_DEBUG, "tuf.client.fetch", "fetching %s", url);
-	/* One byte more than signed, so that a longer file is a length mismatch. */
-	err = c->fetcher->fetch_stream(c->fetcher->user, url, (uint64_t)info->length + 1,
-				       write_target, &st, &status, diag);
+	medfw_diag_clear(&fetch_diag);
+	err = c->fetcher->fetch_stream(c->fetcher->user, url, (uint64_t)info->length, write_target,
+				       &st, &status, &fetch_diag);
+	if (err == MEDFW_ERR_TOO_LARGE) /* the fetcher stopped at the signed length */
+		err = medfw_diag_set(diag, MEDFW_ERR_LENGTH_MISMATCH,
+				     "%s: longer than the signed length %lld", info->path,
+				     (long long)info->length);
+	else if (err != MEDFW_OK)
+		err = medfw_diag_set(diag, err, "%s", medfw_diag_message(&fetch_diag, err));
 	if (err == MEDFW_OK)
 		err = medfw_tuf_hash_check_finish(st.hc, diag);
 	if (err == MEDFW_OK && (fchmod(st.fd, 0644) != 0 || fsync(st.fd) != 0))
