@@ -88,7 +88,16 @@ struct medfw_privkey;  /* private key; memory wiped on free */
 
 /* Build from a TUF key object {"keytype","scheme","keyval":{"public"}} (other
  * fields allowed and kept: they count toward the key id). Validates the key
- * material (point on curve, RSA >= 2048 bits...). Freed by medfw_pubkey_free. */
+ * material (point on curve, RSA >= 2048 bits...). Freed by medfw_pubkey_free.
+ * Errors (*out is NULL on failure):
+ *   MEDFW_ERR_KEY_UNSUPPORTED  unknown keytype, or a scheme that is not the one of
+ *                              the keytype (e.g. rsa + rsa-pkcs1v15-sha256);
+ *   MEDFW_ERR_KEY_FORMAT       not an object, missing/non-string fields, a
+ *                              keyval.private present, bad hex or length, PEM that is
+ *                              not exactly one "PUBLIC KEY" block (trailing whitespace
+ *                              allowed) or longer than MEDFW_PUBKEY_PEM_MAX, key of
+ *                              another type than keytype, EC point off the curve,
+ *                              curve other than P-256, RSA < MEDFW_RSA_MIN_BITS. */
 enum medfw_err medfw_pubkey_from_json(const json_t *key_object, struct medfw_pubkey **out,
 				      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 void medfw_pubkey_free(struct medfw_pubkey *key);
@@ -104,14 +113,17 @@ enum medfw_err medfw_pubkey_verify(const struct medfw_pubkey *key, const uint8_t
 				   size_t msg_len, const uint8_t *sig, size_t sig_len,
 				   struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
-/* Generate a new key (RSA: 3072 bits). Freed by medfw_privkey_free. */
+/* Generate a new key (RSA: 3072 bits; ECDSA: P-256). Freed by medfw_privkey_free. */
 enum medfw_err medfw_privkey_generate(enum medfw_key_type type, struct medfw_privkey **out,
 				      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 /* Load a PKCS#8 PEM private key, encrypted or not. passphrase NULL means the file
  * must be unencrypted (an encrypted one fails with MEDFW_ERR_BAD_PASSPHRASE); a wrong
  * passphrase gives MEDFW_ERR_BAD_PASSPHRASE. Only the three supported key types load
- * (MEDFW_ERR_KEY_UNSUPPORTED otherwise, e.g. P-384 or RSA < 2048). */
+ * (MEDFW_ERR_KEY_UNSUPPORTED otherwise, e.g. P-384 or RSA < 2048). Only PKCS#8
+ * ("PRIVATE KEY" / "ENCRYPTED PRIVATE KEY"); anything else, traditional "RSA/EC
+ * PRIVATE KEY" included, is MEDFW_ERR_KEY_FORMAT; over MEDFW_PRIVKEY_PEM_MAX is
+ * MEDFW_ERR_TOO_LARGE. Never prompts. *out is NULL on failure. */
 enum medfw_err medfw_privkey_load_pem(const uint8_t *pem, size_t pem_len,
 				      const char *passphrase, struct medfw_privkey **out,
 				      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
@@ -125,11 +137,16 @@ enum medfw_err medfw_privkey_save_pem(const struct medfw_privkey *key, const cha
 void medfw_privkey_free(struct medfw_privkey *key);
 enum medfw_key_type medfw_privkey_type(const struct medfw_privkey *key);
 
-/* The public half as a TUF public key (new object, caller frees). */
+/* The public half as a TUF public key (new object, caller frees): exactly
+ * {"keytype","scheme","keyval":{"public"}} with keytype "ed25519", "ecdsa" or "rsa"
+ * and the public text byte-identical to what securesystemslib 0.26 generates (RSA
+ * PEM without, ECDSA PEM with its final newline), so key ids agree. */
 enum medfw_err medfw_privkey_public(const struct medfw_privkey *key, struct medfw_pubkey **out,
 				    struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
-/* Sign msg; appends the raw signature bytes to sig_out. */
+/* Sign msg; appends the raw signature bytes to sig_out (left unchanged on
+ * failure). Ed25519: 64 bytes; ECDSA: DER over SHA-256; RSA: PSS, SHA-256,
+ * MGF1-SHA-256, salt length 32. */
 enum medfw_err medfw_privkey_sign(const struct medfw_privkey *key, const uint8_t *msg,
 				  size_t msg_len, struct medfw_buf *sig_out,
 				  struct medfw_diag *diag) MEDFW_WARN_UNUSED;

@@ -33,7 +33,7 @@ enum medfw_err {
 	MEDFW_ERR_TOO_LARGE = 4,           /* input exceeds a hard size limit */
 	MEDFW_ERR_TOO_DEEP = 5,            /* input nested deeper than allowed */
 	MEDFW_ERR_JSON_SYNTAX = 6,         /* not well-formed JSON */
-	MEDFW_ERR_NOT_CANONICAL = 7,       /* value cannot be canonical JSON (float, NUL...) */
+	MEDFW_ERR_NOT_CANONICAL = 7,       /* value cannot be canonical JSON (a real number) */
 	MEDFW_ERR_FIELD_MISSING = 8,       /* a required field is absent */
 	MEDFW_ERR_FIELD_TYPE = 9,          /* a field has the wrong JSON type */
 	MEDFW_ERR_FIELD_VALUE = 10,        /* a field's value is out of range or malformed */

@@ -8,6 +8,9 @@
  * no insignificant whitespace, strings with only `\` and `"` escaped (every other
  * character, control characters and non-ASCII included, is emitted raw as UTF-8),
  * integers in decimal, true/false/null. Real numbers cannot be encoded.
+ * Because control characters are emitted raw, canonical bytes of a document whose
+ * strings contain U+0001..U+001F are not valid JSON and medfw_json_parse rejects them:
+ * canonical form is for hashing and signing, not for storage.
  *
  * jansson's json_t is the tree type; medfw uses it directly.
  */
@@ -30,10 +33,14 @@ extern "C" {
 #define MEDFW_JSON_MAX_DEPTH 32
 #define MEDFW_JSON_MAX_BYTES (16u * 1024u * 1024u)
 
-/* Parse `len` bytes into a new tree (caller frees with json_decref). Fails with
- * MEDFW_ERR_TOO_LARGE (len > max_bytes), MEDFW_ERR_TOO_DEEP (nesting > max_depth,
- * where a top-level object or array is depth 1), MEDFW_ERR_JSON_SYNTAX (malformed,
- * duplicate key, NUL in a string, trailing data; the message gives line/column).
+/* Parse `len` bytes into a new tree (caller frees with json_decref). Any top-level
+ * value is accepted (callers check for an object). Fails with
+ * MEDFW_ERR_TOO_LARGE (len > max_bytes, checked before anything else),
+ * MEDFW_ERR_TOO_DEEP (nesting > max_depth, where a top-level object or array is
+ * depth 1; found by a linear pre-scan before jansson runs, the message names the byte
+ * offset), MEDFW_ERR_JSON_SYNTAX (malformed, empty, truncated, duplicate key, \u0000
+ * in a string, invalid UTF-8 or lone surrogate, trailing data, an integer outside the
+ * int64 range; the message gives line, column and jansson's text).
  * *out is NULL on failure. */
 enum medfw_err medfw_json_parse(const uint8_t *data, size_t len, size_t max_bytes,
 				unsigned max_depth, json_t **out, struct medfw_diag *diag)

@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "medfw/buf.h"
 #include "medfw/crypto.h"
+#include "medfw/json.h"
 
 int cli_fail(const char *what, enum medfw_err err, const struct medfw_diag *diag)
 {
@@ -88,4 +90,69 @@ enum medfw_err cli_read_passphrase(const char *file, const char *prompt, char *o
 	fclose(tty);
 	strip_newline(out);
 	return MEDFW_OK;
+}
+
+#define CLI_PASSPHRASE_MAX 1024
+
+enum medfw_err cli_load_privkey(const char *path, const char *pass_file,
+				struct medfw_privkey **out, struct medfw_diag *diag)
+{
+	char passphrase[CLI_PASSPHRASE_MAX], prompt[512];
+	struct medfw_buf pem;
+	struct medfw_diag inner;
+	enum medfw_err err;
+
+	*out = NULL;
+	err = medfw_file_read(path, MEDFW_PRIVKEY_PEM_MAX, &pem, diag);
+	if (err != MEDFW_OK)
+		return err;
+	medfw_diag_clear(&inner);
+	err = medfw_privkey_load_pem(pem.data, pem.len, NULL, out, &inner);
+	if (err == MEDFW_ERR_BAD_PASSPHRASE) {
+		snprintf(prompt, sizeof(prompt), "Passphrase for %s: ", path);
+		err = cli_read_passphrase(pass_file, prompt, passphrase, sizeof(passphrase), diag);
+		if (err == MEDFW_OK) {
+			medfw_diag_clear(&inner);
+			err = medfw_privkey_load_pem(pem.data, pem.len, passphrase, out, &inner);
+		}
+		medfw_wipe(passphrase, sizeof(passphrase));
+	}
+	medfw_buf_free(&pem);
+	if (err != MEDFW_OK)
+		medfw_diag_set(diag, err, "%s: %s", path, medfw_diag_message(&inner, err));
+	return err;
+}
+
+enum medfw_err cli_load_pubkey(const char *path, struct medfw_pubkey **out,
+			       struct medfw_diag *diag)
+{
+	struct medfw_buf b;
+	json_t *obj = NULL;
+	struct medfw_diag inner;
+	enum medfw_err err;
+
+	*out = NULL;
+	medfw_diag_clear(&inner);
+	err = medfw_file_read(path, MEDFW_PUBKEY_PEM_MAX * 2, &b, diag);
+	if (err != MEDFW_OK)
+		return err;
+	err = medfw_json_parse(b.data, b.len, b.max, 4, &obj, &inner);
+	if (err == MEDFW_OK)
+		err = medfw_pubkey_from_json(obj, out, &inner);
+	json_decref(obj);
+	medfw_buf_free(&b);
+	if (err != MEDFW_OK)
+		medfw_diag_set(diag, err, "%s: %s", path, medfw_diag_message(&inner, err));
+	return err;
+}
+
+int cli_print_json(const void *json_value)
+{
+	char *text = json_dumps(json_value, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+	if (text == NULL)
+		return cli_fail("output", MEDFW_ERR_NOMEM, NULL);
+	puts(text);
+	free(text);
+	return CLI_EXIT_OK;
 }

@@ -44,4 +44,18 @@ int cli_wants_help(int argc, char **argv);
 enum medfw_err cli_read_passphrase(const char *file, const char *prompt, char *out,
 				   size_t out_cap, struct medfw_diag *diag);
 
+struct medfw_privkey;
+struct medfw_pubkey;
+
+/* Load a private key file; asks for the passphrase (from pass_file, else the
+ * terminal) only when the key is encrypted. */
+enum medfw_err cli_load_privkey(const char *path, const char *pass_file,
+				struct medfw_privkey **out, struct medfw_diag *diag);
+
+/* Load a public key file (a TUF key object). */
+enum medfw_err cli_load_pubkey(const char *path, struct medfw_pubkey **out,
+			       struct medfw_diag *diag);
+
+/* Print a JSON value on stdout (indented, keys sorted) with a newline. */
+int cli_print_json(const void *json_value);
 #endif

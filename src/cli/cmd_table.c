@@ -5,6 +5,17 @@
 
 const struct cli_command cli_commands[] = {
 	{"key generate", "generate a signing key pair", CMD_KEY_GENERATE_USAGE, cmd_key_generate},
+	{"repo init", "create a TUF image repository", CMD_REPO_INIT_USAGE, cmd_repo_init},
+	{"release add", "stage a firmware image with its release notice", CMD_RELEASE_ADD_USAGE,
+	 cmd_release_add},
+	{"repo sign", "add one signature to staged root or targets", CMD_REPO_SIGN_USAGE,
+	 cmd_repo_sign},
+	{"repo publish", "verify what is staged and publish it", CMD_REPO_PUBLISH_USAGE,
+	 cmd_repo_publish},
+	{"repo status", "show staged signatures and expiry", CMD_REPO_STATUS_USAGE,
+	 cmd_repo_status},
+	{"repo rotate-root", "stage a new root version with changed keys",
+	 CMD_REPO_ROTATE_ROOT_USAGE, cmd_repo_rotate_root},
 	{"tuf-client", "TUF client: init, refresh, download", CMD_TUF_CLIENT_USAGE, cmd_tuf_client},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -15,6 +15,65 @@
 	"Refuses to overwrite existing files.\n"
 int cmd_key_generate(struct cli *cli, int argc, char **argv);
 
+#define CMD_REPO_INIT_USAGE                                                                 \
+	"Usage: medfw repo init --repo DIR --root-key PUB.json [--root-key ...]\n"         \
+	"                       --targets-key PUB.json [--targets-key ...]\n"              \
+	"                       --snapshot-key PUB.json --timestamp-key PUB.json\n"        \
+	"                       [--root-threshold N] [--targets-threshold N]\n"            \
+	"                       [--expires ROLE=DAYS]... [--no-consistent-snapshot]\n\n"   \
+	"Creates a TUF image repository in DIR (new or empty): an unsigned root version 1\n" \
+	"listing the given public keys (TUF key objects, as written by key generate) with\n" \
+	"their thresholds (default 1), and empty targets. Default lifetimes: root 365 days,\n" \
+	"targets 180, snapshot 7, timestamp 1. Sign the staged root with root keys, then\n" \
+	"publish.\n"
+int cmd_repo_init(struct cli *cli, int argc, char **argv);
+
+#define CMD_RELEASE_ADD_USAGE                                                               \
+	"Usage: medfw release add --repo DIR --image FILE --notice NOTICE.json [--name TARGET]\n\n" \
+	"Stages a firmware image as a TUF target with its release notice (validated; see\n" \
+	"docs/formats/release-notice.md) as custom metadata. The image is hashed (SHA-256)\n" \
+	"as it is copied into the repository. TARGET defaults to the image's file name;\n" \
+	"an existing target is never replaced. The staged targets then need the targets\n" \
+	"threshold of signatures (repo sign) before repo publish.\n"
+int cmd_release_add(struct cli *cli, int argc, char **argv);
+
+#define CMD_REPO_SIGN_USAGE                                                                 \
+	"Usage: medfw repo sign --repo DIR --role root|targets --key KEY.pem\n"            \
+	"                       [--passphrase-file FILE]\n"                                \
+	"       medfw repo sign --file STAGED.json [--root ROOT.json] --key KEY.pem\n"      \
+	"                       [--passphrase-file FILE]\n\n"                              \
+	"Shows what is being signed (role, version, expiry, keys or targets) and adds one\n" \
+	"signature. Signers work one at a time, possibly on separate offline machines: the\n" \
+	"staged file is carried between them (--file), with the root that lists the keys\n" \
+	"(--root: for targets, the root in force; for a new root, the previous root). A key\n" \
+	"whose signature would not count is refused. The passphrase comes from FILE or the\n" \
+	"terminal, never from the command line.\n"
+int cmd_repo_sign(struct cli *cli, int argc, char **argv);
+
+#define CMD_REPO_PUBLISH_USAGE                                                              \
+	"Usage: medfw repo publish --repo DIR --snapshot-key KEY.pem --timestamp-key KEY.pem\n" \
+	"                          [--snapshot-passphrase-file F] [--timestamp-passphrase-file F]\n\n" \
+	"Verifies the staged root (threshold of the current and of the new root keys) and\n" \
+	"targets (threshold of the targets keys) and the staged images, then writes them to\n" \
+	"DIR/metadata and DIR/targets with new snapshot and timestamp versions. Refuses, and\n" \
+	"writes nothing, when a threshold is not met. With nothing staged it re-signs\n"   \
+	"snapshot and timestamp with a fresh expiry.\n"
+int cmd_repo_publish(struct cli *cli, int argc, char **argv);
+
+#define CMD_REPO_STATUS_USAGE                                                               \
+	"Usage: medfw repo status --repo DIR [--json]\n\n"                                 \
+	"Shows what is published and when it expires, what is staged with its signatures\n" \
+	"against the thresholds, and the targets.\n"
+int cmd_repo_status(struct cli *cli, int argc, char **argv);
+
+#define CMD_REPO_ROTATE_ROOT_USAGE                                                          \
+	"Usage: medfw repo rotate-root --repo DIR [--add-key ROLE=PUB.json]...\n"          \
+	"                              [--remove-key ROLE=KEYID]... [--threshold ROLE=N]...\n\n" \
+	"Stages the next root version with keys added to or removed from roles and\n"      \
+	"thresholds changed. The new root needs the threshold of the current root keys and\n" \
+	"of its own root keys (repo sign --role root) before repo publish. After a targets\n" \
+	"key change, targets must be signed again by the new keys.\n"
+int cmd_repo_rotate_root(struct cli *cli, int argc, char **argv);
 #define CMD_TUF_CLIENT_USAGE                                                                \
 	"Usage: medfw tuf-client --metadata-dir DIR init TRUSTED_ROOT\n"                      \
 	"       medfw tuf-client --metadata-dir DIR --metadata-url URL refresh\n"             \
