@@ -74,6 +74,7 @@ int cmd_repo_status(struct cli *cli, int argc, char **argv);
 	"of its own root keys (repo sign --role root) before repo publish. After a targets\n" \
 	"key change, targets must be signed again by the new keys.\n"
 int cmd_repo_rotate_root(struct cli *cli, int argc, char **argv);
+
 #define CMD_TUF_CLIENT_USAGE                                                                \
 	"Usage: medfw tuf-client --metadata-dir DIR init TRUSTED_ROOT\n"                      \
 	"       medfw tuf-client --metadata-dir DIR --metadata-url URL refresh\n"             \
