@@ -188,7 +188,7 @@ static struct role *role_get(struct fixture *fx, const char *name)
 		if (strcmp(fx->roles[i].name, name) == 0)
 			return &fx->roles[i];
 	fail_msg("no role %s", name);
-	return NULL;
+	abort();
 }
 
 static json_t *sig(struct fixture *fx, const char *name)
