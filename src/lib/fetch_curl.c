@@ -43,6 +43,31 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return len;
 }
 
+/* Percent-encode the bytes a URL cannot hold (controls, space, non-ASCII and
+ * "<>\\^`{|}), leaving reserved characters alone: what python-requests does to a
+ * URL before sending it, so a target path with a space can be fetched. */
+static enum medfw_err requote_url(const char *url, char *out, size_t out_cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)url; *p != 0; p++) {
+		int bad = *p <= 0x20 || *p >= 0x7f || strchr("\"<>\\^`{|}", *p) != NULL;
+
+		if ((bad ? 3u : 1u) >= out_cap - o)
+			return MEDFW_ERR_TOO_LARGE;
+		if (bad) {
+			out[o++] = '%';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else {
+			out[o++] = (char)*p;
+		}
+	}
+	out[o] = 0;
+	return MEDFW_OK;
+}
+
 static enum medfw_err curl_fetch_stream(void *user, const char *url, uint64_t max_len,
 					medfw_fetch_write_fn write, void *write_user,
 					int *out_http_status, struct medfw_diag *diag)
@@ -50,16 +75,17 @@ static enum medfw_err curl_fetch_stream(void *user, const char *url, uint64_t ma
 	struct curl_fetcher *cf = user;
 	struct stream_state st = {.max_len = max_len, .write = write, .write_user = write_user,
 				  .err = MEDFW_OK, .diag = diag, .url = url};
-	char errbuf[CURL_ERROR_SIZE];
+	char errbuf[CURL_ERROR_SIZE], quoted[3 * MEDFW_FETCH_URL_MAX + 1];
 	long status = 0;
 	CURLcode rc;
 
 	*out_http_status = 0;
-	if (strlen(url) > MEDFW_FETCH_URL_MAX)
+	if (strlen(url) > MEDFW_FETCH_URL_MAX ||
+	    requote_url(url, quoted, sizeof(quoted)) != MEDFW_OK)
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "URL too long");
 	errbuf[0] = 0;
 	curl_easy_reset(cf->easy);
-	if (curl_easy_setopt(cf->easy, CURLOPT_URL, url) != CURLE_OK ||
+	if (curl_easy_setopt(cf->easy, CURLOPT_URL, quoted) != CURLE_OK ||
 	    curl_easy_setopt(cf->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(cf->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(cf->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||

@@ -294,3 +294,13 @@ def test_endless_timestamp(client, repo):
     proc = client.refresh(check=1)
     assert b"timestamp" in proc.stderr
     assert client.files() == ["root.json"]
+
+
+def test_target_path_with_space(client, repo):
+    repo.add_target("targets", "a dir/fw 1.bin", b"spaced")
+    repo.bump("targets")
+    repo.update_snapshot()
+    client.init()
+    client.download("a dir/fw 1.bin")
+    assert repo.target_requests() == ["targets/a%20dir/fw%201.bin"]
+    assert (client.target_dir / "a%20dir%2Ffw%201.bin").read_bytes() == b"spaced"
