@@ -304,3 +304,23 @@ def test_target_path_with_space(client, repo):
     client.download("a dir/fw 1.bin")
     assert repo.target_requests() == ["targets/a%20dir/fw%201.bin"]
     assert (client.target_dir / "a%20dir%2Ffw%201.bin").read_bytes() == b"spaced"
+
+
+@pytest.mark.parametrize("role", ["timestamp", "snapshot"])
+def test_endless_data_stream(client, repo, role):
+    client.init()
+    repo.endless.add(f"metadata/{role}.json")
+    proc = client.refresh(check=1)
+    assert b"more than" in proc.stderr
+    assert role.encode() in proc.stderr
+
+
+def test_endless_target_stream(client, repo):
+    repo.add_target("targets", "fw.img", b"0123456789")
+    repo.bump("targets")
+    repo.update_snapshot()
+    client.init()
+    repo.endless.add("targets/fw.img")
+    proc = client.download("fw.img", check=1)
+    assert b"longer than the signed length" in proc.stderr
+    assert os.listdir(client.target_dir) == []

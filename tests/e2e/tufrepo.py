@@ -55,6 +55,7 @@ class Repository:
     def __init__(self, consistent_snapshot: bool = False, expiry_days: float = 30):
         self.files: dict[str, bytes] = {}   # URL path (without leading "/") -> body
         self.requests: list[str] = []
+        self.endless: set[str] = set()     # paths answered with a never-ending body
         self.signed: dict[str, dict] = {}
         self.signers: dict[str, list[Key]] = {}
         root = self._base("root", expiry_days)
@@ -174,6 +175,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's name)
         path = self.path.lstrip("/")
         self.server.repo.requests.append(path)
+        if path in self.server.repo.endless:
+            self.send_response(200)
+            self.end_headers()
+            try:
+                for _ in range(100000):  # 6.4 GB at most, the client must stop first
+                    self.wfile.write(b"x" * 65536)
+            except OSError:
+                pass
+            return
         body = self.server.repo.files.get(path)
         if body is None:
             body = self.server.repo.files.get(unquote(path))
