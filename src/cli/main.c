@@ -19,6 +19,54 @@ static void print_help(FILE *out)
 		     "See medfw(1).\n");
 }
 
+/* Write text for roff: escape backslashes, protect leading '.' and '\''. */
+static void roff_text(FILE *out, const char *text)
+{
+	int line_start = 1;
+
+	for (const char *p = text; *p != 0; p++) {
+		if (line_start && (*p == '.' || *p == '\''))
+			fputs("\\&", out);
+		if (*p == '\\')
+			fputs("\\e", out);
+		else if (*p == '-')
+			fputs("\\-", out);
+		else
+			fputc(*p, out);
+		line_start = *p == '\n';
+	}
+}
+
+/* The man page, generated from the same table as --help (docs/man/medfw.1 is this
+ * output; a test keeps them equal). */
+static void print_man(FILE *out)
+{
+	fprintf(out, ".TH MEDFW 1 \"\" \"medfw %s\" \"medfw manual\"\n"
+		     ".SH NAME\nmedfw \\- sign, publish and verify medical-device firmware releases\n"
+		     ".SH SYNOPSIS\n.B medfw\n.I command\n[\\fIoptions\\fR]\n"
+		     ".SH DESCRIPTION\n"
+		     "medfw is the command line of the medfw firmware-security platform. It keeps a\n"
+		     "manufacturer's TUF image repository (keys, thresholds, offline signing, root\n"
+		     "rotation), stages firmware images with their signed release notice, builds\n"
+		     "offline bundles, and verifies them the way a device would.\n"
+		     "Every command takes \\fB\\-\\-help\\fR.\n"
+		     "Passphrases are read from a file or the terminal, never from the command line.\n"
+		     ".SH COMMANDS\n",
+		MEDFW_VERSION_STRING);
+	for (size_t i = 0; i < cli_command_count; i++) {
+		fprintf(out, ".SS %s\n", cli_commands[i].name);
+		roff_text(out, cli_commands[i].summary);
+		fputs(".\n.PP\n.nf\n", out);
+		roff_text(out, cli_commands[i].usage);
+		fputs(".fi\n", out);
+	}
+	fputs(".SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\nan operation failed or a check did "
+	      "not pass; one line on standard error names what failed\n.TP\n2\nusage error\n"
+	      ".SH ENVIRONMENT\nTZ and LC_ALL do not change any result; times are UTC.\n"
+	      ".SH SEE ALSO\nThe documentation in docs/: ARCHITECTURE.md, errors.md, formats/.\n",
+	      out);
+}
+
 /* Match the longest command name ("key generate") against argv[1..]. */
 static const struct cli_command *find_command(int argc, char **argv, int *out_words)
 {
@@ -63,6 +111,10 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		print_help(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--man") == 0) {
+		print_man(stdout);
 		return CLI_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
