@@ -585,13 +585,13 @@ static void test_keyobj_malformed(void **state)
 	expect_bad_keyobj(keyobj("rsa", "rsassa-pss-sha512", rsa_pem), MEDFW_ERR_KEY_UNSUPPORTED);
 	{
 		/* PKCS#1 v1.5 keys are read (and verified, see test_interop_signatures.py) */
-		json_t *o = keyobj("rsa", "rsa-pkcs1v15-sha256", rsa_pem);
+		json_t *v15 = keyobj("rsa", "rsa-pkcs1v15-sha256", rsa_pem);
 		struct medfw_pubkey *p = NULL;
 
-		assert_int_equal(medfw_pubkey_from_json(o, &p, NULL), MEDFW_OK);
+		assert_int_equal(medfw_pubkey_from_json(v15, &p, NULL), MEDFW_OK);
 		assert_int_equal(medfw_pubkey_type(p), MEDFW_KEY_RSA_PKCS1V15_SHA256);
 		medfw_pubkey_free(p);
-		json_decref(o);
+		json_decref(v15);
 	}
 	expect_bad_keyobj(keyobj("rsa", "ecdsa-sha2-nistp256", rsa_pem),
 			  MEDFW_ERR_KEY_UNSUPPORTED);
@@ -653,7 +653,7 @@ static void test_keyobj_malformed(void **state)
 	{
 		struct medfw_pubkey *p = NULL;
 
-		assert_int_equal(medfw_pubkey_from_json(o, &p, NULL), MEDFW_OK);
+		assert_int_equal(medfw_pubkey_from_json(v15, &p, NULL), MEDFW_OK);
 		assert_string_equal(medfw_pubkey_keyid(p), medfw_pubkey_keyid(ecp));
 		medfw_pubkey_free(p);
 	}
