@@ -653,7 +653,7 @@ static void test_keyobj_malformed(void **state)
 	{
 		struct medfw_pubkey *p = NULL;
 
-		assert_int_equal(medfw_pubkey_from_json(v15, &p, NULL), MEDFW_OK);
+		assert_int_equal(medfw_pubkey_from_json(o, &p, NULL), MEDFW_OK);
 		assert_string_equal(medfw_pubkey_keyid(p), medfw_pubkey_keyid(ecp));
 		medfw_pubkey_free(p);
 	}
