@@ -690,6 +690,9 @@ enum medfw_err medfw_tuf_client_download_target(struct medfw_tuf_client *c,
 	err = target_url(c, info, url, sizeof(url), diag);
 	if (err != MEDFW_OK)
 		return err;
+	err = medfw_mkdir_p(target_dir, 0755, diag);
+	if (err != MEDFW_OK)
+		return err;
 	err = medfw_tuf_hash_check_new(info->length, info->hashes, info->path, &st.hc, diag);
 	if (err != MEDFW_OK)
 		return err;
