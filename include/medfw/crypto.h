@@ -6,7 +6,8 @@
  *       keyval.public = 64 hex chars (raw 32-byte key), signature = hex of 64 bytes.
  *   keytype "ecdsa" or "ecdsa-sha2-nistp256", scheme "ecdsa-sha2-nistp256":
  *       keyval.public = PEM SubjectPublicKeyInfo, signature = hex of DER ECDSA-Sig.
- *   keytype "rsa",                           scheme "rsassa-pss-sha256":
+ *   keytype "rsa",                           scheme "rsassa-pss-sha256" (or
+ *       "rsa-pkcs1v15-sha256", verify only):
  *       keyval.public = PEM SubjectPublicKeyInfo, signature = hex; we sign with salt
  *       length = 32 (digest length) and verify with any salt length.
  * A key id is the lowercase hex SHA-256 of the canonical JSON of the public key
@@ -76,6 +77,9 @@ enum medfw_key_type {
 	MEDFW_KEY_ED25519 = 1,
 	MEDFW_KEY_ECDSA_P256 = 2,
 	MEDFW_KEY_RSA_PSS_SHA256 = 3,
+	/* RSA with PKCS#1 v1.5 padding and SHA-256 (TUF scheme "rsa-pkcs1v15-sha256"):
+	 * read and verified, as other TUF tools sign with it; medfw generates PSS keys. */
+	MEDFW_KEY_RSA_PKCS1V15_SHA256 = 4,
 };
 
 /* "ed25519", "ecdsa", "rsa" for the command line (parse also accepts

@@ -16,6 +16,7 @@ const struct cli_command cli_commands[] = {
 	 cmd_repo_status},
 	{"repo rotate-root", "stage a new root version with changed keys",
 	 CMD_REPO_ROTATE_ROOT_USAGE, cmd_repo_rotate_root},
+	{"tuf-client", "TUF client: init, refresh, download", CMD_TUF_CLIENT_USAGE, cmd_tuf_client},
 	{"bundle create", "write an offline bundle of a target", CMD_BUNDLE_CREATE_USAGE, cmd_bundle_create},
 	{"verify", "verify a bundle offline before installing", CMD_VERIFY_USAGE, cmd_verify},
 	{"inspect", "describe a bundle or metadata file (UNVERIFIED)", CMD_INSPECT_USAGE, cmd_inspect},

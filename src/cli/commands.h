@@ -75,6 +75,19 @@ int cmd_repo_status(struct cli *cli, int argc, char **argv);
 	"key change, targets must be signed again by the new keys.\n"
 int cmd_repo_rotate_root(struct cli *cli, int argc, char **argv);
 
+#define CMD_TUF_CLIENT_USAGE                                                                \
+	"Usage: medfw tuf-client --metadata-dir DIR init TRUSTED_ROOT\n"                      \
+	"       medfw tuf-client --metadata-dir DIR --metadata-url URL refresh\n"             \
+	"       medfw tuf-client --metadata-dir DIR --metadata-url URL --target-name PATH\n"  \
+	"                        [--target-name PATH...] --target-dir DIR\n"                  \
+	"                        --target-base-url URL download\n\n"                           \
+	"The TUF client workflow (tuf-conformance client protocol). init stores a\n"        \
+	"trusted root in DIR; refresh updates root, timestamp, snapshot and targets\n"     \
+	"metadata from URL; download refreshes, then fetches and verifies each target\n"   \
+	"into the target directory (already verified copies are not fetched again).\n"     \
+	"Exit status 0 on success, 1 on any failure (usage errors included).\n"
+int cmd_tuf_client(struct cli *cli, int argc, char **argv);
+
 #define CMD_BUNDLE_CREATE_USAGE                                                             \
 	"Usage: medfw bundle create --repo REPO --target NAME --out FILE [--compress]\n\n"   \
 	"Writes an offline bundle of target NAME from repository REPO: the root chain,\n"  \

@@ -18,19 +18,20 @@ class Repo:
     """A repository with 2-of-3 root and targets keys, one snapshot and one timestamp key."""
 
     def __init__(self, medfw, workdir: Path, *, root_threshold=2, targets_threshold=2,
-                 expires=None, passphrase=None):
+                 expires=None, passphrase=None, key_type="ed25519"):
         self.medfw = medfw
         self.dir = workdir / "repo"
         self.keys = workdir / "keys"
         self.keys.mkdir()
         self.keyids = {}
+        self.key_type = key_type
         self.passfile = None
         if passphrase is not None:
             self.passfile = workdir / "passphrase"
             self.passfile.write_text(passphrase + "\n")
         for name in ("root1", "root2", "root3", "targets1", "targets2", "targets3",
                      "snapshot", "timestamp"):
-            self.generate(name)
+            self.generate(name, key_type)
         args = ["repo", "init", "--repo", self.dir,
                 "--root-threshold", str(root_threshold),
                 "--targets-threshold", str(targets_threshold),
@@ -41,8 +42,8 @@ class Repo:
             args += ["--expires", f"{role}={days}"]
         medfw(*args, check=0)
 
-    def generate(self, name, key_type="ed25519"):
-        args = ["key", "generate", "--type", key_type, "--out", self.priv(name)]
+    def generate(self, name, key_type=None):
+        args = ["key", "generate", "--type", key_type or self.key_type, "--out", self.priv(name)]
         args += ["--passphrase-file", self.passfile] if self.passfile else ["--no-passphrase"]
         self.keyids[name] = self.medfw(*args, check=0).stdout.decode().strip()
         return self.keyids[name]

@@ -169,3 +169,23 @@ def test_medfw_generated_keys(medfw, tool, tmp_path, keytype):
     plain = tmp_path / "plain.pem"
     medfw("key", "generate", "--type", keytype, "--out", plain, "--no-passphrase", check=0)
     assert plain.read_bytes().startswith(b"-----BEGIN PRIVATE KEY-----")
+
+
+def test_rsa_pkcs1v15_verified(tool, tmp_path):
+    """rsa-pkcs1v15-sha256 (the scheme python-tuf's test repositories sign with) verifies;
+    a PSS signature presented under that scheme does not, nor the reverse."""
+    key = sslib_keys.generate_rsa_key(bits=3072, scheme="rsa-pkcs1v15-sha256")
+    keyobj = metadata_key_object(key)
+    assert keyobj["scheme"] == "rsa-pkcs1v15-sha256"
+    path = write(tmp_path / "key.json", json.dumps(keyobj))
+    msg = write(tmp_path / "msg", MESSAGE)
+    sig = sslib_keys.create_signature(key, MESSAGE)["sig"]
+    run([tool("interop_crypto"), "verify", path, msg, sig], check=0)
+    flipped = sig[:-2] + format(int(sig[-2:], 16) ^ 1, "02x")
+    run([tool("interop_crypto"), "verify", path, msg, flipped], check=1)
+    pss = dict(key, scheme="rsassa-pss-sha256")
+    pss_sig = sslib_keys.create_signature(pss, MESSAGE)["sig"]
+    run([tool("interop_crypto"), "verify", path, msg, pss_sig], check=1)
+    pss_path = write(tmp_path / "pss.json", json.dumps(metadata_key_object(pss)))
+    run([tool("interop_crypto"), "verify", pss_path, msg, sig], check=1)
+    run([tool("interop_crypto"), "verify", pss_path, msg, pss_sig], check=0)

@@ -239,3 +239,19 @@ def test_init_refuses_nonempty_and_bad_threshold(medfw, tmp_path):
                  repo.pub("timestamp"), check=1)
     assert b"threshold 2" in proc.stderr
     assert not (tmp_path / "r2").exists()
+
+
+@pytest.mark.parametrize("key_type", ["ecdsa", "rsa"])
+def test_published_metadata_verifies_in_securesystemslib(medfw, tmp_path, key_type):
+    """Every key type medfw signs with is accepted by the reference implementation."""
+    repo = Repo(medfw, tmp_path, key_type=key_type)
+    repo.add_release(image(tmp_path))
+    repo.sign("root", "root1", "root3")
+    repo.sign("targets", "targets2", "targets3")
+    repo.publish()
+    root = published(repo, "root.json")
+    keys = root["signed"]["keys"]
+    assert {k["keytype"] for k in keys.values()} == {key_type}
+    assert sslib_verify(root, keys) == 2
+    assert sslib_verify(published(repo, "targets.json"), keys) == 2
+    assert sslib_verify(published(repo, "timestamp.json"), keys) == 1

@@ -580,8 +580,19 @@ static void test_keyobj_malformed(void **state)
 			  MEDFW_ERR_KEY_UNSUPPORTED);
 	expect_bad_keyobj(keyobj("ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", ec_pem),
 			  MEDFW_ERR_KEY_UNSUPPORTED);
-	expect_bad_keyobj(keyobj("rsa", "rsa-pkcs1v15-sha256", rsa_pem),
+	expect_bad_keyobj(keyobj("rsa", "rsa-pkcs1v15-sha512", rsa_pem),
 			  MEDFW_ERR_KEY_UNSUPPORTED);
+	expect_bad_keyobj(keyobj("rsa", "rsassa-pss-sha512", rsa_pem), MEDFW_ERR_KEY_UNSUPPORTED);
+	{
+		/* PKCS#1 v1.5 keys are read (and verified, see test_interop_signatures.py) */
+		json_t *v15 = keyobj("rsa", "rsa-pkcs1v15-sha256", rsa_pem);
+		struct medfw_pubkey *p = NULL;
+
+		assert_int_equal(medfw_pubkey_from_json(v15, &p, NULL), MEDFW_OK);
+		assert_int_equal(medfw_pubkey_type(p), MEDFW_KEY_RSA_PKCS1V15_SHA256);
+		medfw_pubkey_free(p);
+		json_decref(v15);
+	}
 	expect_bad_keyobj(keyobj("rsa", "ecdsa-sha2-nistp256", rsa_pem),
 			  MEDFW_ERR_KEY_UNSUPPORTED);
 	/* structure */

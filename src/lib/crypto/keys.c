@@ -61,6 +61,7 @@ const char *medfw_key_type_name(enum medfw_key_type type)
 	case MEDFW_KEY_ED25519: return "ed25519";
 	case MEDFW_KEY_ECDSA_P256: return "ecdsa";
 	case MEDFW_KEY_RSA_PSS_SHA256: return "rsa";
+	case MEDFW_KEY_RSA_PKCS1V15_SHA256: return "rsa";
 	}
 	return "unknown";
 }
@@ -72,6 +73,7 @@ static const char *type_scheme(enum medfw_key_type type)
 	case MEDFW_KEY_ED25519: return "ed25519";
 	case MEDFW_KEY_ECDSA_P256: return "ecdsa-sha2-nistp256";
 	case MEDFW_KEY_RSA_PSS_SHA256: return "rsassa-pss-sha256";
+	case MEDFW_KEY_RSA_PKCS1V15_SHA256: return "rsa-pkcs1v15-sha256";
 	}
 	return NULL;
 }
@@ -185,6 +187,8 @@ static enum medfw_err key_from_pem(const char *pem, enum medfw_key_type want, EV
 		err = medfw_diag_set(diag, MEDFW_ERR_KEY_FORMAT, "keyval.public: %s", detail);
 		goto out;
 	}
+	if (got == MEDFW_KEY_RSA_PSS_SHA256 && want == MEDFW_KEY_RSA_PKCS1V15_SHA256)
+		got = want; /* the same RSA key material, another padding scheme */
 	if (got != want) {
 		err = medfw_diag_set(diag, MEDFW_ERR_KEY_FORMAT,
 				     "keyval.public is a %s key, keytype says %s",
@@ -264,7 +268,8 @@ enum medfw_err medfw_pubkey_from_json(const json_t *key_object, struct medfw_pub
 	else if (strcmp(keytype, "ecdsa") == 0 || strcmp(keytype, "ecdsa-sha2-nistp256") == 0)
 		type = MEDFW_KEY_ECDSA_P256;
 	else if (strcmp(keytype, "rsa") == 0)
-		type = MEDFW_KEY_RSA_PSS_SHA256;
+		type = strcmp(scheme, "rsa-pkcs1v15-sha256") == 0 ? MEDFW_KEY_RSA_PKCS1V15_SHA256
+								  : MEDFW_KEY_RSA_PSS_SHA256;
 	else {
 		err = medfw_diag_set(diag, MEDFW_ERR_KEY_UNSUPPORTED,
 				     "unsupported keytype '%.64s'", keytype);
@@ -376,7 +381,7 @@ static enum medfw_err public_text(const struct medfw_privkey *key, char **out,
 		goto out;
 	}
 	/* Same text as securesystemslib 0.26 generates: RSA without the final newline. */
-	if (key->type == MEDFW_KEY_RSA_PSS_SHA256)
+	if (key->type == MEDFW_KEY_RSA_PSS_SHA256 || key->type == MEDFW_KEY_RSA_PKCS1V15_SHA256)
 		while (mem_len > 0 && (mem[mem_len - 1] == '\n' || mem[mem_len - 1] == '\r'))
 			mem_len--;
 	memcpy(*out, mem, (size_t)mem_len);

@@ -26,6 +26,8 @@ static int digest_init(EVP_MD_CTX *ctx, EVP_PKEY *pkey, enum medfw_key_type type
 		ok = EVP_DigestSignInit(ctx, &pctx, md, NULL, pkey) == 1;
 	if (!ok)
 		return 0;
+	if (type == MEDFW_KEY_RSA_PKCS1V15_SHA256)
+		return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
 	if (type != MEDFW_KEY_RSA_PSS_SHA256)
 		return 1;
 	return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
@@ -79,6 +81,7 @@ enum medfw_err medfw_pubkey_verify(const struct medfw_pubkey *key, const uint8_t
 		}
 		break;
 	case MEDFW_KEY_RSA_PSS_SHA256:
+	case MEDFW_KEY_RSA_PKCS1V15_SHA256:
 		if (EVP_PKEY_get_size(key->pkey) <= 0 ||
 		    sig_len != (size_t)EVP_PKEY_get_size(key->pkey)) {
 			medfw_diag_set(diag, MEDFW_ERR_SIGNATURE,
