@@ -12,8 +12,10 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 refused() { # run a command that must fail, show its one-line reason
-	if "$@" >out.txt 2>err.txt; then echo "UNEXPECTED: accepted"; exit 1; fi
-	echo "refused (exit $?): $(cat err.txt)"
+	local rc=0
+	"$@" >out.txt 2>err.txt || rc=$?
+	if [[ $rc -eq 0 ]]; then echo "UNEXPECTED: accepted"; exit 1; fi
+	echo "refused (exit $rc): $(cat err.txt)"
 }
 
 step "medfw $("$medfw" --version | cut -d' ' -f2): keys for root (2 of 3), targets (2 of 3: engineering, QA, release), snapshot, timestamp"
@@ -57,11 +59,11 @@ step "the hospital: medfw verify against the manufacturer's root, for its hardwa
 hw=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hardware_ids"][0])' notice.json)
 "$medfw" verify pump-4.2.1.mfb --trusted-root repo/metadata/1.root.json --hardware-id "$hw" --min-security-version 1
 
-step "a tampered copy (one byte of the image changed)"
-cp pump-4.2.1.mfb tampered.mfb
+step "a tampered copy (an uncompressed bundle with one byte of the image changed)"
+"$medfw" bundle create --repo repo --target pump/fw-4.2.1.img --out tampered.mfb
 size=$(stat -c %s tampered.mfb)
-printf '\x00' | dd of=tampered.mfb bs=1 seek=$((size - 1000)) conv=notrunc status=none
-printf '\xff' | dd of=tampered.mfb bs=1 seek=$((size - 999)) conv=notrunc status=none
+byte=$(od -An -tu1 -j $((size - 1000)) -N1 tampered.mfb | tr -d ' ')
+printf "\\$(printf '%03o' $(((byte + 1) % 256)))" | dd of=tampered.mfb bs=1 seek=$((size - 1000)) conv=notrunc status=none
 refused "$medfw" verify tampered.mfb --trusted-root repo/metadata/1.root.json
 
 step "the wrong hardware"

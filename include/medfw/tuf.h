@@ -221,8 +221,10 @@ json_t *medfw_tuf_envelope_new(json_t *signed_obj);
 enum medfw_err medfw_tuf_envelope_sign(json_t *envelope, const struct medfw_privkey *key,
 				       struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
-/* The bytes written to disk for a metadata document: canonical JSON of the whole
- * envelope plus a trailing newline. Appends to out. */
+/* The bytes written to disk for a metadata document: JSON with sorted keys and
+ * one-space indentation (control characters escaped, so every JSON parser reads it)
+ * plus a trailing newline; refused when the envelope cannot be encoded canonically.
+ * Signatures cover the canonical form of "signed", not these bytes. Appends to out. */
 enum medfw_err medfw_tuf_envelope_serialize(const json_t *envelope, struct medfw_buf *out,
 					    struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
