@@ -72,7 +72,7 @@ record_status() {
 }
 
 # hyper TOOL SIZE -- CMD...   hyperfine mean/stddev of CMD (no shell), into $HYPER (TSV):
-#   tool size status mean_s stddev_s runs
+#   tool size status mean_s stddev_s runs median_s
 hyper() {
 	local tool=$1 size=$2; shift 3
 	local slug=${tool//[^A-Za-z0-9._-]/_}.$size
@@ -84,7 +84,7 @@ hyper() {
 		/usr/bin/python3 - "$json" "$tool" "$size" >>"$HYPER" <<-'EOF'
 			import json, sys
 			r = json.load(open(sys.argv[1]))["results"][0]
-			print(f"{sys.argv[2]}\t{sys.argv[3]}\tok\t{r['mean']:.6f}\t{r['stddev'] or 0:.6f}\t{len(r['times'])}")
+			print(f"{sys.argv[2]}\t{sys.argv[3]}\tok\t{r['mean']:.6f}\t{r['stddev'] or 0:.6f}\t{len(r['times'])}\t{r['median']:.6f}")
 		EOF
 	else
 		log "  hyperfine FAILED for $tool (see $LOGDIR/$slug.hyperfine.log)"

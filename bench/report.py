@@ -22,8 +22,9 @@ NOTES = {
     "against the signed manifest",
     ("SWUpdate", "create"): "sha256sum + `openssl cms -sign` of sw-description + CPIO (newc)",
     ("SWUpdate", "verify"): "CMS-signed sw-description checked against the CA (-k), image "
-    "sha256 checked while streaming (`installed-directly`); about 1 s of it is fixed "
-    "start-up/shut-down (see the 1 KiB table)",
+    "sha256 checked while streaming (`installed-directly`); most runs spend about 1 s "
+    "waiting at shut-down whatever the image size (see the 1 KiB table: a few runs end "
+    "in ~25 ms)",
     ("minisign", "verify"): "pre-hashed (BLAKE2b-512) signature of the bare file: no "
     "metadata, versions or hardware binding",
     ("sha256sum", "hash"): "GNU coreutils",
@@ -75,7 +76,7 @@ def fnum(x, fmt):
 
 def main():
     results = read_tsv(sys.argv[1], 8)
-    hyper = read_tsv(sys.argv[2], 6)
+    hyper = read_tsv(sys.argv[2], 7)
     tamper = read_tsv(sys.argv[3], 2)
     env = os.environ
     big, small, reps = env["BIG"], env["SMALL"], env["REPS"]
@@ -105,6 +106,9 @@ def main():
     w("- Warm cache (every input read once before timing, plus one untimed run of each "
       f"verify/hash step); wall time = median of {reps} runs; peak RSS = GNU time `%M`, "
       f"largest of the {reps} runs; images are random (incompressible) bytes")
+    w(f"- Load average (1/5/15 min) before the run: {env.get('LOAD_BEFORE', '?')}; after: "
+      f"{env.get('LOAD_AFTER', '?')} — other work on the machine during the run shows here "
+      "and makes absolute times noisier; ratios within the run are the robust figures")
     w(f"- Ratio = wall time / wall time of `{BASE}` on the same file in the same run\n")
     w("## Machine\n")
     w("| | |\n|---|---|")
@@ -182,24 +186,24 @@ def main():
     w("`hyperfine -N --warmup 3 --min-runs 10 --max-runs 50` (about 3 s of runs per tool); "
       "mostly process start-up, key loading and signature checking. Target for medfw: "
       "< 5 ms.\n")
-    w(f"| tool | step | mean ms | ± σ ms | runs | × `{BASE}` | peak RSS MiB |")
-    w("|---|---|---:|---:|---:|---:|---:|")
+    w(f"| tool | step | mean ms | ± σ ms | median ms | runs | × `{BASE}` (mean) | peak RSS MiB |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|")
     for h in hyper:
-        tool, size, status, mean, sd, runs = h[:6]
+        tool, size, status, mean, sd, runs, med = h[:7]
         r = row_for(tool, "verify", small) or row_for(tool, "hash", small)
         step = r[1] if r else ""
         rss = f"{int(r[5]) / 1024:.1f}" if r and r[3] == "ok" and r[5] else "—"
         if status == "ok":
             m = float(mean)
             ratio = f"{m / sb:.2f}" if sb else "—"
-            w(f"| {tool} | {step} | {m * 1000:.2f} | {float(sd) * 1000:.2f} | {runs} | "
-              f"{ratio} | {rss} |")
+            w(f"| {tool} | {step} | {m * 1000:.2f} | {float(sd) * 1000:.2f} | "
+              f"{float(med) * 1000:.2f} | {runs} | {ratio} | {rss} |")
         else:
-            w(f"| {tool} | {step} | **{status}** | — | — | — | {rss} |")
+            w(f"| {tool} | {step} | **{status}** | — | — | — | — | {rss} |")
     for r in results:
         if r[2] == small and r[3] != "ok" and not any(h[0] == r[0] for h in hyper):
             why = f": {r[7]}" if r[7] else ""
-            w(f"| {r[0]} | {r[1]} | **{r[3]}**{why} | — | — | — | — |")
+            w(f"| {r[0]} | {r[1]} | **{r[3]}**{why} | — | — | — | — | — |")
     w("")
 
     w("## Tamper check (1 MiB bundles)\n")

@@ -66,13 +66,14 @@ mkdir -p "$LOGDIR" "$TMPDIR"
 : >"$TAMPER"
 K=$W/keys
 started=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- medfw ------------------------------------------------------------------------------
 MEDFW_STATUS=""
 if [[ -z $MEDFW ]]; then
-	MEDFW_STATUS="no medfw binary given (bench/run.sh PATH_TO_MEDFW)"
+	MEDFW_STATUS="medfw verify is not available: no medfw binary given (bench/run.sh PATH_TO_MEDFW)"
 elif [[ ! -x $MEDFW ]]; then
-	MEDFW_STATUS="$MEDFW is not an executable file (not built?)"
+	MEDFW_STATUS="medfw verify is not available in this build: $MEDFW does not exist (not built)"
 elif ! "$MEDFW" --help 2>&1 | grep -qE '(^|[[:space:]])verify([[:space:]]|$)'; then
 	MEDFW_STATUS="medfw verify is not available in this build ($MEDFW --help does not list it)"
 else
@@ -267,6 +268,7 @@ tool_versions=$(for p in openssl coreutils rauc mender-artifact swupdate minisig
 done)
 medfw_version=""
 [[ -z $MEDFW_STATUS ]] && medfw_version=$("$MEDFW" --version 2>/dev/null | head -n 1)
+LOAD_BEFORE="$load_before" LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)" \
 BIG="$BIG" SMALL="$SMALL" REPS="$REPS" ELAPSED="$elapsed" MEDFW_STATUS="$MEDFW_STATUS" \
 	MEDFW_VERSION="$medfw_version" TOOL_VERSIONS="$tool_versions" \
 	SWU_SPURIOUS="$(cat "$SWU_SPURIOUS_LOG" 2>/dev/null | wc -l)" \
