@@ -95,37 +95,34 @@ medfw_prepare_bundle() {
 	local image=$1 dir=$2 size=$3
 	local repo=$dir/repo keys=$dir/keys k
 	mkdir -p "$keys"
-	for k in root targets timestamp; do
+	for k in root targets snapshot timestamp; do
 		"$MEDFW" key generate --type ed25519 --out "$keys/$k.pem" --no-passphrase \
 			>"$LOGDIR/medfw.key-$k.$size.log" 2>&1 || return 1
 	done
-	"$MEDFW" repo init --dir "$repo" \
-		--root-key "$keys/root.pem.pub.json" \
-		--targets-key "$keys/targets.pem.pub.json" \
+	"$MEDFW" repo init --repo "$repo" \
+		--root-key "$keys/root.pem.pub.json" --targets-key "$keys/targets.pem.pub.json" \
+		--snapshot-key "$keys/snapshot.pem.pub.json" \
 		--timestamp-key "$keys/timestamp.pem.pub.json" \
-		--sign-key "$keys/root.pem" \
 		>"$LOGDIR/medfw.repo-init.$size.log" 2>&1 || return 1
-	cat >"$dir/notice.json" <<-'EOF'
-		{
-		  "product": "medfw bench device",
-		  "version": "1.0.0",
-		  "summary": "benchmark image",
-		  "safety_impact": "none"
-		}
-	EOF
+	# the example notice with a hardware id of the bench device
+	sed 's/"acme-infusion-pump-rev-c"/"bench-device"/' \
+		"$here/../docs/formats/release-notice.example.json" >"$dir/notice.json"
 	measure medfw "create: release add" "$size" 1 --note "1 run (stateful repository)" -- \
-		"$MEDFW" release add --dir "$repo" --image "$image" --notice "$dir/notice.json" ||
-		return 1
-	"$MEDFW" repo sign --dir "$repo" --role targets --key "$keys/targets.pem" \
+		"$MEDFW" release add --repo "$repo" --image "$image" --notice "$dir/notice.json" \
+		--name bench.img || return 1
+	"$MEDFW" repo sign --repo "$repo" --role root --key "$keys/root.pem" \
+		>"$LOGDIR/medfw.repo-sign-root.$size.log" 2>&1 || return 1
+	"$MEDFW" repo sign --repo "$repo" --role targets --key "$keys/targets.pem" \
 		>"$LOGDIR/medfw.repo-sign.$size.log" 2>&1 || return 1
-	"$MEDFW" repo publish --dir "$repo" --key "$keys/timestamp.pem" \
+	"$MEDFW" repo publish --repo "$repo" --snapshot-key "$keys/snapshot.pem" \
+		--timestamp-key "$keys/timestamp.pem" \
 		>"$LOGDIR/medfw.repo-publish.$size.log" 2>&1 || return 1
 	measure medfw "create: bundle create" "$size" 1 --note "1 run" -- \
-		"$MEDFW" bundle create --dir "$repo" --target "$(basename "$image")" \
+		"$MEDFW" bundle create --repo "$repo" --target bench.img \
 			--out "$dir/bundle.mfb" || return 1
 	MEDFW_BUNDLE=$dir/bundle.mfb
-	MEDFW_ROOT=$(find "$repo" -name '1.root.json' -print -quit)
-	[[ -f $MEDFW_BUNDLE && -n $MEDFW_ROOT ]]
+	MEDFW_ROOT=$repo/metadata/1.root.json
+	[[ -f $MEDFW_BUNDLE && -f $MEDFW_ROOT ]]
 }
 # ======================================================================================
 
