@@ -117,6 +117,28 @@ enum medfw_err medfw_repo_publish(struct medfw_ctx *ctx, const char *dir,
 enum medfw_err medfw_repo_status(struct medfw_ctx *ctx, const char *dir, json_t **out,
 				 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* The repository's audit trail, REPO/audit.log: one JSON object per line with
+ * "time", "event", "uid", "user", the event's details and "prev", the SHA-256 (hex)
+ * of the previous line (64 zeros for the first), so editing, inserting or removing a
+ * line breaks the chain. Records never hold secret material. Every state change of
+ * the repository appends one (init, release add, sign, rotate-root, publish, and
+ * refused publishes). `details` is a JSON object whose reference is taken. */
+#define MEDFW_REPO_AUDIT_MAX (64u * 1024u * 1024u)
+enum medfw_err medfw_repo_audit(struct medfw_ctx *ctx, const char *dir, const char *event,
+				json_t *details, struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* Check the whole chain. *out_records is the number of records; a broken chain is
+ * MEDFW_ERR_HASH_MISMATCH naming the first bad line. */
+enum medfw_err medfw_repo_audit_verify(const char *dir, size_t *out_records,
+				       struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* Sign the repository's staged root or targets (medfw_repo_sign_file with the right
+ * root) and record it in the audit trail. */
+enum medfw_err medfw_repo_sign_staged(struct medfw_ctx *ctx, const char *dir,
+				      enum medfw_tuf_role_type role,
+				      const struct medfw_privkey *key, struct medfw_diag *diag)
+	MEDFW_WARN_UNUSED;
+
 /* Paths inside a repository (out_cap >= PATH_MAX recommended). */
 enum medfw_err medfw_repo_path(const char *dir, const char *rel, char *out, size_t out_cap);
 

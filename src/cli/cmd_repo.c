@@ -223,7 +223,7 @@ int cmd_repo_sign(struct cli *cli, int argc, char **argv)
 	};
 	const char *repo = NULL, *role = NULL, *file = NULL, *root = NULL, *key_path = NULL,
 		   *pass_file = NULL;
-	char file_buf[PATH_MAX], root_buf[PATH_MAX];
+	char file_buf[PATH_MAX];
 	struct medfw_privkey *key = NULL;
 	struct medfw_diag diag;
 	enum medfw_err err;
@@ -244,6 +244,8 @@ int cmd_repo_sign(struct cli *cli, int argc, char **argv)
 	}
 	if (optind != argc || key_path == NULL || (repo == NULL) == (file == NULL))
 		return cli_usage_error("repo sign", "give --key and either --repo with --role, or --file");
+	if (repo != NULL && root != NULL)
+		return cli_usage_error("repo sign", "--root goes with --file; --repo finds its root");
 	if (repo != NULL) {
 		char rel[32];
 
@@ -253,29 +255,16 @@ int cmd_repo_sign(struct cli *cli, int argc, char **argv)
 		if (medfw_repo_path(repo, rel, file_buf, sizeof(file_buf)) != MEDFW_OK)
 			return cli_usage_error("repo sign", "--repo path too long");
 		file = file_buf;
-		if (root == NULL) {
-			/* Targets count against the root in force after publishing: the staged
-			 * one if any. A root counts keys of the previous root too. */
-			const char *cand = strcmp(role, "targets") == 0 ? "staged/root.json"
-								       : "metadata/root.json";
-			FILE *probe;
-
-			medfw_repo_path(repo, cand, root_buf, sizeof(root_buf));
-			probe = fopen(root_buf, "r");
-			if (probe == NULL && strcmp(role, "targets") == 0) {
-				medfw_repo_path(repo, "metadata/root.json", root_buf, sizeof(root_buf));
-				probe = fopen(root_buf, "r");
-			}
-			if (probe != NULL) {
-				fclose(probe);
-				root = root_buf;
-			}
-		}
 	}
 	err = describe_file(file, &diag);
 	if (err == MEDFW_OK)
 		err = cli_load_privkey(key_path, pass_file, &key, &diag);
-	if (err == MEDFW_OK)
+	if (err == MEDFW_OK && repo != NULL)
+		err = medfw_repo_sign_staged(cli->ctx, repo,
+					     strcmp(role, "root") == 0 ? MEDFW_TUF_ROOT
+								       : MEDFW_TUF_TARGETS,
+					     key, &diag);
+	else if (err == MEDFW_OK)
 		err = medfw_repo_sign_file(cli->ctx, file, root, key, &diag);
 	medfw_privkey_free(key);
 	if (err != MEDFW_OK)
@@ -409,6 +398,10 @@ int cmd_repo_status(struct cli *cli, int argc, char **argv)
 		if (json_object_get(v, "signatures") != NULL)
 			print_sig_line("targets keys", json_object_get(v, "signatures"));
 	}
+	v = json_object_get(status, "audit");
+	printf("Audit trail: %lld records, %s\n",
+	       (long long)json_integer_value(json_object_get(v, "records")),
+	       json_string_value(json_object_get(v, "detail")));
 	targets = json_object_get(status, "targets");
 	printf("Targets (%zu):\n", json_array_size(targets));
 	for (size_t i = 0; i < json_array_size(targets); i++) {

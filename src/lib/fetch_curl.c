@@ -1,4 +1,9 @@
-/* The libcurl fetcher: bounded, no retries, HTTP status reported. */
+/* The libcurl fetcher: bounded, no retries, HTTP status reported.
+ *
+ * libcurl is loaded with dlopen() when a fetcher is made, not linked: its dependency
+ * tree (GnuTLS, LDAP, Kerberos, ...) costs about 4 ms at every process start, and
+ * only network commands need it. `medfw verify` of a small bundle is start-up bound. */
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,10 +11,67 @@
 
 #include "medfw/fetch.h"
 
+#define LIBCURL_SONAME "libcurl.so.4"
+
+/* The libcurl functions we call, resolved from the loaded library. */
+struct curl_api {
+	void *so;
+	CURLcode (*global_init)(long flags);
+	void (*global_cleanup)(void);
+	CURL *(*easy_init)(void);
+	CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
+	CURLcode (*easy_perform)(CURL *curl);
+	CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
+	void (*easy_reset)(CURL *curl);
+	void (*easy_cleanup)(CURL *curl);
+	const char *(*easy_strerror)(CURLcode code);
+};
+
 struct curl_fetcher {
 	struct medfw_fetcher ops; /* first: the public handle points here */
+	struct curl_api api;
 	CURL *easy;
 };
+
+/* dlsym gives an object pointer; copying it is the portable way to a function. */
+static int resolve(void *so, const char *name, void *fn_ptr, size_t fn_size)
+{
+	void *sym = dlsym(so, name);
+
+	if (sym == NULL || fn_size != sizeof(sym))
+		return -1;
+	memcpy(fn_ptr, &sym, sizeof(sym));
+	return 0;
+}
+
+#define RESOLVE(api, field, name) resolve((api)->so, name, &(api)->field, sizeof((api)->field))
+
+static enum medfw_err load_curl(struct curl_api *api, struct medfw_diag *diag)
+{
+	const char *why;
+
+	api->so = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (api->so == NULL) {
+		why = dlerror();
+		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot load %s: %s", LIBCURL_SONAME,
+				      why != NULL ? why : "unknown reason");
+	}
+	if (RESOLVE(api, global_init, "curl_global_init") != 0 ||
+	    RESOLVE(api, global_cleanup, "curl_global_cleanup") != 0 ||
+	    RESOLVE(api, easy_init, "curl_easy_init") != 0 ||
+	    RESOLVE(api, easy_setopt, "curl_easy_setopt") != 0 ||
+	    RESOLVE(api, easy_perform, "curl_easy_perform") != 0 ||
+	    RESOLVE(api, easy_getinfo, "curl_easy_getinfo") != 0 ||
+	    RESOLVE(api, easy_reset, "curl_easy_reset") != 0 ||
+	    RESOLVE(api, easy_cleanup, "curl_easy_cleanup") != 0 ||
+	    RESOLVE(api, easy_strerror, "curl_easy_strerror") != 0) {
+		dlclose(api->so);
+		api->so = NULL;
+		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "%s lacks a needed function",
+				      LIBCURL_SONAME);
+	}
+	return MEDFW_OK;
+}
 
 struct stream_state {
 	uint64_t max_len;
@@ -84,31 +146,31 @@ static enum medfw_err curl_fetch_stream(void *user, const char *url, uint64_t ma
 	    requote_url(url, quoted, sizeof(quoted)) != MEDFW_OK)
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "URL too long");
 	errbuf[0] = 0;
-	curl_easy_reset(cf->easy);
-	if (curl_easy_setopt(cf->easy, CURLOPT_URL, quoted) != CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_MAXREDIRS, (long)MEDFW_FETCH_MAX_REDIRECTS) !=
+	cf->api.easy_reset(cf->easy);
+	if (cf->api.easy_setopt(cf->easy, CURLOPT_URL, quoted) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    cf->api.easy_setopt(cf->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    cf->api.easy_setopt(cf->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->easy, CURLOPT_MAXREDIRS, (long)MEDFW_FETCH_MAX_REDIRECTS) !=
 		    CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_CONNECTTIMEOUT, (long)MEDFW_FETCH_CONNECT_TIMEOUT) !=
+	    cf->api.easy_setopt(cf->easy, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->easy, CURLOPT_CONNECTTIMEOUT, (long)MEDFW_FETCH_CONNECT_TIMEOUT) !=
 		    CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_LOW_SPEED_TIME, (long)MEDFW_FETCH_LOW_SPEED_TIME) !=
+	    cf->api.easy_setopt(cf->easy, CURLOPT_LOW_SPEED_TIME, (long)MEDFW_FETCH_LOW_SPEED_TIME) !=
 		    CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_LOW_SPEED_LIMIT,
+	    cf->api.easy_setopt(cf->easy, CURLOPT_LOW_SPEED_LIMIT,
 			     (long)MEDFW_FETCH_LOW_SPEED_BYTES) != CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_MAXFILESIZE_LARGE,
+	    cf->api.easy_setopt(cf->easy, CURLOPT_MAXFILESIZE_LARGE,
 			     (curl_off_t)(max_len > INT64_MAX ? INT64_MAX : max_len)) !=
 		    CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_USERAGENT, "medfw-tuf-client") != CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-	    curl_easy_setopt(cf->easy, CURLOPT_WRITEDATA, &st) != CURLE_OK)
+	    cf->api.easy_setopt(cf->easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->easy, CURLOPT_USERAGENT, "medfw-tuf-client") != CURLE_OK ||
+	    cf->api.easy_setopt(cf->easy, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->easy, CURLOPT_WRITEDATA, &st) != CURLE_OK)
 		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "%s: cannot set up the transfer", url);
-	rc = curl_easy_perform(cf->easy);
-	curl_easy_getinfo(cf->easy, CURLINFO_RESPONSE_CODE, &status);
+	rc = cf->api.easy_perform(cf->easy);
+	cf->api.easy_getinfo(cf->easy, CURLINFO_RESPONSE_CODE, &status);
 	*out_http_status = (status > 0 && status < 1000) ? (int)status : 0;
 	if (st.err != MEDFW_OK)
 		return st.err;
@@ -119,7 +181,7 @@ static enum medfw_err curl_fetch_stream(void *user, const char *url, uint64_t ma
 		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "%s: HTTP status %ld", url, status);
 	if (rc != CURLE_OK)
 		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "%s: %s", url,
-				      errbuf[0] != 0 ? errbuf : curl_easy_strerror(rc));
+				      errbuf[0] != 0 ? errbuf : cf->api.easy_strerror(rc));
 	if (status < 200 || status > 299)
 		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "%s: HTTP status %ld", url, status);
 	return MEDFW_OK;
@@ -152,19 +214,27 @@ static enum medfw_err curl_fetch(void *user, const char *url, size_t max_len,
 enum medfw_err medfw_fetcher_curl_new(struct medfw_fetcher **out, struct medfw_diag *diag)
 {
 	struct curl_fetcher *cf;
+	enum medfw_err err;
 
 	*out = NULL;
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot initialise libcurl");
 	cf = calloc(1, sizeof(*cf));
-	if (cf == NULL) {
-		curl_global_cleanup();
+	if (cf == NULL)
 		return MEDFW_ERR_NOMEM;
-	}
-	cf->easy = curl_easy_init();
-	if (cf->easy == NULL) {
+	err = load_curl(&cf->api, diag);
+	if (err != MEDFW_OK) {
 		free(cf);
-		curl_global_cleanup();
+		return err;
+	}
+	if (cf->api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		dlclose(cf->api.so);
+		free(cf);
+		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot initialise libcurl");
+	}
+	cf->easy = cf->api.easy_init();
+	if (cf->easy == NULL) {
+		cf->api.global_cleanup();
+		dlclose(cf->api.so);
+		free(cf);
 		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot initialise libcurl");
 	}
 	cf->ops.user = cf;
@@ -181,7 +251,8 @@ void medfw_fetcher_curl_free(struct medfw_fetcher *fetcher)
 	if (fetcher == NULL)
 		return;
 	cf = fetcher->user;
-	curl_easy_cleanup(cf->easy);
+	cf->api.easy_cleanup(cf->easy);
+	cf->api.global_cleanup();
+	dlclose(cf->api.so);
 	free(cf);
-	curl_global_cleanup();
 }

@@ -255,3 +255,54 @@ def test_published_metadata_verifies_in_securesystemslib(medfw, tmp_path, key_ty
     assert sslib_verify(root, keys) == 2
     assert sslib_verify(published(repo, "targets.json"), keys) == 2
     assert sslib_verify(published(repo, "timestamp.json"), keys) == 1
+
+
+def audit_records(repo):
+    return [json.loads(line) for line in (repo.dir / "audit.log").read_text().splitlines()]
+
+
+def test_audit_trail_records_every_change(repo, tmp_path):
+    repo.add_release(image(tmp_path), name="fw.img")
+    repo.sign("root", "root1", "root2")
+    repo.sign("targets", "targets1")
+    repo.publish(check=1)
+    repo.sign("targets", "targets2")
+    repo.publish()
+    records = audit_records(repo)
+    assert [r["event"] for r in records] == [
+        "repo.init", "repo.release.add", "repo.sign", "repo.sign", "repo.sign",
+        "repo.publish.refused", "repo.sign", "repo.publish"]
+    assert records[1]["target"] == "fw.img" and len(records[1]["hashes"]["sha256"]) == 64
+    assert records[4]["keyid"] == repo.keyids["targets1"] and records[4]["role"] == "targets"
+    assert "1 of 2 required signatures" in records[5]["reason"]
+    assert records[7]["timestamp"] == 1
+    # the chain: each "prev" is the SHA-256 of the line before
+    lines = (repo.dir / "audit.log").read_bytes().splitlines()
+    assert records[0]["prev"] == "0" * 64
+    for before, rec in zip(lines, records[1:]):
+        assert rec["prev"] == hashlib.sha256(before).hexdigest()
+    st = repo.status()
+    assert st["audit"] == {"records": 8, "chain_ok": True, "detail": "hash chain intact"}
+    # no secret material ever lands in the trail
+    log = (repo.dir / "audit.log").read_text()
+    for name in ("root1", "targets1", "snapshot"):
+        assert repo.priv(name).read_text().splitlines()[1] not in log
+
+
+def test_broken_audit_chain_blocks_changes(repo, tmp_path):
+    repo.add_release(image(tmp_path), name="fw.img")
+    log = repo.dir / "audit.log"
+    lines = log.read_text().splitlines(keepends=True)
+    log.write_text(lines[0].replace("repo.init", "repo.iNit") + "".join(lines[1:]))
+    st = repo.status()
+    assert st["audit"]["chain_ok"] is False
+    assert "line 2" in st["audit"]["detail"]
+    before = repo.snapshot_tree()
+    proc = repo.add_release(image(tmp_path, "b.img"), name="b.img", check=1)
+    assert b"audit.log: the chain is broken at line 2" in proc.stderr
+    proc = repo.sign("root", "root1", check=1)
+    assert b"chain is broken" in proc.stderr
+    assert repo.snapshot_tree() == before
+    log.unlink()
+    proc = repo.publish(check=1)
+    assert b"audit trail (audit.log) is missing" in proc.stderr

@@ -142,7 +142,10 @@ enum medfw_err medfw_repo_init(struct medfw_ctx *ctx, const char *dir,
 		json_decref(env);
 	}
 	if (err == MEDFW_OK)
-		medfw_log(ctx, MEDFW_LOG_INFO, "repo.init", "repository created in %s", dir);
+		err = medfw_repo_audit(ctx, dir, "repo.init",
+				       json_pack("{s:O, s:b}", "roles", roles, "consistent_snapshot",
+						 opts->consistent_snapshot),
+				       diag);
 out:
 	json_decref(keys);
 	json_decref(roles);

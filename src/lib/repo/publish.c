@@ -260,18 +260,23 @@ enum medfw_err medfw_repo_publish(struct medfw_ctx *ctx, const char *dir,
 	size_t dlen;
 	json_t *meta;
 	enum medfw_err err;
+	int refused = 0;
 
 	medfw_buf_init(&snap, MEDFW_TUF_SNAPSHOT_MAX_LEN);
 	medfw_buf_init(&ts, MEDFW_TUF_TIMESTAMP_MAX_LEN);
 	err = medfwi_repo_load_settings(dir, &settings, diag);
+	if (err == MEDFW_OK)
+		err = medfwi_repo_audit_check(dir, diag);
 	if (err == MEDFW_OK)
 		err = load_state(dir, &s, diag);
 	if (err == MEDFW_OK)
 		err = check_staged(&s, diag);
 	if (err == MEDFW_OK && s.staged_targets != NULL)
 		err = check_images(dir, s.staged_targets, diag);
-	if (err != MEDFW_OK)
+	if (err != MEDFW_OK) {
+		refused = err != MEDFW_ERR_NOT_FOUND; /* a missing repository has no trail */
 		goto out;
+	}
 
 	snap_version = s.pub_snapshot != NULL ? s.pub_snapshot->version + 1 : 1;
 	ts_version = s.pub_timestamp != NULL ? s.pub_timestamp->version + 1 : 1;
@@ -316,11 +321,24 @@ enum medfw_err medfw_repo_publish(struct medfw_ctx *ctx, const char *dir,
 	if (s.staged_targets != NULL &&
 	    medfw_repo_path(dir, "staged/targets.json", path, sizeof(path)) == MEDFW_OK)
 		unlink(path);
-	medfw_log(ctx, MEDFW_LOG_INFO, "repo.publish",
-		  "published root %lld, targets %lld, snapshot %lld, timestamp %lld",
-		  (long long)s.root->version, (long long)s.targets->version,
-		  (long long)snap_version, (long long)ts_version);
+	err = medfw_repo_audit(ctx, dir, "repo.publish",
+			       json_pack("{s:I, s:I, s:I, s:I}", "root", (json_int_t)s.root->version,
+					 "targets", (json_int_t)s.targets->version, "snapshot",
+					 (json_int_t)snap_version, "timestamp", (json_int_t)ts_version),
+			       diag);
 out:
+	if (err != MEDFW_OK && refused) {
+		/* Record the refusal (nothing was written); keep the original error. */
+		struct medfw_diag ignored;
+
+		medfw_diag_clear(&ignored);
+		if (medfw_repo_audit(ctx, dir, "repo.publish.refused",
+				     json_pack("{s:s, s:s}", "error", medfw_err_name(err), "reason",
+					       medfw_diag_message(diag, err)),
+				     &ignored) != MEDFW_OK)
+			medfw_log(ctx, MEDFW_LOG_WARNING, "repo.audit.failed",
+				  "the refused publish could not be recorded: %s", ignored.msg);
+	}
 	medfw_buf_free(&snap);
 	medfw_buf_free(&ts);
 	state_free(&s);

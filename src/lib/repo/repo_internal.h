@@ -31,6 +31,10 @@ enum medfw_err medfwi_repo_write_envelope(const char *dir, const char *rel, cons
  * only [A-Za-z0-9._+-] in segments, at most 255 bytes. */
 int medfwi_repo_target_name_ok(const char *name);
 
+/* The audit chain must be intact (and present) before any change to a repository:
+ * a change that could not be recorded must not happen. */
+enum medfw_err medfwi_repo_audit_check(const char *dir, struct medfw_diag *diag);
+
 /* Set signed["expires"] to now + seconds. */
 enum medfw_err medfwi_repo_set_expiry(json_t *signed_obj, int64_t now, int64_t seconds);
 

@@ -171,6 +171,8 @@ static enum medfw_err add_target(struct medfw_ctx *ctx, const char *dir, const c
 				      "digits and ._+- segments",
 				      name);
 	err = medfwi_repo_load_settings(dir, &settings, diag);
+	if (err == MEDFW_OK)
+		err = medfwi_repo_audit_check(dir, diag);
 	if (err != MEDFW_OK)
 		return err;
 	if (notice_json != NULL) {
@@ -211,7 +213,13 @@ static enum medfw_err add_target(struct medfw_ctx *ctx, const char *dir, const c
 	}
 	err = write_staged(dir, "staged/targets.json", signed_obj, diag);
 	if (err == MEDFW_OK)
-		medfw_log(ctx, MEDFW_LOG_INFO, "repo.target.add", "staged target %s", name);
+		err = medfw_repo_audit(
+			ctx, dir, notice_json != NULL ? "repo.release.add" : "repo.file.add",
+			json_pack("{s:s, s:O, s:O, s:O}", "target", name, "length",
+				  json_object_get(entry, "length"), "hashes",
+				  json_object_get(entry, "hashes"), "targets_version",
+				  json_object_get(signed_obj, "version")),
+			diag);
 out:
 	json_decref(custom);
 	json_decref(entry);
@@ -275,11 +283,16 @@ enum medfw_err medfw_repo_stage_root(struct medfw_ctx *ctx, const char *dir, jso
 enum medfw_err medfw_repo_save_staged_root(struct medfw_ctx *ctx, const char *dir,
 					   json_t *signed_obj, struct medfw_diag *diag)
 {
-	enum medfw_err err = write_staged(dir, "staged/root.json", signed_obj, diag);
+	enum medfw_err err = medfwi_repo_audit_check(dir, diag);
 
 	if (err == MEDFW_OK)
-		medfw_log(ctx, MEDFW_LOG_INFO, "repo.root.stage", "staged root version %lld",
-			  (long long)json_integer_value(json_object_get(signed_obj, "version")));
+		err = write_staged(dir, "staged/root.json", signed_obj, diag);
+	if (err == MEDFW_OK)
+		err = medfw_repo_audit(ctx, dir, "repo.root.stage",
+				       json_pack("{s:O, s:O}", "version",
+						 json_object_get(signed_obj, "version"), "roles",
+						 json_object_get(signed_obj, "roles")),
+				       diag);
 	return err;
 }
 

@@ -112,6 +112,19 @@ enum medfw_err medfw_repo_status(struct medfw_ctx *ctx, const char *dir, json_t 
 							     medfw_tuf_root_role(root, MEDFW_TUF_TARGETS)));
 		json_object_set_new(staged, "targets", s);
 	}
+	{
+		struct medfw_diag adiag;
+		size_t records = 0;
+		enum medfw_err aerr;
+
+		medfw_diag_clear(&adiag);
+		aerr = medfw_repo_audit_verify(dir, &records, &adiag);
+		json_object_set_new(doc, "audit",
+				    json_pack("{s:I, s:b, s:s}", "records", (json_int_t)records,
+					      "chain_ok", aerr == MEDFW_OK, "detail",
+					      aerr == MEDFW_OK ? "hash chain intact"
+							       : medfw_diag_message(&adiag, aerr)));
+	}
 	tlist = staged_targets != NULL ? staged_targets : pub[MEDFW_TUF_TARGETS];
 	for (size_t i = 0; tlist != NULL && i < tlist->target_count; i++) {
 		const struct medfw_tuf_target *t = &tlist->targets[i];
