@@ -162,6 +162,14 @@ enum medfw_err medfw_tuf_meta_verify_role(const struct medfw_tuf_meta *meta,
 					  const struct medfw_tuf_role_keys *role, const char *what,
 					  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* The same, also giving the number of valid signatures (for displays) without
+ * verifying twice. *out_valid is set whatever the result. */
+enum medfw_err medfw_tuf_meta_verify_role_count(const struct medfw_tuf_meta *meta,
+						const struct medfw_tuf_keyring *keys,
+						const struct medfw_tuf_role_keys *role,
+						const char *what, size_t *out_valid,
+						struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
 /* Number of valid signatures toward `role` (for status displays). */
 size_t medfw_tuf_meta_count_valid(const struct medfw_tuf_meta *meta,
 				  const struct medfw_tuf_keyring *keys,

@@ -34,22 +34,31 @@ static enum medfw_err parse(const struct medfw_buf *b, enum medfw_tuf_role_type 
 	return err;
 }
 
+static void record_sigs(struct bundle_chain *c, const struct medfw_tuf_meta *m,
+			const struct medfw_tuf_role_keys *role, const char *what, size_t valid)
+{
+	struct medfw_bundle_role_sigs *r;
+
+	if (c->role_count >= MEDFW_BUNDLE_RESULT_ROLES)
+		return;
+	r = &c->roles[c->role_count++];
+	snprintf(r->role, sizeof(r->role), "%s", what);
+	r->version = m->version;
+	r->expires = m->expires;
+	r->valid = valid;
+	r->threshold = role->threshold;
+}
+
 static enum medfw_err check_sigs(struct bundle_chain *c, const struct medfw_tuf_meta *m,
 				 const struct medfw_tuf_keyring *keys,
 				 const struct medfw_tuf_role_keys *role, const char *what,
 				 int record, struct medfw_diag *diag)
 {
-	enum medfw_err err = medfw_tuf_meta_verify_role(m, keys, role, what, diag);
+	size_t valid;
+	enum medfw_err err = medfw_tuf_meta_verify_role_count(m, keys, role, what, &valid, diag);
 
-	if (err == MEDFW_OK && record && c->role_count < MEDFW_BUNDLE_RESULT_ROLES) {
-		struct medfw_bundle_role_sigs *r = &c->roles[c->role_count++];
-
-		snprintf(r->role, sizeof(r->role), "%s", what);
-		r->version = m->version;
-		r->expires = m->expires;
-		r->valid = medfw_tuf_meta_count_valid(m, keys, role);
-		r->threshold = role->threshold;
-	}
+	if (err == MEDFW_OK && record)
+		record_sigs(c, m, role, what, valid);
 	return err;
 }
 
@@ -83,6 +92,7 @@ static enum medfw_err root_chain(struct bundle_chain *c, const uint8_t *trusted,
 	struct medfw_buf tb;
 	struct medfw_tuf_meta *next = NULL;
 	int64_t prev_version = 0;
+	size_t root_valid = 0;
 	enum medfw_err err;
 
 	medfw_buf_init(&tb, MEDFW_TUF_ROOT_MAX_LEN);
@@ -96,9 +106,9 @@ static enum medfw_err root_chain(struct bundle_chain *c, const uint8_t *trusted,
 	medfw_buf_free(&tb);
 	if (err != MEDFW_OK)
 		return err;
-	err = medfw_tuf_meta_verify_role(c->root, &c->root->keys,
-					 medfw_tuf_root_role(c->root, MEDFW_TUF_ROOT),
-					 "trusted root (its own keys)", diag);
+	err = medfw_tuf_meta_verify_role_count(c->root, &c->root->keys,
+					       medfw_tuf_root_role(c->root, MEDFW_TUF_ROOT),
+					       "trusted root (its own keys)", &root_valid, diag);
 	if (err != MEDFW_OK)
 		return err;
 	c->trusted_root_version = c->root->version;
@@ -126,12 +136,7 @@ static enum medfw_err root_chain(struct bundle_chain *c, const uint8_t *trusted,
 		}
 		if (next->version == c->root->version) {
 			/* The bundle's copy of the trusted version must be the trusted root:
-			 * signed by its keys and with the same signed content. */
-			err = medfw_tuf_meta_verify_role(next, &c->root->keys,
-							 medfw_tuf_root_role(c->root, MEDFW_TUF_ROOT),
-							 what, diag);
-			if (err != MEDFW_OK)
-				goto fail;
+			 * the same signed content (so the trusted signatures cover it). */
 			if (next->signed_canonical.len != c->root->signed_canonical.len ||
 			    memcmp(next->signed_canonical.data, c->root->signed_canonical.data,
 				   next->signed_canonical.len) != 0) {
@@ -154,20 +159,21 @@ static enum medfw_err root_chain(struct bundle_chain *c, const uint8_t *trusted,
 						 medfw_tuf_root_role(c->root, MEDFW_TUF_ROOT), what,
 						 diag);
 		if (err == MEDFW_OK)
-			err = medfw_tuf_meta_verify_role(next, &next->keys,
-							 medfw_tuf_root_role(next, MEDFW_TUF_ROOT),
-							 what, diag);
+			err = medfw_tuf_meta_verify_role_count(next, &next->keys,
+							       medfw_tuf_root_role(next, MEDFW_TUF_ROOT),
+							       what, &root_valid, diag);
 		if (err != MEDFW_OK)
 			goto fail;
 		medfw_tuf_meta_free(c->root);
 		c->root = next;
 		next = NULL;
 	}
-	/* The final root must not be expired (TUF 5.3.10); record its signatures. */
+	/* The final root must not be expired (TUF 5.3.10); its own signatures were
+	 * counted when it was verified. */
 	err = check_expiry(c->root, now, "root", diag);
 	if (err == MEDFW_OK)
-		err = check_sigs(c, c->root, &c->root->keys,
-				 medfw_tuf_root_role(c->root, MEDFW_TUF_ROOT), "root", 1, diag);
+		record_sigs(c, c->root, medfw_tuf_root_role(c->root, MEDFW_TUF_ROOT), "root",
+			    root_valid);
 fail:
 	medfw_tuf_meta_free(next);
 	return err;

@@ -67,17 +67,20 @@ size_t medfw_tuf_meta_count_valid(const struct medfw_tuf_meta *meta,
 	return valid;
 }
 
-enum medfw_err medfw_tuf_meta_verify_role(const struct medfw_tuf_meta *meta,
-					  const struct medfw_tuf_keyring *keys,
-					  const struct medfw_tuf_role_keys *role, const char *what,
-					  struct medfw_diag *diag)
+enum medfw_err medfw_tuf_meta_verify_role_count(const struct medfw_tuf_meta *meta,
+						const struct medfw_tuf_keyring *keys,
+						const struct medfw_tuf_role_keys *role,
+						const char *what, size_t *out_valid,
+						struct medfw_diag *diag)
 {
 	enum medfw_err result = MEDFW_ERR_THRESHOLD;
 	size_t valid;
 
+	*out_valid = 0;
 	if (meta == NULL || keys == NULL || role == NULL || role->threshold < 1)
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "%s: nothing to verify", what);
 	valid = medfw_tuf_meta_count_valid(meta, keys, role);
+	*out_valid = valid;
 	if (valid >= (uint64_t)role->threshold)
 		result = MEDFW_OK;
 	else
@@ -85,6 +88,16 @@ enum medfw_err medfw_tuf_meta_verify_role(const struct medfw_tuf_meta *meta,
 			       "%s: %zu of %lld required signatures are valid", what, valid,
 			       (long long)role->threshold);
 	return result;
+}
+
+enum medfw_err medfw_tuf_meta_verify_role(const struct medfw_tuf_meta *meta,
+					  const struct medfw_tuf_keyring *keys,
+					  const struct medfw_tuf_role_keys *role, const char *what,
+					  struct medfw_diag *diag)
+{
+	size_t valid;
+
+	return medfw_tuf_meta_verify_role_count(meta, keys, role, what, &valid, diag);
 }
 
 /* ---- length and hashes ---- */
