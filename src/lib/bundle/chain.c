@@ -135,16 +135,27 @@ static enum medfw_err root_chain(struct bundle_chain *c, const uint8_t *trusted,
 			continue;
 		}
 		if (next->version == c->root->version) {
-			/* The bundle's copy of the trusted version must be the trusted root:
-			 * the same signed content (so the trusted signatures cover it). */
-			if (next->signed_canonical.len != c->root->signed_canonical.len ||
-			    memcmp(next->signed_canonical.data, c->root->signed_canonical.data,
-				   next->signed_canonical.len) != 0) {
+			/* The bundle's copy of the trusted version must be the trusted root.
+			 * The very same bytes were verified above; any other bytes are checked
+			 * like a new file: signed by the trusted keys (THRESHOLD for another
+			 * manufacturer's bundle or a damaged signature) and with the trusted
+			 * signed content. */
+			int same_bytes = b->len == trusted_len && memcmp(b->data, trusted, b->len) == 0;
+
+			if (!same_bytes)
+				err = medfw_tuf_meta_verify_role(
+					next, &c->root->keys,
+					medfw_tuf_root_role(c->root, MEDFW_TUF_ROOT), what, diag);
+			if (err == MEDFW_OK && !same_bytes &&
+			    (next->signed_canonical.len != c->root->signed_canonical.len ||
+			     memcmp(next->signed_canonical.data, c->root->signed_canonical.data,
+				    next->signed_canonical.len) != 0))
 				err = medfw_diag_set(diag, MEDFW_ERR_VERSION_MISMATCH,
-						     "%s in the bundle is not the trusted root "
-						     "version %lld", what, (long long)c->root->version);
+						     "%s in the bundle is not the trusted root version "
+						     "%lld",
+						     what, (long long)c->root->version);
+			if (err != MEDFW_OK)
 				goto fail;
-			}
 			medfw_tuf_meta_free(next);
 			next = NULL;
 			continue;
