@@ -46,6 +46,11 @@ uint8_t *medfw_buf_steal(struct medfw_buf *buf, size_t *out_len);
 enum medfw_err medfw_file_read(const char *path, size_t max, struct medfw_buf *out,
 			       struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* Write all `len` bytes to fd (retrying short writes and EINTR); `what` names the
+ * destination in the error message. No fsync. */
+enum medfw_err medfw_write_all(int fd, const void *data, size_t len, const char *what,
+			       struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
 /* Write `len` bytes to `path` atomically with permissions `mode`. */
 enum medfw_err medfw_file_write_atomic(const char *path, const void *data, size_t len,
 				       unsigned mode, struct medfw_diag *diag) MEDFW_WARN_UNUSED;

@@ -48,6 +48,10 @@ enum medfw_tuf_role_type {
 };
 #define MEDFW_TUF_TOP_ROLES 4
 
+/* The size cap of a metadata file of a role (MEDFW_TUF_*_MAX_LEN; delegated
+ * targets: the targets cap). */
+size_t medfw_tuf_role_max_len(enum medfw_tuf_role_type type);
+
 /* "root", "timestamp", "snapshot", "targets". */
 const char *medfw_tuf_role_name(enum medfw_tuf_role_type type);
 enum medfw_err medfw_tuf_role_parse(const char *name, enum medfw_tuf_role_type *out);

@@ -170,8 +170,8 @@ out:
 	return err;
 }
 
-static enum medfw_err write_all(int fd, const void *data, size_t len, const char *path,
-				struct medfw_diag *diag)
+enum medfw_err medfw_write_all(int fd, const void *data, size_t len, const char *what,
+			       struct medfw_diag *diag)
 {
 	const uint8_t *p = data;
 
@@ -181,14 +181,22 @@ static enum medfw_err write_all(int fd, const void *data, size_t len, const char
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return medfw_diag_set(diag, MEDFW_ERR_IO, "%s: write: %s", path,
+			return medfw_diag_set(diag, MEDFW_ERR_IO, "%s: write: %s", what,
 					      strerror(errno));
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) != 0)
-		return medfw_diag_set(diag, MEDFW_ERR_IO, "%s: fsync: %s", path, strerror(errno));
 	return MEDFW_OK;
+}
+
+static enum medfw_err write_all(int fd, const void *data, size_t len, const char *path,
+				struct medfw_diag *diag)
+{
+	enum medfw_err err = medfw_write_all(fd, data, len, path, diag);
+
+	if (err == MEDFW_OK && fsync(fd) != 0)
+		err = medfw_diag_set(diag, MEDFW_ERR_IO, "%s: fsync: %s", path, strerror(errno));
+	return err;
 }
 
 enum medfw_err medfw_fsync_parent(const char *path, struct medfw_diag *diag)

@@ -22,7 +22,6 @@ struct bundle_files {
 
 void medfwi_bundle_files_init(struct bundle_files *f);
 void medfwi_bundle_files_free(struct bundle_files *f);
-size_t medfwi_bundle_role_max_len(enum medfw_tuf_role_type type);
 
 /* The parsed header: what the (untrusted) header says about the layout. */
 enum bundle_encoding { BUNDLE_RAW = 0, BUNDLE_ZSTD = 1 };

@@ -27,7 +27,7 @@ static enum medfw_err parse(const struct medfw_buf *b, enum medfw_tuf_role_type 
 	enum medfw_err err;
 
 	medfw_diag_clear(&inner);
-	err = medfw_tuf_meta_parse_unverified(b->data, b->len, medfwi_bundle_role_max_len(type),
+	err = medfw_tuf_meta_parse_unverified(b->data, b->len, medfw_tuf_role_max_len(type),
 					      type, out, &inner);
 	if (err != MEDFW_OK)
 		medfw_diag_set(diag, err, "%s: %s", what, medfw_diag_message(&inner, err));

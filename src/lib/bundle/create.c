@@ -120,22 +120,6 @@ static enum medfw_err collect(const char *dir, struct bundle_files *f, struct me
 	return err;
 }
 
-static enum medfw_err write_all(int fd, const void *data, size_t len, struct medfw_diag *diag)
-{
-	const uint8_t *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return medfw_diag_set(diag, MEDFW_ERR_IO, "bundle: write: %s", strerror(errno));
-		p += n;
-		len -= (size_t)n;
-	}
-	return MEDFW_OK;
-}
 
 /* Copy (or compress) the image from in_fd to out_fd; *stored gets the bytes written. */
 static enum medfw_err copy_image(int in_fd, int out_fd, bool compress, uint64_t *stored,
@@ -177,7 +161,7 @@ static enum medfw_err copy_image(int in_fd, int out_fd, bool compress, uint64_t 
 		if (cctx == NULL) {
 			if (last)
 				break;
-			err = write_all(out_fd, in, (size_t)n, diag);
+			err = medfw_write_all(out_fd, in, (size_t)n, "bundle", diag);
 			*stored += (uint64_t)n;
 		} else {
 			ZSTD_inBuffer ib = {in, (size_t)n, 0};
@@ -193,7 +177,7 @@ static enum medfw_err copy_image(int in_fd, int out_fd, bool compress, uint64_t 
 							     ZSTD_getErrorName(rem));
 					goto out;
 				}
-				err = write_all(out_fd, outb, ob.pos, diag);
+				err = medfw_write_all(out_fd, outb, ob.pos, "bundle", diag);
 				*stored += ob.pos;
 			} while (err == MEDFW_OK && (last ? rem != 0 : ib.pos < ib.size));
 			if (last)
@@ -227,7 +211,7 @@ static enum medfw_err copy_fd(int in_fd, int out_fd, struct medfw_diag *diag)
 		}
 		if (n == 0)
 			break;
-		err = write_all(out_fd, buf, (size_t)n, diag);
+		err = medfw_write_all(out_fd, buf, (size_t)n, "bundle", diag);
 		if (err != MEDFW_OK)
 			break;
 	}
@@ -333,20 +317,20 @@ enum medfw_err medfw_bundle_create(struct medfw_ctx *ctx, const char *repo_dir,
 	prefix[9] = (uint8_t)(hdr.len >> 16);
 	prefix[10] = (uint8_t)(hdr.len >> 8);
 	prefix[11] = (uint8_t)hdr.len;
-	err = write_all(out_fd, prefix, sizeof(prefix), diag);
+	err = medfw_write_all(out_fd, prefix, sizeof(prefix), "bundle", diag);
 	if (err == MEDFW_OK)
-		err = write_all(out_fd, hdr.data, hdr.len, diag);
+		err = medfw_write_all(out_fd, hdr.data, hdr.len, "bundle", diag);
 	for (size_t i = 0; err == MEDFW_OK && i < files->root_count; i++)
-		err = write_all(out_fd, files->roots[i].data, files->roots[i].len, diag);
+		err = medfw_write_all(out_fd, files->roots[i].data, files->roots[i].len, "bundle", diag);
 	if (err == MEDFW_OK)
-		err = write_all(out_fd, files->timestamp.data, files->timestamp.len, diag);
+		err = medfw_write_all(out_fd, files->timestamp.data, files->timestamp.len, "bundle", diag);
 	if (err == MEDFW_OK)
-		err = write_all(out_fd, files->snapshot.data, files->snapshot.len, diag);
+		err = medfw_write_all(out_fd, files->snapshot.data, files->snapshot.len, "bundle", diag);
 	if (err == MEDFW_OK)
-		err = write_all(out_fd, files->targets.data, files->targets.len, diag);
+		err = medfw_write_all(out_fd, files->targets.data, files->targets.len, "bundle", diag);
 	for (size_t i = 0; err == MEDFW_OK && i < files->delegated_count; i++)
-		err = write_all(out_fd, files->delegated[i].data.data, files->delegated[i].data.len,
-				diag);
+		err = medfw_write_all(out_fd, files->delegated[i].data.data,
+				      files->delegated[i].data.len, "bundle", diag);
 	if (err == MEDFW_OK)
 		err = copy_fd(compress ? zimg_fd : img_fd, out_fd, diag);
 	if (err == MEDFW_OK && (fchmod(out_fd, 0644) != 0 || fsync(out_fd) != 0))

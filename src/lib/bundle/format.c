@@ -33,17 +33,6 @@ void medfwi_bundle_files_free(struct bundle_files *f)
 	medfwi_bundle_files_init(f);
 }
 
-size_t medfwi_bundle_role_max_len(enum medfw_tuf_role_type type)
-{
-	switch (type) {
-	case MEDFW_TUF_ROOT: return MEDFW_TUF_ROOT_MAX_LEN;
-	case MEDFW_TUF_TIMESTAMP: return MEDFW_TUF_TIMESTAMP_MAX_LEN;
-	case MEDFW_TUF_SNAPSHOT: return MEDFW_TUF_SNAPSHOT_MAX_LEN;
-	case MEDFW_TUF_TARGETS: return MEDFW_TUF_TARGETS_MAX_LEN;
-	}
-	return 0;
-}
-
 void medfwi_bundle_header_free(struct bundle_header *h)
 {
 	json_decref(h->doc);
@@ -160,7 +149,7 @@ enum medfw_err medfwi_bundle_header_parse(const uint8_t *data, size_t len,
 			goto fail;
 		}
 		role_for_entry(out->entries[i].name, &type);
-		max = medfwi_bundle_role_max_len(type);
+		max = medfw_tuf_role_max_len(type);
 		if ((uint64_t)n > max) {
 			err = medfw_diag_set(diag, MEDFW_ERR_BUNDLE_FORMAT,
 					     "bundle header: %s metadata of %lld bytes exceeds the "

@@ -47,17 +47,6 @@ enum medfw_err medfwi_repo_load_settings(const char *dir, struct repo_settings *
 	return err;
 }
 
-static size_t max_len_for(enum medfw_tuf_role_type type)
-{
-	switch (type) {
-	case MEDFW_TUF_ROOT: return MEDFW_TUF_ROOT_MAX_LEN;
-	case MEDFW_TUF_TIMESTAMP: return MEDFW_TUF_TIMESTAMP_MAX_LEN;
-	case MEDFW_TUF_SNAPSHOT: return MEDFW_TUF_SNAPSHOT_MAX_LEN;
-	case MEDFW_TUF_TARGETS: return MEDFW_TUF_TARGETS_MAX_LEN;
-	}
-	return 0;
-}
-
 enum medfw_err medfwi_repo_load_meta(const char *dir, const char *rel,
 				     enum medfw_tuf_role_type type, int optional,
 				     struct medfw_tuf_meta **out, struct medfw_diag *diag)
@@ -71,12 +60,12 @@ enum medfw_err medfwi_repo_load_meta(const char *dir, const char *rel,
 	if (medfw_repo_path(dir, rel, path, sizeof(path)) != MEDFW_OK)
 		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: path too long", dir);
 	medfw_diag_clear(&inner);
-	err = medfw_file_read(path, max_len_for(type), &b, &inner);
+	err = medfw_file_read(path, medfw_tuf_role_max_len(type), &b, &inner);
 	if (err == MEDFW_ERR_NOT_FOUND && optional)
 		return MEDFW_OK;
 	if (err != MEDFW_OK)
 		return medfw_diag_set(diag, err, "%s", medfw_diag_message(&inner, err));
-	err = medfw_tuf_meta_parse_unverified(b.data, b.len, max_len_for(type), type, out, &inner);
+	err = medfw_tuf_meta_parse_unverified(b.data, b.len, medfw_tuf_role_max_len(type), type, out, &inner);
 	medfw_buf_free(&b);
 	if (err != MEDFW_OK)
 		medfw_diag_set(diag, err, "%s: %s", path, medfw_diag_message(&inner, err));

@@ -18,6 +18,17 @@ const char *medfw_tuf_role_name(enum medfw_tuf_role_type type)
 	return role_names[type];
 }
 
+size_t medfw_tuf_role_max_len(enum medfw_tuf_role_type type)
+{
+	switch (type) {
+	case MEDFW_TUF_ROOT: return MEDFW_TUF_ROOT_MAX_LEN;
+	case MEDFW_TUF_TIMESTAMP: return MEDFW_TUF_TIMESTAMP_MAX_LEN;
+	case MEDFW_TUF_SNAPSHOT: return MEDFW_TUF_SNAPSHOT_MAX_LEN;
+	case MEDFW_TUF_TARGETS: return MEDFW_TUF_TARGETS_MAX_LEN;
+	}
+	return 0;
+}
+
 enum medfw_err medfw_tuf_role_parse(const char *name, enum medfw_tuf_role_type *out)
 {
 	for (unsigned i = 0; i < MEDFW_TUF_TOP_ROLES; i++) {
