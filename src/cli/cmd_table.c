@@ -20,5 +20,7 @@ const struct cli_command cli_commands[] = {
 	{"bundle create", "write an offline bundle of a target", CMD_BUNDLE_CREATE_USAGE, cmd_bundle_create},
 	{"verify", "verify a bundle offline before installing", CMD_VERIFY_USAGE, cmd_verify},
 	{"inspect", "describe a bundle or metadata file (UNVERIFIED)", CMD_INSPECT_USAGE, cmd_inspect},
+	{"audit verify", "check an exported audit trail offline", CMD_AUDIT_VERIFY_USAGE,
+	 cmd_audit_verify},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

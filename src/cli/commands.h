@@ -114,4 +114,12 @@ int cmd_verify(struct cli *cli, int argc, char **argv);
 	"versions, expiry, signature key ids, targets. Use 'medfw verify' to check.\n"
 int cmd_inspect(struct cli *cli, int argc, char **argv);
 
+#define CMD_AUDIT_VERIFY_USAGE                                                              \
+	"Usage: medfw audit verify EXPORT --server-key SERVER.pub.json [--json]\n\n"      \
+	"Checks an audit trail exported by medfwd (JSON lines), offline: every record's\n" \
+	"hash, the chain from record to record (a change, deletion, insertion or\n"        \
+	"reordering is found and its line named), and every checkpoint's signature by\n"  \
+	"the server key. Exit 0 only when everything holds.\n"
+int cmd_audit_verify(struct cli *cli, int argc, char **argv);
+
 #endif
