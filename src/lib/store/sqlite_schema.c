@@ -1,0 +1,150 @@
+/* SQLite schema migrations. Append only: every statement carries the schema version
+ * it belongs to; never edit a statement that has shipped, add the next version. All
+ * statements of one version run in one transaction together with the schema_version
+ * row that records it (docs/store.md). */
+#include <stddef.h>
+
+#include "store_internal.h"
+
+const struct medfwi_migration medfwi_sqlite_migrations[] = {
+	{1, "CREATE TABLE sites ("
+	    " id INTEGER PRIMARY KEY,"
+	    " name TEXT NOT NULL UNIQUE,"
+	    " time_zone TEXT NOT NULL,"
+	    " created_at INTEGER NOT NULL)"},
+
+	{1, "CREATE TABLE users ("
+	    " id INTEGER PRIMARY KEY,"
+	    " site_id INTEGER REFERENCES sites(id) ON DELETE RESTRICT,"
+	    " username TEXT NOT NULL UNIQUE,"
+	    " display_name TEXT NOT NULL,"
+	    " role TEXT NOT NULL CHECK (role IN ('admin', 'release_manager', 'clinical_engineer',"
+	    "  'security_officer', 'remote_support', 'auditor')),"
+	    " password_hash TEXT NOT NULL,"
+	    " totp_secret BLOB,"
+	    " totp_required INTEGER NOT NULL DEFAULT 0 CHECK (totp_required IN (0, 1)),"
+	    " totp_last_counter INTEGER NOT NULL DEFAULT 0,"
+	    " failed_logins INTEGER NOT NULL DEFAULT 0,"
+	    " locked_until INTEGER,"
+	    " disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),"
+	    " created_at INTEGER NOT NULL)"},
+	{1, "CREATE INDEX users_site ON users(site_id)"},
+
+	{1, "CREATE TABLE sessions ("
+	    " id BLOB PRIMARY KEY CHECK (length(id) = 32),"
+	    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	    " csrf_hash BLOB NOT NULL CHECK (length(csrf_hash) = 32),"
+	    " created_at INTEGER NOT NULL,"
+	    " last_seen INTEGER NOT NULL,"
+	    " expires_at INTEGER NOT NULL,"
+	    " revoked_at INTEGER,"
+	    " remote_addr TEXT NOT NULL DEFAULT '') WITHOUT ROWID"},
+	{1, "CREATE INDEX sessions_user ON sessions(user_id)"},
+	{1, "CREATE INDEX sessions_expires ON sessions(expires_at)"},
+
+	{1, "CREATE TABLE api_tokens ("
+	    " id INTEGER PRIMARY KEY,"
+	    " user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	    " name TEXT NOT NULL,"
+	    " token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+	    " scopes TEXT NOT NULL,"
+	    " created_at INTEGER NOT NULL,"
+	    " expires_at INTEGER,"
+	    " last_used_at INTEGER,"
+	    " revoked_at INTEGER,"
+	    " UNIQUE (user_id, name))"},
+
+	{1, "CREATE TABLE bootstrap ("
+	    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " token_hash BLOB NOT NULL CHECK (length(token_hash) = 32),"
+	    " created_at INTEGER NOT NULL,"
+	    " used_at INTEGER)"},
+
+	{1, "CREATE TABLE devices ("
+	    " id INTEGER PRIMARY KEY,"
+	    " site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE RESTRICT,"
+	    " udi_di TEXT,"
+	    " udi_pi TEXT,"
+	    " serial TEXT NOT NULL CHECK (serial <> ''),"
+	    " model TEXT NOT NULL DEFAULT '',"
+	    " hardware_id TEXT NOT NULL DEFAULT '',"
+	    " department TEXT NOT NULL DEFAULT '',"
+	    " location TEXT NOT NULL DEFAULT '',"
+	    " network_zone TEXT NOT NULL DEFAULT '',"
+	    " vlan INTEGER CHECK (vlan IS NULL OR vlan BETWEEN 1 AND 4094),"
+	    " ip TEXT NOT NULL DEFAULT '',"
+	    " mac TEXT NOT NULL DEFAULT '',"
+	    " firmware_version TEXT NOT NULL DEFAULT '',"
+	    " image_sha256 TEXT NOT NULL DEFAULT '',"
+	    " image_is_signed_release INTEGER CHECK (image_is_signed_release IN (0, 1)),"
+	    " agent_version TEXT NOT NULL DEFAULT '',"
+	    " last_seen INTEGER,"
+	    " clinical_state TEXT NOT NULL DEFAULT 'unknown'"
+	    "  CHECK (clinical_state IN ('unknown', 'in_use', 'idle')),"
+	    " enrolment_state TEXT NOT NULL DEFAULT 'pending'"
+	    "  CHECK (enrolment_state IN ('pending', 'enrolled', 'revoked')),"
+	    " public_key BLOB CHECK (public_key IS NULL OR length(public_key) = 32),"
+	    " created_at INTEGER NOT NULL,"
+	    " UNIQUE (site_id, serial),"
+	    " UNIQUE (udi_di, udi_pi))"},
+	{1, "CREATE INDEX devices_site_model ON devices(site_id, model)"},
+	{1, "CREATE INDEX devices_site_firmware ON devices(site_id, firmware_version)"},
+	{1, "CREATE INDEX devices_state ON devices(enrolment_state)"},
+
+	{1, "CREATE TABLE enrolment_tokens ("
+	    " token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),"
+	    " device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+	    " created_at INTEGER NOT NULL,"
+	    " expires_at INTEGER NOT NULL,"
+	    " used_at INTEGER) WITHOUT ROWID"},
+	{1, "CREATE INDEX enrolment_tokens_device ON enrolment_tokens(device_id)"},
+
+	{1, "CREATE TABLE device_nonces ("
+	    " device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+	    " nonce BLOB NOT NULL,"
+	    " seen_at INTEGER NOT NULL,"
+	    " PRIMARY KEY (device_id, nonce)) WITHOUT ROWID"},
+	{1, "CREATE INDEX device_nonces_seen ON device_nonces(seen_at)"},
+
+	{1, "CREATE TABLE director_assignments ("
+	    " device_id INTEGER PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,"
+	    " target_name TEXT NOT NULL,"
+	    " target_length INTEGER NOT NULL CHECK (target_length >= 0),"
+	    " target_hashes TEXT NOT NULL,"
+	    " window_start INTEGER,"
+	    " window_end INTEGER,"
+	    " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+	    " created_at INTEGER NOT NULL)"},
+	{1, "CREATE TABLE director_versions ("
+	    " device_id INTEGER PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,"
+	    " version INTEGER NOT NULL)"},
+
+	/* No foreign keys: the trail outlives the users, devices and sites it names. */
+	{1, "CREATE TABLE audit_log ("
+	    " seq INTEGER PRIMARY KEY,"
+	    " time INTEGER NOT NULL,"
+	    " actor_type TEXT NOT NULL CHECK (actor_type IN ('user', 'token', 'device', 'system')),"
+	    " actor_id INTEGER,"
+	    " site_id INTEGER,"
+	    " event TEXT NOT NULL,"
+	    " detail TEXT NOT NULL,"
+	    " prev_hash TEXT NOT NULL,"
+	    " hash TEXT NOT NULL)"},
+	{1, "CREATE INDEX audit_site ON audit_log(site_id, seq)"},
+	{1, "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+	    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"},
+	{1, "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+	    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"},
+	{1, "CREATE TABLE audit_checkpoints ("
+	    " seq INTEGER PRIMARY KEY REFERENCES audit_log(seq),"
+	    " hash TEXT NOT NULL,"
+	    " signature TEXT NOT NULL,"
+	    " key_id TEXT NOT NULL,"
+	    " time INTEGER NOT NULL)"},
+
+	{1, "CREATE TABLE settings ("
+	    " key TEXT PRIMARY KEY,"
+	    " value TEXT NOT NULL) WITHOUT ROWID"},
+
+	{0, NULL},
+};

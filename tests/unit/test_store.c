@@ -1,0 +1,912 @@
+/* The fleet server's store (SQLite backend): migrations, every entity, uniqueness,
+ * paging, site scoping, transactions, concurrent audit appends. */
+#include "testutil.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "medfw/crypto.h"
+#include "medfw/store.h"
+
+struct fixture {
+	char *dir;
+	char path[4096];
+	char url[4200];
+	struct medfw_ctx *ctx;
+	struct medfw_store *store;
+	int64_t now;
+	int64_t site_a, site_b;
+};
+
+static int64_t test_clock(void *user)
+{
+	return ((struct fixture *)user)->now;
+}
+
+static void reopen(struct fixture *f)
+{
+	struct medfw_diag d;
+
+	medfw_diag_clear(&d);
+	medfw_store_close(f->store);
+	f->store = NULL;
+	assert_int_equal(medfw_store_open(f->ctx, f->url, &f->store, &d), MEDFW_OK);
+}
+
+static int64_t make_site(struct fixture *f, const char *name)
+{
+	struct medfw_store_site s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.name, sizeof(s.name), "%s", name);
+	snprintf(s.time_zone, sizeof(s.time_zone), "Europe/Berlin");
+	assert_int_equal(medfw_store_site_create(f->store, &s, NULL), MEDFW_OK);
+	assert_true(s.id > 0);
+	return s.id;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct medfw_diag d;
+
+	assert_non_null(f);
+	f->dir = tu_tmpdir_new();
+	tu_path(f->path, sizeof(f->path), f->dir, "medfwd.db");
+	snprintf(f->url, sizeof(f->url), "sqlite:%s", f->path);
+	f->ctx = medfw_ctx_new();
+	f->now = 1700000000;
+	medfw_ctx_set_clock(f->ctx, test_clock, f);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_open(f->ctx, f->url, &f->store, &d), MEDFW_OK);
+	f->site_a = make_site(f, "General Hospital");
+	f->site_b = make_site(f, "St. Elsewhere");
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	medfw_store_close(f->store);
+	medfw_ctx_free(f->ctx);
+	tu_tmpdir_free(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct medfw_store_device device(int64_t site, const char *serial, const char *model,
+					const char *fw)
+{
+	struct medfw_store_device d;
+
+	memset(&d, 0, sizeof(d));
+	d.site_id = site;
+	snprintf(d.serial, sizeof(d.serial), "%s", serial);
+	snprintf(d.model, sizeof(d.model), "%s", model);
+	snprintf(d.firmware_version, sizeof(d.firmware_version), "%s", fw);
+	snprintf(d.location, sizeof(d.location), "ICU bed %s", serial);
+	d.image_is_signed_release = MEDFW_TRI_UNKNOWN;
+	return d;
+}
+
+/* ------------------------------------------------------------------ migrations */
+
+static void test_migrations_and_reopen(void **state)
+{
+	struct fixture *f = *state;
+	int64_t v = 0;
+	struct medfw_store_site s;
+
+	assert_string_equal(medfw_store_backend_name(f->store), "sqlite");
+	assert_int_equal(medfw_store_schema_version(f->store, &v, NULL), MEDFW_OK);
+	assert_int_equal(v, medfw_store_schema_version_known(f->store));
+	assert_true(v >= 1);
+	reopen(f);
+	assert_int_equal(medfw_store_schema_version(f->store, &v, NULL), MEDFW_OK);
+	assert_int_equal(v, medfw_store_schema_version_known(f->store));
+	/* data survives */
+	assert_int_equal(medfw_store_site_get(f->store, medfw_store_scope_all(), f->site_b, &s, NULL),
+			 MEDFW_OK);
+	assert_string_equal(s.name, "St. Elsewhere");
+	assert_int_equal(s.created_at, 1700000000);
+
+	/* A plain path works too. */
+	medfw_store_close(f->store);
+	assert_int_equal(medfw_store_open(f->ctx, f->path, &f->store, NULL), MEDFW_OK);
+}
+
+static void test_future_schema_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store *s2 = (struct medfw_store *)1;
+	struct medfw_diag d;
+	sqlite3 *db = NULL;
+
+	medfw_store_close(f->store);
+	f->store = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO schema_version VALUES (999, 0)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_open(f->ctx, f->url, &s2, &d), MEDFW_ERR_VERSION_MISMATCH);
+	assert_null(s2);
+	assert_non_null(strstr(d.msg, "999"));
+	/* unknown scheme */
+	assert_int_equal(medfw_store_open(f->ctx, "mysql://x", &s2, NULL), MEDFW_ERR_KEY_UNSUPPORTED);
+	assert_null(s2);
+	/* fix it back so teardown has nothing to do */
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM schema_version WHERE version = 999", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(medfw_store_open(f->ctx, f->url, &f->store, NULL), MEDFW_OK);
+}
+
+/* ------------------------------------------------------------------ sites, users */
+
+static void test_sites_and_users(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_site s, list[4];
+	struct medfw_store_user u, got, users[4];
+	struct medfw_diag d;
+	size_t n = 0;
+	int64_t locked = 0;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.name, sizeof(s.name), "General Hospital");
+	snprintf(s.time_zone, sizeof(s.time_zone), "UTC");
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_site_create(f->store, &s, &d), MEDFW_ERR_EXISTS);
+	assert_non_null(strstr(d.msg, "site: name"));
+	assert_int_equal(medfw_store_site_list(f->store, medfw_store_scope_all(), 0, list, 4, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(medfw_store_site_list(f->store, medfw_store_scope_site(f->site_b), 0, list, 4,
+					       &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].id, f->site_b);
+	/* zeroed scope is refused */
+	struct medfw_store_scope zero = {0, 0};
+	assert_int_equal(medfw_store_site_list(f->store, zero, 0, list, 4, &n, NULL),
+			 MEDFW_ERR_INVALID_ARG);
+
+	memset(&u, 0, sizeof(u));
+	u.site_id = f->site_a;
+	snprintf(u.username, sizeof(u.username), "alice");
+	snprintf(u.display_name, sizeof(u.display_name), "Alice A.");
+	u.role = MEDFW_ROLE_CLINICAL_ENGINEER;
+	snprintf(u.password_hash, sizeof(u.password_hash), "$argon2id$v=19$m=65536,t=3,p=1$x$y");
+	memcpy(u.totp_secret, "12345678901234567890", 20);
+	u.totp_secret_len = 20;
+	u.totp_required = 1;
+	assert_int_equal(medfw_store_user_create(f->store, &u, NULL), MEDFW_OK);
+	assert_true(u.id > 0);
+	assert_int_equal(medfw_store_user_get(f->store, medfw_store_scope_site(f->site_a), u.id, &got,
+					      NULL),
+			 MEDFW_OK);
+	assert_string_equal(got.username, "alice");
+	assert_string_equal(got.password_hash, u.password_hash);
+	assert_int_equal(got.role, MEDFW_ROLE_CLINICAL_ENGINEER);
+	assert_int_equal(got.totp_secret_len, 20);
+	assert_memory_equal(got.totp_secret, u.totp_secret, 20);
+	assert_int_equal(got.totp_required, 1);
+	assert_int_equal(got.site_id, f->site_a);
+	/* other site cannot see alice */
+	assert_int_equal(medfw_store_user_get(f->store, medfw_store_scope_site(f->site_b), u.id, &got,
+					      NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	tu_assert_zeroed(&got, sizeof(got));
+	assert_int_equal(medfw_store_user_list(f->store, medfw_store_scope_site(f->site_b), 0, users, 4,
+					       &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 0);
+
+	/* duplicate username, even in another site */
+	struct medfw_store_user dup = u;
+	dup.site_id = f->site_b;
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_user_create(f->store, &dup, &d), MEDFW_ERR_EXISTS);
+	assert_non_null(strstr(d.msg, "user: username already exists"));
+	/* unknown site */
+	dup.site_id = 9999;
+	snprintf(dup.username, sizeof(dup.username), "bob");
+	assert_int_equal(medfw_store_user_create(f->store, &dup, NULL), MEDFW_ERR_NOT_FOUND);
+	/* bad role */
+	dup.site_id = 0;
+	dup.role = (enum medfw_store_role)42;
+	assert_int_equal(medfw_store_user_create(f->store, &dup, NULL), MEDFW_ERR_FIELD_VALUE);
+	/* unterminated username */
+	dup.role = MEDFW_ROLE_AUDITOR;
+	memset(dup.username, 'x', sizeof(dup.username));
+	assert_int_equal(medfw_store_user_create(f->store, &dup, NULL), MEDFW_ERR_TOO_LARGE);
+
+	/* login lookup, lockout, TOTP replay */
+	assert_int_equal(medfw_store_user_find_login(f->store, "alice", &got, NULL), MEDFW_OK);
+	assert_int_equal(got.id, u.id);
+	assert_int_equal(medfw_store_user_find_login(f->store, "nobody", &got, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(medfw_store_user_login_failed(f->store, u.id, 5, 900, &locked, NULL),
+				 MEDFW_OK);
+		assert_int_equal(locked, 0);
+	}
+	assert_int_equal(medfw_store_user_login_failed(f->store, u.id, 5, 900, &locked, NULL), MEDFW_OK);
+	assert_int_equal(locked, f->now + 900);
+	assert_int_equal(medfw_store_user_login_succeeded(f->store, u.id, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_user_get(f->store, medfw_store_scope_all(), u.id, &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(got.failed_logins, 0);
+	assert_int_equal(got.locked_until, 0);
+	assert_int_equal(medfw_store_user_totp_accept(f->store, u.id, 100, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_user_totp_accept(f->store, u.id, 100, NULL), MEDFW_ERR_ROLLBACK);
+	assert_int_equal(medfw_store_user_totp_accept(f->store, u.id, 99, NULL), MEDFW_ERR_ROLLBACK);
+	assert_int_equal(medfw_store_user_totp_accept(f->store, 424242, 101, NULL), MEDFW_ERR_NOT_FOUND);
+
+	/* update: a site admin cannot move alice to another site */
+	got.site_id = f->site_b;
+	assert_int_equal(medfw_store_user_update(f->store, medfw_store_scope_site(f->site_a), &got, NULL),
+			 MEDFW_ERR_FIELD_VALUE);
+	got.site_id = f->site_a;
+	got.role = MEDFW_ROLE_ADMIN;
+	assert_int_equal(medfw_store_user_update(f->store, medfw_store_scope_site(f->site_a), &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_user_update(f->store, medfw_store_scope_site(f->site_b), &got, NULL),
+			 MEDFW_ERR_FIELD_VALUE);
+	assert_int_equal(medfw_store_user_get(f->store, medfw_store_scope_all(), u.id, &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(got.role, MEDFW_ROLE_ADMIN);
+	assert_int_equal(got.totp_last_counter, 100);
+
+	/* a site with users cannot be deleted */
+	assert_int_equal(medfw_store_site_delete(f->store, f->site_a, NULL), MEDFW_ERR_STATE);
+	assert_int_equal(medfw_store_user_delete(f->store, medfw_store_scope_site(f->site_b), u.id, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_user_delete(f->store, medfw_store_scope_site(f->site_a), u.id, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_site_delete(f->store, f->site_a, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_site_delete(f->store, f->site_a, NULL), MEDFW_ERR_NOT_FOUND);
+}
+
+/* ------------------------------------------------------------------ sessions, tokens */
+
+static int64_t make_user(struct fixture *f, const char *name, int64_t site)
+{
+	struct medfw_store_user u;
+
+	memset(&u, 0, sizeof(u));
+	u.site_id = site;
+	snprintf(u.username, sizeof(u.username), "%s", name);
+	u.role = MEDFW_ROLE_ADMIN;
+	snprintf(u.password_hash, sizeof(u.password_hash), "$argon2id$hash");
+	assert_int_equal(medfw_store_user_create(f->store, &u, NULL), MEDFW_OK);
+	return u.id;
+}
+
+static void test_sessions_tokens_bootstrap(void **state)
+{
+	struct fixture *f = *state;
+	int64_t uid = make_user(f, "root", 0);
+	struct medfw_store_session s, got;
+	struct medfw_store_api_token t, tg, tl[4];
+	uint8_t h[MEDFW_STORE_HASH_LEN], h2[MEDFW_STORE_HASH_LEN];
+	size_t n = 0;
+	int exists = -1, pending = -1;
+
+	memset(&s, 0, sizeof(s));
+	memset(s.id, 0xA1, sizeof(s.id));
+	memset(s.csrf_hash, 0xC5, sizeof(s.csrf_hash));
+	s.user_id = uid;
+	s.created_at = s.last_seen = f->now;
+	s.expires_at = f->now + 3600;
+	snprintf(s.remote_addr, sizeof(s.remote_addr), "192.0.2.7");
+	assert_int_equal(medfw_store_session_create(f->store, &s, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_session_create(f->store, &s, NULL), MEDFW_ERR_EXISTS);
+	assert_int_equal(medfw_store_session_get(f->store, s.id, &got, NULL), MEDFW_OK);
+	assert_memory_equal(&got, &s, sizeof(s));
+	assert_int_equal(medfw_store_session_touch(f->store, s.id, f->now + 10, f->now + 4000, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_session_revoke_user(f->store, uid, &n, NULL), MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(medfw_store_session_touch(f->store, s.id, f->now + 20, f->now + 4000, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_session_get(f->store, s.id, &got, NULL), MEDFW_OK);
+	assert_int_equal(got.revoked_at, f->now);
+	assert_int_equal(got.last_seen, f->now + 10);
+	assert_int_equal(medfw_store_session_purge(f->store, f->now + 1, &n, NULL), MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(medfw_store_session_get(f->store, s.id, &got, NULL), MEDFW_ERR_NOT_FOUND);
+
+	memset(&t, 0, sizeof(t));
+	t.user_id = uid;
+	snprintf(t.name, sizeof(t.name), "ci");
+	memset(t.token_hash, 0x77, sizeof(t.token_hash));
+	snprintf(t.scopes, sizeof(t.scopes), "devices:read audit:read");
+	t.expires_at = f->now + 86400;
+	assert_int_equal(medfw_store_api_token_create(f->store, &t, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_api_token_find(f->store, t.token_hash, &tg, NULL), MEDFW_OK);
+	assert_memory_equal(&tg, &t, sizeof(t));
+	assert_int_equal(medfw_store_api_token_touch(f->store, t.id, f->now + 5, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_api_token_revoke(f->store, t.id, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_api_token_revoke(f->store, t.id, NULL), MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_api_token_list(f->store, uid, tl, 4, &n, NULL), MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(tl[0].last_used_at, f->now + 5);
+	assert_int_equal(tl[0].revoked_at, f->now);
+	/* same name for the same user */
+	memset(t.token_hash, 0x78, sizeof(t.token_hash));
+	assert_int_equal(medfw_store_api_token_create(f->store, &t, NULL), MEDFW_ERR_EXISTS);
+
+	/* bootstrap: once */
+	memset(h, 0x42, sizeof(h));
+	memset(h2, 0x43, sizeof(h2));
+	assert_int_equal(medfw_store_bootstrap_state(f->store, &exists, &pending, NULL), MEDFW_OK);
+	assert_int_equal(exists, 0);
+	assert_int_equal(medfw_store_bootstrap_create(f->store, h, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_bootstrap_create(f->store, h2, NULL), MEDFW_ERR_EXISTS);
+	assert_int_equal(medfw_store_bootstrap_state(f->store, &exists, &pending, NULL), MEDFW_OK);
+	assert_int_equal(exists, 1);
+	assert_int_equal(pending, 1);
+	assert_int_equal(medfw_store_bootstrap_consume(f->store, h2, NULL), MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_bootstrap_consume(f->store, h, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_bootstrap_consume(f->store, h, NULL), MEDFW_ERR_STATE);
+	assert_int_equal(medfw_store_bootstrap_state(f->store, &exists, &pending, NULL), MEDFW_OK);
+	assert_int_equal(pending, 0);
+
+	/* deleting the user cascades to tokens */
+	assert_int_equal(medfw_store_user_delete(f->store, medfw_store_scope_all(), uid, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_api_token_find(f->store, tl[0].token_hash, &tg, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+}
+
+/* ------------------------------------------------------------------ devices */
+
+static void test_devices(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_device d, got, page[8];
+	struct medfw_store_device_filter flt;
+	struct medfw_store_checkin c;
+	struct medfw_diag dg;
+	size_t n = 0;
+	int64_t total = 0, counts[4];
+	uint8_t pk[MEDFW_STORE_PUBKEY_LEN];
+	char serial[32];
+
+	for (int i = 0; i < 12; i++) {
+		snprintf(serial, sizeof(serial), "SN%03d", i);
+		d = device(i < 9 ? f->site_a : f->site_b, serial, i % 2 ? "InfuPump 3" : "Vent 7",
+			   i % 3 ? "2.1.0" : "2.0.4");
+		assert_int_equal(medfw_store_device_create(f->store, &d, NULL), MEDFW_OK);
+	}
+	/* full record round trip */
+	d = device(f->site_a, "FULL-1", "Monitor X", "5.0");
+	snprintf(d.udi_di, sizeof(d.udi_di), "04012345678901");
+	snprintf(d.udi_pi, sizeof(d.udi_pi), "(21)FULL-1");
+	snprintf(d.hardware_id, sizeof(d.hardware_id), "mx-rev-b");
+	snprintf(d.department, sizeof(d.department), "Cardiology");
+	snprintf(d.network_zone, sizeof(d.network_zone), "med-iot");
+	d.vlan = 120;
+	snprintf(d.ip, sizeof(d.ip), "10.1.2.3");
+	snprintf(d.mac, sizeof(d.mac), "00:11:22:33:44:55");
+	snprintf(d.image_sha256, sizeof(d.image_sha256), "%064d", 7);
+	d.image_is_signed_release = MEDFW_TRI_YES;
+	snprintf(d.agent_version, sizeof(d.agent_version), "0.1.0");
+	d.clinical_state = MEDFW_CLINICAL_IN_USE;
+	assert_int_equal(medfw_store_device_create(f->store, &d, NULL), MEDFW_OK);
+	assert_int_equal(d.enrolment_state, MEDFW_ENROLMENT_PENDING);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_site(f->site_a), d.id, &got,
+						NULL),
+			 MEDFW_OK);
+	assert_memory_equal(&got, &d, sizeof(d));
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_site(f->site_b), d.id, &got,
+						NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	tu_assert_zeroed(&got, sizeof(got));
+
+	/* uniqueness: serial per site, UDI globally */
+	struct medfw_store_device dup = device(f->site_a, "SN001", "X", "1");
+	medfw_diag_clear(&dg);
+	assert_int_equal(medfw_store_device_create(f->store, &dup, &dg), MEDFW_ERR_EXISTS);
+	assert_non_null(strstr(dg.msg, "device: site_id, serial already exists"));
+	dup.site_id = f->site_b;
+	assert_int_equal(medfw_store_device_create(f->store, &dup, NULL), MEDFW_OK);
+	dup = device(f->site_b, "OTHER", "X", "1");
+	snprintf(dup.udi_di, sizeof(dup.udi_di), "04012345678901");
+	snprintf(dup.udi_pi, sizeof(dup.udi_pi), "(21)FULL-1");
+	medfw_diag_clear(&dg);
+	assert_int_equal(medfw_store_device_create(f->store, &dup, &dg), MEDFW_ERR_EXISTS);
+	assert_non_null(strstr(dg.msg, "udi_di, udi_pi"));
+	dup = device(f->site_b, "BADVLAN", "X", "1");
+	dup.vlan = 5000;
+	assert_int_equal(medfw_store_device_create(f->store, &dup, NULL), MEDFW_ERR_FIELD_VALUE);
+	dup = device(f->site_b, "", "X", "1");
+	assert_int_equal(medfw_store_device_create(f->store, &dup, NULL), MEDFW_ERR_FIELD_MISSING);
+
+	/* listing: scope, filters, sort, paging */
+	memset(&flt, 0, sizeof(flt));
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_site(f->site_a), &flt, 0,
+						 page, 4, &n, &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(total, 10);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(page[i].site_id, f->site_a);
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_site(f->site_a), &flt, 8,
+						 page, 4, &n, &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_site(f->site_b), NULL, 0,
+						 page, 8, &n, &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(total, 4);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(page[i].site_id, f->site_b);
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), NULL, 0, page, 8,
+						 &n, &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(total, 14);
+
+	snprintf(flt.model, sizeof(flt.model), "InfuPump 3");
+	snprintf(flt.firmware_version, sizeof(flt.firmware_version), "2.1.0");
+	flt.sort = MEDFW_DEVICE_SORT_SERIAL;
+	flt.descending = 1;
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_site(f->site_a), &flt, 0,
+						 page, 8, &n, &total, NULL),
+			 MEDFW_OK);
+	/* site A: i in 0..8, odd, i % 3 != 0 -> 1, 5, 7 */
+	assert_int_equal(n, 3);
+	assert_string_equal(page[0].serial, "SN007");
+	assert_string_equal(page[2].serial, "SN001");
+
+	memset(&flt, 0, sizeof(flt));
+	snprintf(flt.search, sizeof(flt.search), "bed SN00");
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 8, &n,
+						 &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(total, 11); /* SN000..SN009 and the site B SN001 copy */
+	snprintf(flt.search, sizeof(flt.search), "%%");
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 8, &n,
+						 &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(total, 0); /* wildcards are literal */
+	snprintf(flt.search, sizeof(flt.search), "(21)FULL");
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 8, &n,
+						 &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(page[0].id, d.id);
+	memset(&flt, 0, sizeof(flt));
+	flt.sort = (enum medfw_store_device_sort)99;
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 8, &n,
+						 &total, NULL),
+			 MEDFW_ERR_FIELD_VALUE);
+
+	/* check-in, enrolment, revocation, update */
+	memset(&c, 0, sizeof(c));
+	snprintf(c.ip, sizeof(c.ip), "10.9.9.9");
+	snprintf(c.firmware_version, sizeof(c.firmware_version), "5.1");
+	c.image_is_signed_release = MEDFW_TRI_NO;
+	c.clinical_state = MEDFW_CLINICAL_IDLE;
+	c.now = f->now + 60;
+	assert_int_equal(medfw_store_device_checkin(f->store, d.id, &c, NULL), MEDFW_OK);
+	memset(pk, 0x5e, sizeof(pk));
+	assert_int_equal(medfw_store_device_enrol(f->store, d.id, pk, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_device_enrol(f->store, d.id, pk, NULL), MEDFW_ERR_STATE);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), d.id, &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(got.last_seen, f->now + 60);
+	assert_string_equal(got.firmware_version, "5.1");
+	assert_int_equal(got.image_is_signed_release, MEDFW_TRI_NO);
+	assert_int_equal(got.clinical_state, MEDFW_CLINICAL_IDLE);
+	assert_int_equal(got.enrolment_state, MEDFW_ENROLMENT_ENROLLED);
+	assert_int_equal(got.has_public_key, 1);
+	assert_memory_equal(got.public_key, pk, sizeof(pk));
+	snprintf(got.location, sizeof(got.location), "OR 2");
+	assert_int_equal(medfw_store_device_update(f->store, medfw_store_scope_site(f->site_b), &got, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_device_update(f->store, medfw_store_scope_site(f->site_a), &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_device_revoke(f->store, medfw_store_scope_site(f->site_b), d.id, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_device_revoke(f->store, medfw_store_scope_site(f->site_a), d.id, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_device_count_by_state(f->store, medfw_store_scope_site(f->site_a),
+							   counts, NULL),
+			 MEDFW_OK);
+	assert_int_equal(counts[MEDFW_ENROLMENT_PENDING], 9);
+	assert_int_equal(counts[MEDFW_ENROLMENT_REVOKED], 1);
+	memset(&flt, 0, sizeof(flt));
+	flt.enrolment_state = MEDFW_ENROLMENT_REVOKED;
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 8, &n,
+						 &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(page[0].location, "OR 2");
+
+	reopen(f);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), d.id, &got, NULL),
+			 MEDFW_OK);
+	assert_string_equal(got.location, "OR 2");
+	assert_int_equal(medfw_store_device_delete(f->store, medfw_store_scope_site(f->site_b), d.id, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_device_delete(f->store, medfw_store_scope_site(f->site_a), d.id, NULL),
+			 MEDFW_OK);
+}
+
+/* ------------------------------------------------------------------ transactions */
+
+struct import {
+	int64_t site;
+	int rows;
+	int bad_row; /* -1: none */
+	int calls;
+};
+
+static enum medfw_err import_fn(struct medfw_store *tx, void *user, struct medfw_diag *diag)
+{
+	struct import *im = user;
+	char serial[32];
+
+	im->calls++;
+	for (int i = 0; i < im->rows; i++) {
+		struct medfw_store_device d;
+		enum medfw_err err;
+
+		snprintf(serial, sizeof(serial), "IMP%04d", i == im->bad_row ? 0 : i);
+		d = device(im->site, serial, "Imported", "1.0");
+		err = medfw_store_device_create(tx, &d, diag);
+		if (err != MEDFW_OK)
+			return err;
+	}
+	return MEDFW_OK;
+}
+
+static void test_tx_rollback(void **state)
+{
+	struct fixture *f = *state;
+	struct import im = {f->site_a, 1000, 999, 0};
+	struct medfw_store_device page[1];
+	struct medfw_store_device_filter flt;
+	struct medfw_diag d;
+	size_t n = 0;
+	int64_t total = -1;
+
+	memset(&flt, 0, sizeof(flt));
+	snprintf(flt.model, sizeof(flt.model), "Imported");
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_tx(f->store, import_fn, &im, &d), MEDFW_ERR_EXISTS);
+	assert_int_equal(im.calls, 1); /* a constraint failure is not retried */
+	assert_non_null(strstr(d.msg, "serial"));
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 1, &n,
+						 &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(total, 0);
+
+	im.bad_row = -1;
+	im.rows = 100;
+	assert_int_equal(medfw_store_tx(f->store, import_fn, &im, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 1, &n,
+						 &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(total, 100);
+}
+
+/* ------------------------------------------------------------------ audit */
+
+static enum medfw_err test_hash(void *user, const struct medfw_store_audit *r, char *out,
+				size_t cap)
+{
+	char buf[MEDFW_STORE_JSON_MAX + 512];
+	uint8_t dgst[MEDFW_SHA256_LEN];
+	size_t n = 0;
+	int len;
+
+	(void)user;
+	len = snprintf(buf, sizeof(buf), "%lld|%lld|%d|%lld|%lld|%s|%s|%s", (long long)r->seq,
+		       (long long)r->time, (int)r->actor_type, (long long)r->actor_id,
+		       (long long)r->site_id, r->event, r->detail, r->prev_hash);
+	if (len < 0 || (size_t)len >= sizeof(buf))
+		return MEDFW_ERR_TOO_LARGE;
+	if (medfw_hash_oneshot(MEDFW_HASH_SHA256, buf, (size_t)len, dgst, sizeof(dgst), &n) != MEDFW_OK)
+		return MEDFW_ERR_CRYPTO;
+	return medfw_hex_encode(dgst, n, out, cap);
+}
+
+struct appender {
+	struct fixture *f;
+	int thread;
+	int count;
+	enum medfw_err err;
+};
+
+#define THREADS 4
+#define PER_THREAD 40
+
+static void *append_thread(void *arg)
+{
+	struct appender *a = arg;
+
+	for (int i = 0; i < a->count && a->err == MEDFW_OK; i++) {
+		struct medfw_store_audit r;
+
+		memset(&r, 0, sizeof(r));
+		r.time = a->f->now;
+		r.actor_type = MEDFW_ACTOR_USER;
+		r.actor_id = a->thread + 1;
+		r.site_id = (a->thread % 2) ? a->f->site_b : a->f->site_a;
+		snprintf(r.event, sizeof(r.event), "test.append");
+		snprintf(r.detail, sizeof(r.detail), "{\"thread\":%d,\"i\":%d}", a->thread, i);
+		a->err = medfw_store_audit_append(a->f->store, &r, test_hash, NULL, NULL);
+	}
+	return NULL;
+}
+
+static void test_audit_concurrent_chain(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t th[THREADS];
+	struct appender ap[THREADS];
+	struct medfw_store_audit *all = calloc(THREADS * PER_THREAD + 1, sizeof(*all));
+	struct medfw_store_audit_filter flt;
+	char prev[MEDFW_STORE_HEX_HASH_MAX + 1] = MEDFW_STORE_AUDIT_GENESIS;
+	char head_hash[MEDFW_STORE_HEX_HASH_MAX + 1];
+	int64_t head = -1;
+	size_t n = 0, got = 0;
+
+	assert_non_null(all);
+	for (int i = 0; i < THREADS; i++) {
+		ap[i] = (struct appender){f, i, PER_THREAD, MEDFW_OK};
+		assert_int_equal(pthread_create(&th[i], NULL, append_thread, &ap[i]), 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(ap[i].err, MEDFW_OK);
+	}
+	reopen(f);
+	/* read back in pages through the cursor */
+	memset(&flt, 0, sizeof(flt));
+	do {
+		assert_int_equal(medfw_store_audit_list(f->store, medfw_store_scope_all(), &flt,
+							all + got, 32, &n, NULL),
+				 MEDFW_OK);
+		got += n;
+		if (n > 0)
+			flt.after_seq = all[got - 1].seq;
+	} while (n == 32);
+	assert_int_equal(got, THREADS * PER_THREAD);
+	for (size_t i = 0; i < got; i++) {
+		char h[MEDFW_STORE_HEX_HASH_MAX + 1];
+
+		assert_int_equal(all[i].seq, (int64_t)i + 1);
+		assert_string_equal(all[i].prev_hash, prev);
+		assert_int_equal(test_hash(NULL, &all[i], h, sizeof(h)), MEDFW_OK);
+		assert_string_equal(all[i].hash, h);
+		memcpy(prev, all[i].hash, sizeof(prev));
+	}
+	assert_int_equal(medfw_store_audit_head(f->store, &head, head_hash, NULL), MEDFW_OK);
+	assert_int_equal(head, THREADS * PER_THREAD);
+	assert_string_equal(head_hash, prev);
+
+	/* site scoping and filters */
+	memset(&flt, 0, sizeof(flt));
+	assert_int_equal(medfw_store_audit_list(f->store, medfw_store_scope_site(f->site_b), &flt, all,
+						THREADS * PER_THREAD, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, THREADS * PER_THREAD / 2);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(all[i].site_id, f->site_b);
+	flt.actor_id = 3;
+	flt.actor_type = MEDFW_ACTOR_USER;
+	snprintf(flt.event, sizeof(flt.event), "test.append");
+	assert_int_equal(medfw_store_audit_list(f->store, medfw_store_scope_all(), &flt, all,
+						THREADS * PER_THREAD, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, PER_THREAD);
+
+	/* checkpoints must match the record */
+	struct medfw_store_checkpoint cp, cps[2];
+	memset(&cp, 0, sizeof(cp));
+	cp.seq = head;
+	memcpy(cp.hash, head_hash, sizeof(cp.hash));
+	snprintf(cp.signature, sizeof(cp.signature), "c2lnbmF0dXJl");
+	snprintf(cp.key_id, sizeof(cp.key_id), "server-key-1");
+	cp.time = f->now;
+	assert_int_equal(medfw_store_checkpoint_add(f->store, &cp, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_checkpoint_add(f->store, &cp, NULL), MEDFW_ERR_EXISTS);
+	cp.seq = head - 1;
+	assert_int_equal(medfw_store_checkpoint_add(f->store, &cp, NULL), MEDFW_ERR_HASH_MISMATCH);
+	cp.seq = head + 100;
+	assert_int_equal(medfw_store_checkpoint_add(f->store, &cp, NULL), MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_checkpoint_list(f->store, 0, cps, 2, &n, NULL), MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(cps[0].seq, head);
+	free(all);
+}
+
+struct change_and_audit {
+	int64_t site;
+	int fail;
+};
+
+static enum medfw_err change_and_audit_fn(struct medfw_store *tx, void *user,
+					  struct medfw_diag *diag)
+{
+	struct change_and_audit *c = user;
+	struct medfw_store_device d = device(c->site, "AUDITED", "M", "1");
+	struct medfw_store_audit r;
+	enum medfw_err err = medfw_store_device_create(tx, &d, diag);
+
+	if (err != MEDFW_OK)
+		return err;
+	memset(&r, 0, sizeof(r));
+	r.actor_type = MEDFW_ACTOR_SYSTEM;
+	snprintf(r.event, sizeof(r.event), "device.create");
+	err = medfw_store_audit_append(tx, &r, test_hash, NULL, diag);
+	if (err != MEDFW_OK)
+		return err;
+	return c->fail ? MEDFW_ERR_STATE : MEDFW_OK;
+}
+
+static void test_audit_in_tx(void **state)
+{
+	struct fixture *f = *state;
+	struct change_and_audit c = {f->site_a, 1};
+	int64_t head = -1;
+	char hash[MEDFW_STORE_HEX_HASH_MAX + 1];
+	struct medfw_store_device page[1];
+	size_t n = 0;
+
+	assert_int_equal(medfw_store_tx(f->store, change_and_audit_fn, &c, NULL), MEDFW_ERR_STATE);
+	assert_int_equal(medfw_store_audit_head(f->store, &head, hash, NULL), MEDFW_OK);
+	assert_int_equal(head, 0);
+	assert_string_equal(hash, MEDFW_STORE_AUDIT_GENESIS);
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), NULL, 0, page, 1, &n,
+						 NULL, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 0);
+	c.fail = 0;
+	assert_int_equal(medfw_store_tx(f->store, change_and_audit_fn, &c, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_audit_head(f->store, &head, hash, NULL), MEDFW_OK);
+	assert_int_equal(head, 1);
+}
+
+/* ------------------------------------------------------------------ device auth */
+
+static void test_enrolment_nonces_director(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_device d = device(f->site_a, "DIR-1", "Vent 7", "2.0");
+	struct medfw_store_assignment as, got;
+	uint8_t tok[MEDFW_STORE_HASH_LEN], other[MEDFW_STORE_HASH_LEN];
+	uint8_t nonce[16];
+	int64_t dev = 0, v = 0;
+	size_t n = 0;
+	char value[64];
+
+	assert_int_equal(medfw_store_device_create(f->store, &d, NULL), MEDFW_OK);
+	memset(tok, 0x11, sizeof(tok));
+	memset(other, 0x12, sizeof(other));
+	assert_int_equal(medfw_store_enrolment_token_create(f->store, tok, d.id, f->now + 600, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_enrolment_token_create(f->store, other, 4242, f->now + 600, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_enrolment_token_create(f->store, other, d.id, f->now + 1, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_enrolment_token_consume(f->store, tok, &dev, NULL), MEDFW_OK);
+	assert_int_equal(dev, d.id);
+	assert_int_equal(medfw_store_enrolment_token_consume(f->store, tok, &dev, NULL), MEDFW_ERR_STATE);
+	assert_int_equal(dev, 0);
+	f->now += 5;
+	assert_int_equal(medfw_store_enrolment_token_consume(f->store, other, &dev, NULL),
+			 MEDFW_ERR_EXPIRED);
+	memset(tok, 0x13, sizeof(tok));
+	assert_int_equal(medfw_store_enrolment_token_consume(f->store, tok, &dev, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+
+	/* nonces: replay refused, purge forgets */
+	memset(nonce, 0xAB, sizeof(nonce));
+	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, nonce, sizeof(nonce), NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, nonce, sizeof(nonce), NULL),
+			 MEDFW_ERR_EXISTS);
+	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, nonce, MEDFW_STORE_NONCE_MAX + 1, NULL),
+			 MEDFW_ERR_TOO_LARGE);
+	f->now += 400;
+	assert_int_equal(medfw_store_nonce_purge(f->store, f->now - 300, &n, NULL), MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, nonce, sizeof(nonce), NULL), MEDFW_OK);
+
+	/* director */
+	memset(&as, 0, sizeof(as));
+	as.device_id = d.id;
+	snprintf(as.target_name, sizeof(as.target_name), "vent7/fw-2.1.0.bundle");
+	as.target_length = 123456;
+	snprintf(as.target_hashes, sizeof(as.target_hashes), "{\"sha256\":\"%064d\"}", 1);
+	as.window_start = f->now;
+	as.window_end = f->now + 7200;
+	assert_int_equal(medfw_store_director_version(f->store, d.id, &v, NULL), MEDFW_OK);
+	assert_int_equal(v, 0);
+	assert_int_equal(medfw_store_assignment_set(f->store, medfw_store_scope_site(f->site_b), &as, &v,
+						    NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_assignment_set(f->store, medfw_store_scope_site(f->site_a), &as, &v,
+						    NULL),
+			 MEDFW_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(medfw_store_assignment_set(f->store, medfw_store_scope_all(), &as, &v, NULL),
+			 MEDFW_OK);
+	assert_int_equal(v, 2);
+	assert_int_equal(medfw_store_assignment_get(f->store, medfw_store_scope_site(f->site_b), d.id,
+						    &got, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_assignment_get(f->store, medfw_store_scope_site(f->site_a), d.id,
+						    &got, NULL),
+			 MEDFW_OK);
+	assert_memory_equal(&got, &as, sizeof(as));
+	as.window_end = as.window_start;
+	assert_int_equal(medfw_store_assignment_set(f->store, medfw_store_scope_all(), &as, &v, NULL),
+			 MEDFW_ERR_FIELD_VALUE);
+	assert_int_equal(medfw_store_assignment_clear(f->store, medfw_store_scope_all(), d.id, &v, NULL),
+			 MEDFW_OK);
+	assert_int_equal(v, 3);
+	assert_int_equal(medfw_store_assignment_get(f->store, medfw_store_scope_all(), d.id, &got, NULL),
+			 MEDFW_ERR_NOT_FOUND);
+
+	/* settings */
+	assert_int_equal(medfw_store_setting_get(f->store, "csrf_secret", value, sizeof(value), NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(medfw_store_setting_add(f->store, "csrf_secret", "abc", NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_setting_add(f->store, "csrf_secret", "def", NULL), MEDFW_ERR_EXISTS);
+	assert_int_equal(medfw_store_setting_set(f->store, "csrf_secret", "ghi", NULL), MEDFW_OK);
+	reopen(f);
+	assert_int_equal(medfw_store_setting_get(f->store, "csrf_secret", value, sizeof(value), NULL),
+			 MEDFW_OK);
+	assert_string_equal(value, "ghi");
+	assert_int_equal(medfw_store_setting_get(f->store, "csrf_secret", value, 2, NULL),
+			 MEDFW_ERR_TOO_LARGE);
+	assert_int_equal(medfw_store_setting_delete(f->store, "csrf_secret", NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_setting_delete(f->store, "csrf_secret", NULL), MEDFW_ERR_NOT_FOUND);
+}
+
+static void test_enum_names(void **state)
+{
+	enum medfw_store_role r;
+	enum medfw_store_enrolment_state e;
+
+	(void)state;
+	assert_string_equal(medfw_store_role_name(MEDFW_ROLE_REMOTE_SUPPORT), "remote_support");
+	assert_int_equal(medfw_store_role_parse("auditor", &r), MEDFW_OK);
+	assert_int_equal(r, MEDFW_ROLE_AUDITOR);
+	assert_int_equal(medfw_store_role_parse("root", &r), MEDFW_ERR_FIELD_VALUE);
+	assert_null(medfw_store_role_name((enum medfw_store_role)0));
+	assert_int_equal(medfw_store_enrolment_state_parse("revoked", &e), MEDFW_OK);
+	assert_int_equal(e, MEDFW_ENROLMENT_REVOKED);
+	assert_string_equal(medfw_store_clinical_state_name(MEDFW_CLINICAL_IN_USE), "in_use");
+	assert_string_equal(medfw_store_actor_type_name(MEDFW_ACTOR_DEVICE), "device");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_migrations_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_future_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sites_and_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sessions_tokens_bootstrap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_rollback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_concurrent_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_audit_in_tx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enrolment_nonces_director, setup, teardown),
+		cmocka_unit_test(test_enum_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
