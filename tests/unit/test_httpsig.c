@@ -277,6 +277,8 @@ static void test_rfc9421_b26(void **state)
 	want_sig[5] ^= 1;
 	assert_int_equal(medfw_pubkey_verify(pub, base.data, base.len, want_sig, 64, NULL),
 			 MEDFW_ERR_SIGNATURE);
+	medfw_pubkey_free(pub);
+	pub = NULL;
 	assert_int_equal(medfw_httpsig_pubkey_from_raw(rfc_pub, 31, &pub, NULL),
 			 MEDFW_ERR_KEY_FORMAT);
 	assert_null(pub);
