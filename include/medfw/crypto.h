@@ -155,6 +155,36 @@ enum medfw_err medfw_privkey_sign(const struct medfw_privkey *key, const uint8_t
 				  size_t msg_len, struct medfw_buf *sig_out,
 				  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* ---- message authentication (HMAC) ---- */
+
+#define MEDFW_HMAC_SHA1_LEN 20
+#define MEDFW_HMAC_SHA256_LEN 32
+#define MEDFW_HMAC_MAX_LEN 32
+#define MEDFW_HMAC_KEY_MAX (64u * 1024u)
+
+enum medfw_mac_alg {
+	MEDFW_MAC_HMAC_SHA1 = 1,   /* only for HOTP/TOTP (RFC 4226/6238), which require it */
+	MEDFW_MAC_HMAC_SHA256 = 2,
+};
+
+/* Length of the tag of alg (0 for an unknown alg). */
+size_t medfw_mac_len(enum medfw_mac_alg alg);
+
+/* tag = HMAC(key, msg) via EVP_MAC; out_cap >= medfw_mac_len(alg), *out_len set.
+ * key_len must be 1..MEDFW_HMAC_KEY_MAX. On failure out is zeroed and *out_len 0.
+ * Errors: MEDFW_ERR_INVALID_ARG (NULL, empty or oversized key, small out_cap,
+ * unknown alg), MEDFW_ERR_CRYPTO. */
+enum medfw_err medfw_hmac(enum medfw_mac_alg alg, const uint8_t *key, size_t key_len,
+			  const uint8_t *msg, size_t msg_len, uint8_t *out, size_t out_cap,
+			  size_t *out_len) MEDFW_WARN_UNUSED;
+
+/* Recompute HMAC(key, msg) and compare it with tag in constant time. MEDFW_OK only
+ * if tag_len is the full tag length and the tags are equal; MEDFW_ERR_SIGNATURE
+ * otherwise (MEDFW_ERR_INVALID_ARG / MEDFW_ERR_CRYPTO as for medfw_hmac). */
+enum medfw_err medfw_hmac_verify(enum medfw_mac_alg alg, const uint8_t *key, size_t key_len,
+				 const uint8_t *msg, size_t msg_len, const uint8_t *tag,
+				 size_t tag_len) MEDFW_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif
