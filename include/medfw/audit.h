@@ -2,7 +2,7 @@
  *
  * A record is a JSON object
  *   {"seq": N, "time": "YYYY-MM-DDTHH:MM:SSZ", "actor_type": "user|token|device|system",
- *    "actor_id": "...", "site_id": N or null, "event": "...", "detail": {...},
+ *    "actor_id": N (0 for the system), "site_id": N or null, "event": "...", "detail": {...},
  *    "prev": "<hash of record N-1, or 64 zeros for the first>", "hash": "<hex>"}
  * where hash = SHA-256 of the canonical JSON of the record without "hash". Since "prev"
  * is hashed, each record commits to all before it: a change, deletion, insertion or
@@ -26,6 +26,7 @@
 #include <jansson.h>
 
 #include "medfw/crypto.h"
+#include "medfw/ctx.h"
 #include "medfw/error.h"
 
 #ifdef __cplusplus
@@ -68,6 +69,42 @@ enum medfw_err medfw_audit_verify_export(const uint8_t *data, size_t len,
 					 const struct medfw_pubkey *server_key,
 					 struct medfw_audit_verify_result *out,
 					 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* ---- the trail in the fleet server's store ---- */
+
+struct medfw_store;
+
+/* Who did it. */
+struct medfw_audit_actor {
+	int actor_type;   /* enum medfw_store_actor_type */
+	int64_t actor_id; /* 0 for the system */
+};
+
+/* Append a sealed record (chained under the store's write lock; inside
+ * medfw_store_tx it commits or rolls back with the change it describes). `detail` is a
+ * JSON object (reference taken; NULL for none); never put secrets in it. site_id 0:
+ * not site specific. */
+enum medfw_err medfw_audit_append(struct medfw_store *store, const struct medfw_ctx *ctx,
+				  struct medfw_audit_actor actor, int64_t site_id,
+				  const char *event, json_t *detail, struct medfw_diag *diag)
+	MEDFW_WARN_UNUSED;
+
+/* Sign the current head of the chain with the server key (no-op when the head is
+ * already checkpointed or the trail is empty). */
+enum medfw_err medfw_audit_checkpoint(struct medfw_store *store, const struct medfw_ctx *ctx,
+				      const struct medfw_privkey *server_key,
+				      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* Write the whole trail (all sites) as an export: records and checkpoints as JSON
+ * lines in seq order, through `write` (called per line, newline included). */
+typedef enum medfw_err (*medfw_audit_write_fn)(void *user, const char *line, size_t len);
+enum medfw_err medfw_audit_export(struct medfw_store *store, medfw_audit_write_fn write,
+				  void *user, struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* A stored record as its JSON form (new reference; what is hashed, plus "hash"). */
+struct medfw_store_audit;
+enum medfw_err medfw_audit_record_json(const struct medfw_store_audit *rec, json_t **out,
+				       struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 #ifdef __cplusplus
 }
