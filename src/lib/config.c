@@ -113,13 +113,12 @@ static enum medfw_err parse_value(const struct medfw_config_option *opt, const c
 	long idx;
 
 	memset(out, 0, sizeof(*out));
+	if (opt->type == MEDFW_CONFIG_PATH && value[0] != '/')
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+				      "%s%s: '%s' is not an absolute path", where, opt->name,
+				      value);
 	switch (opt->type) {
 	case MEDFW_CONFIG_PATH:
-		if (value[0] != '/')
-			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
-					      "%s%s: '%s' is not an absolute path", where,
-					      opt->name, value);
-		/* fall through */
 	case MEDFW_CONFIG_STRING:
 		out->str = strdup(value);
 		return out->str == NULL ? medfw_diag_set(diag, MEDFW_ERR_NOMEM, "%sout of memory",

@@ -616,6 +616,8 @@ static size_t keep_escaped(void *cls, struct MHD_Connection *conn, char *uri)
 	return strlen(uri);
 }
 
+static void mhd_logger(void *cls, const char *fmt, va_list ap) MEDFW_PRINTF(2, 0);
+
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
 	char msg[512];
