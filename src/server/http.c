@@ -184,9 +184,13 @@ const char *medfwd_request_cookie(const struct medfwd_request *req, const char *
 	return MHD_lookup_connection_value(req->conn_, MHD_COOKIE_KIND, name);
 }
 
-void medfwd_request_set_principal(struct medfwd_request *req, void *principal)
+void medfwd_request_set_principal(struct medfwd_request *req, void *principal,
+				  void (*free_fn)(void *principal))
 {
+	if (req->principal_free_ != NULL)
+		req->principal_free_(req->principal);
 	req->principal = principal;
+	req->principal_free_ = free_fn;
 }
 
 /* ---- server accessors (server.h) ---- */
@@ -232,6 +236,8 @@ static void exchange_free(struct exchange *ex)
 		return;
 	medfwd_match_free(&ex->match);
 	medfw_buf_free(&ex->body);
+	if (ex->req.principal_free_ != NULL)
+		ex->req.principal_free_(ex->req.principal);
 	json_decref(ex->req.json);
 	free(ex->resp.body);
 	for (size_t i = 0; i < ex->resp.n_headers; i++) {

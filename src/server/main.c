@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "handlers/app.h"
 #include "medfw/num.h"
 
 #define EXIT_OK 0
@@ -31,6 +32,8 @@ static const struct cli_option cli_options[] = {
 	 "Print the route table, one route per line: METHOD PATTERN AUTH NAME."},
 	{"--config-reference", NULL,
 	 "Print the configuration reference as Markdown (the table in docs/server.md)."},
+	{"--permissions", NULL,
+	 "Print the permission matrix of the roles as Markdown (docs/permissions.md)."},
 	{"--stop-on-stdin-eof", NULL,
 	 "Stop, as on SIGTERM, when standard input is closed (for tests and supervisors: "
 	 "the server ends with the process that started it)."},
@@ -45,14 +48,15 @@ static const struct cli_option cli_options[] = {
 
 struct cli_args {
 	const char *config, *check_config;
-	int routes, config_reference, stop_on_eof, test_routes, help, version, man;
+	int routes, config_reference, permissions, stop_on_eof, test_routes, help, version, man;
 	uint64_t max_lifetime;
 };
 
 static void print_help(FILE *out)
 {
 	fputs("Usage: medfwd --config FILE [--stop-on-stdin-eof] [--max-lifetime SECONDS]\n"
-	      "       medfwd --check-config FILE | --routes | --config-reference | --man\n\n"
+	      "       medfwd --check-config FILE | --routes | --config-reference | --permissions\n"
+	      "       medfwd --man\n\n"
 	      "medfwd is the medfw fleet server: HTTP API for people, tools and devices.\n\n"
 	      "Options:\n",
 	      out);
@@ -162,6 +166,8 @@ static int parse_args(int argc, char **argv, struct cli_args *a)
 			a->routes = 1;
 		else if (strcmp(opt->name, "--config-reference") == 0)
 			a->config_reference = 1;
+		else if (strcmp(opt->name, "--permissions") == 0)
+			a->permissions = 1;
 		else if (strcmp(opt->name, "--stop-on-stdin-eof") == 0)
 			a->stop_on_eof = 1;
 		else if (strcmp(opt->name, "--enable-test-routes") == 0)
@@ -283,7 +289,8 @@ static int run(const struct cli_args *a)
 	struct medfw_diag diag = {0};
 	enum medfw_err err;
 	sigset_t stop_signals;
-	int lock_fd = -1, rc = EXIT_FAIL, srv_ready = 0;
+	int lock_fd = -1, rc = EXIT_FAIL, srv_ready = 0, app_ready = 0;
+	struct medfwd_app app;
 	const char *reason;
 	uint64_t left;
 
@@ -313,6 +320,12 @@ static int run(const struct cli_args *a)
 	if (err != MEDFW_OK)
 		goto out;
 	srv_ready = 1;
+	err = medfwd_app_init(&app, &cfg, ctx, &diag);
+	if (err != MEDFW_OK)
+		goto out;
+	app_ready = 1;
+	medfwd_server_set_app(&srv, &app);
+	medfwd_server_set_authenticator(&srv, medfwd_app_authenticate, &app);
 	err = medfwd_server_start(&srv, &diag);
 	if (err != MEDFW_OK)
 		goto out;
@@ -320,6 +333,7 @@ static int run(const struct cli_args *a)
 	       strchr(cfg.listen_address, ':') ? "[" : "", cfg.listen_address,
 	       strchr(cfg.listen_address, ':') ? "]" : "", srv.port);
 	fflush(stdout);
+	medfwd_app_announce(&app);
 	medfwd_log_record(&log, MEDFW_LOG_INFO, "server.start",
 			  json_pack("{s:s,s:s,s:i,s:b,s:s,s:i}", "version", MEDFW_VERSION_STRING,
 				    "address", cfg.listen_address, "port", (int)srv.port, "tls",
@@ -341,6 +355,8 @@ out:
 	}
 	if (srv_ready)
 		medfwd_server_free(&srv);
+	if (app_ready)
+		medfwd_app_free(&app);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	medfw_ctx_free(ctx);
@@ -370,6 +386,10 @@ int main(int argc, char **argv)
 	}
 	if (a.routes)
 		return print_routes();
+	if (a.permissions) {
+		medfwd_permissions_print_markdown(stdout);
+		return EXIT_OK;
+	}
 	if (a.config_reference) {
 		medfwd_config_print_markdown(stdout);
 		return EXIT_OK;

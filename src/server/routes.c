@@ -6,7 +6,8 @@
 #include "internal.h"
 
 #define MEDFWD_ROUTE_TABLES(X) \
-	X(medfwd_routes_core)
+	X(medfwd_routes_core) \
+	X(medfwd_routes_people)
 
 #define DECLARE(table) extern const struct medfwd_route table[];
 #define LIST(table) table,

@@ -112,6 +112,7 @@ struct medfwd_request {
 	size_t body_len;
 	json_t *json;            /* MEDFWD_BODY_JSON: the parsed body (borrowed) */
 	void *principal;         /* set by the authenticator */
+	void (*principal_free_)(void *principal); /* internal: frees it with the request */
 	void *conn_;             /* internal */
 	void *priv_;             /* internal */
 };
@@ -124,7 +125,9 @@ const char *medfwd_request_query(const struct medfwd_request *req, const char *n
 const char *medfwd_request_header(const struct medfwd_request *req, const char *name);
 /* A cookie; NULL if absent. */
 const char *medfwd_request_cookie(const struct medfwd_request *req, const char *name);
-void medfwd_request_set_principal(struct medfwd_request *req, void *principal);
+/* Store who made the request; free_fn (may be NULL) releases it with the request. */
+void medfwd_request_set_principal(struct medfwd_request *req, void *principal,
+				  void (*free_fn)(void *principal));
 
 /* ---- response (the first response set wins; later calls are ignored) ---- */
 

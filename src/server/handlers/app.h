@@ -1,0 +1,114 @@
+/* medfwd's application layer: the state handlers share (store, keys, secrets), who is
+ * asking (the principal), permissions, and small helpers for request bodies and the
+ * audit trail. Set up once at start-up (medfwd_app_init), read-only afterwards except
+ * through the store and the (thread-safe) rate limiter. */
+#ifndef MEDFWD_APP_H
+#define MEDFWD_APP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "medfw/auth.h"
+#include "medfw/audit.h"
+#include "medfw/crypto.h"
+#include "medfw/store.h"
+#include "server.h"
+
+#define MEDFWD_SESSION_COOKIE "medfw_session"
+#define MEDFWD_CSRF_HEADER "X-CSRF-Token"
+#define MEDFWD_CSRF_SECRET_LEN 32
+/* A checkpoint signs the audit chain after this many new records (and at stop). */
+#define MEDFWD_CHECKPOINT_EVERY 64
+
+struct medfwd_app {
+	struct medfw_ctx *ctx;
+	struct medfw_store *store;
+	struct medfw_privkey *server_key;  /* audit checkpoints (director metadata later) */
+	struct medfw_pubkey *server_pub;
+	uint8_t csrf_secret[MEDFWD_CSRF_SECRET_LEN];
+	struct medfw_ratelimit *login_limit; /* per client address */
+	int64_t session_lifetime;
+	int64_t session_idle_timeout;
+	int64_t device_clock_skew;
+	int secure_cookies; /* Secure attribute: when served over TLS or behind a proxy */
+	char bootstrap_token[MEDFW_TOKEN_BUF]; /* shown once by medfwd_app_announce */
+	int bootstrap_note;                  /* 1: issued earlier, 2: issued and unused */
+};
+
+/* Who is asking. */
+enum medfwd_principal_kind { MEDFWD_PRINCIPAL_SESSION = 1, MEDFWD_PRINCIPAL_TOKEN = 2 };
+
+struct medfwd_principal {
+	enum medfwd_principal_kind kind;
+	struct medfw_store_user user;
+	uint8_t session_id[MEDFW_STORE_HASH_LEN]; /* SESSION */
+	int64_t token_id;                         /* TOKEN */
+};
+
+/* The permission matrix (docs/permissions.md). */
+enum medfwd_permission {
+	MEDFWD_PERM_SITES_READ = 0,
+	MEDFWD_PERM_SITES_WRITE,   /* global admins only */
+	MEDFWD_PERM_USERS_READ,
+	MEDFWD_PERM_USERS_WRITE,
+	MEDFWD_PERM_AUDIT_READ,
+	MEDFWD_PERM_AUDIT_EXPORT,  /* global: the whole chain */
+	MEDFWD_PERM_TOKENS_OWN,    /* create/list/revoke one's own API tokens */
+	MEDFWD_PERM_COUNT_
+};
+const char *medfwd_permission_name(enum medfwd_permission p);
+/* Whether `role` holds `p` (site scoping is separate: see medfwd_scope_of). */
+int medfwd_role_allows(enum medfw_store_role role, enum medfwd_permission p);
+
+/* The matrix as a Markdown table (docs/permissions.md; a test keeps them equal). */
+void medfwd_permissions_print_markdown(FILE *out);
+
+struct medfwd_app *medfwd_app_of(const struct medfwd_request *req);
+const struct medfwd_principal *medfwd_principal_of(const struct medfwd_request *req);
+
+/* The principal must hold `p`; else a 403 is set and 0 returned. */
+int medfwd_require(const struct medfwd_request *req, struct medfwd_response *resp,
+		   enum medfwd_permission p);
+/* The sites the principal may see: all for global staff, its own site otherwise. */
+struct medfw_store_scope medfwd_scope_of(const struct medfwd_principal *p);
+/* Whether the principal may act on `site_id` (global staff: any; site staff: its own). */
+int medfwd_may_access_site(const struct medfwd_principal *p, int64_t site_id);
+
+/* The audit actor of a principal (system when NULL). */
+struct medfw_audit_actor medfwd_actor_of(const struct medfwd_principal *p);
+
+/* Append an audit record; on failure the server logs it (never silently). Returns the
+ * medfw_audit_append result. `detail` reference taken. */
+enum medfw_err medfwd_audit(struct medfwd_app *app, const struct medfwd_request *req,
+			    struct medfw_audit_actor actor, int64_t site_id, const char *event,
+			    json_t *detail);
+
+/* Request bodies: every key must be in `allowed` (NULL-terminated), else 400 naming
+ * it. Returns 1 when fine. */
+int medfwd_body_only(const struct medfwd_request *req, struct medfwd_response *resp,
+		     const char *const *allowed);
+/* A string field of the JSON body, 1..max_len bytes (required) or NULL when absent
+ * and optional; on a problem sets a 400 naming the field and returns 0. */
+int medfwd_body_string(const struct medfwd_request *req, struct medfwd_response *resp,
+		       const char *field, size_t max_len, int required, const char **out);
+int medfwd_body_int(const struct medfwd_request *req, struct medfwd_response *resp,
+		    const char *field, int64_t min, int64_t max, int required, int64_t *out);
+
+/* Map a library error to an HTTP error response (404/409/400/500...). */
+void medfwd_respond_medfw_error(struct medfwd_response *resp, enum medfw_err err,
+				const struct medfw_diag *diag);
+
+/* Start-up and shutdown (main.c). init opens the store in data_dir, makes the server
+ * key and secrets at first start, and prints the one-time bootstrap token on stdout
+ * when no user exists yet. */
+struct medfwd_config;
+enum medfw_err medfwd_app_init(struct medfwd_app *app, const struct medfwd_config *cfg,
+			       struct medfw_ctx *ctx, struct medfw_diag *diag);
+void medfwd_app_free(struct medfwd_app *app);
+/* After the listening line: print the bootstrap token (once, then wiped) or a note. */
+void medfwd_app_announce(struct medfwd_app *app);
+/* The authenticator installed into the HTTP core. */
+int medfwd_app_authenticate(void *user, const struct medfwd_route *route,
+			    struct medfwd_request *req, struct medfwd_response *resp);
+
+#endif
