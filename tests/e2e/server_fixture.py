@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import time
@@ -50,13 +51,21 @@ class Server:
         self.proc = subprocess.Popen(
             [str(binary), "--config", str(self.config), "--stop-on-stdin-eof",
              "--max-lifetime", str(MAX_LIFETIME), "--enable-test-routes", *self.args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env,
+            bufsize=0)  # unbuffered: select() below must see what readline() has not read
         line = self.proc.stdout.readline().decode()
         m = re.match(r"medfwd listening on (https?)://127\.0\.0\.1:(\d+)$", line.strip())
         if not m:
             self.stop()
             raise AssertionError(f"medfwd did not start: {line!r}\n{self.log_text()}")
         self.scheme, self.port = m.group(1), int(m.group(2))
+        # At first start the one-time bootstrap token follows the listening line.
+        self.bootstrap_token = None
+        ready, _, _ = select.select([self.proc.stdout], [], [], 2.0)
+        if ready:
+            more = self.proc.stdout.readline().decode().strip()
+            t = re.match(r"medfwd: bootstrap token \(.*\): (\S+)$", more)
+            self.bootstrap_token = t.group(1) if t else None
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
