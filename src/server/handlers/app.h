@@ -54,6 +54,11 @@ enum medfwd_permission {
 	MEDFWD_PERM_AUDIT_READ,
 	MEDFWD_PERM_AUDIT_EXPORT,  /* global: the whole chain */
 	MEDFWD_PERM_TOKENS_OWN,    /* create/list/revoke one's own API tokens */
+	MEDFWD_PERM_DEVICES_READ,  /* inventory, reports, exports */
+	MEDFWD_PERM_DEVICES_WRITE, /* edit, import, revoke devices */
+	MEDFWD_PERM_DEVICES_ENROL, /* issue one-time enrolment tokens */
+	MEDFWD_PERM_REPO_WRITE,    /* upload the manufacturer's signed image repository */
+	MEDFWD_PERM_DIRECTOR_ASSIGN, /* tell a device which signed image to install, when */
 	MEDFWD_PERM_COUNT_
 };
 const char *medfwd_permission_name(enum medfwd_permission p);
