@@ -33,7 +33,8 @@ class Client:
         assert status == expect, body
         if status == 200:
             m = re.match(r"medfw_session=([^;]+);", h["set-cookie"])
-            assert "HttpOnly" in h["set-cookie"] and "SameSite=Strict" in h["set-cookie"]
+            for attr in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/"):
+                assert attr in h["set-cookie"], attr
             self.cookie, self.csrf = m.group(1), body["csrf_token"]
         return body
 

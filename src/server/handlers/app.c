@@ -503,7 +503,6 @@ enum medfw_err medfwd_app_init(struct medfwd_app *app, const struct medfwd_confi
 	app->session_lifetime = (int64_t)cfg->session_lifetime;
 	app->session_idle_timeout = (int64_t)cfg->session_idle_timeout;
 	app->device_clock_skew = (int64_t)cfg->device_clock_skew;
-	app->secure_cookies = cfg->tls_cert != NULL;
 	snprintf(url, sizeof(url), "sqlite:%s/medfwd.db", cfg->data_dir);
 	err = medfw_store_open(ctx, url, &app->store, diag);
 	if (err == MEDFW_OK)

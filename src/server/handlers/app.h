@@ -30,7 +30,6 @@ struct medfwd_app {
 	int64_t session_lifetime;
 	int64_t session_idle_timeout;
 	int64_t device_clock_skew;
-	int secure_cookies; /* Secure attribute: when served over TLS or behind a proxy */
 	char bootstrap_token[MEDFW_TOKEN_BUF]; /* shown once by medfwd_app_announce */
 	int bootstrap_note;                  /* 1: issued earlier, 2: issued and unused */
 };

@@ -25,9 +25,12 @@ static void set_session_cookie(struct medfwd_app *app, struct medfwd_response *r
 {
 	char cookie[256];
 
-	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-		 MEDFWD_SESSION_COOKIE, token, (long long)max_age,
-		 app->secure_cookies ? "; Secure" : "");
+	/* Always Secure: browsers keep it over https, and on http://localhost for tests;
+	 * over plain http on a network a browser drops it, which is the point. */
+	(void)app;
+	snprintf(cookie, sizeof(cookie),
+		 "%s=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=%lld",
+		 MEDFWD_SESSION_COOKIE, token, (long long)max_age);
 	medfwd_response_add_header(resp, "Set-Cookie", cookie);
 }
 
