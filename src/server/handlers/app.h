@@ -64,6 +64,9 @@ const char *medfwd_permission_name(enum medfwd_permission p);
 /* Whether `role` holds `p` (site scoping is separate: see medfwd_scope_of). */
 int medfwd_role_allows(enum medfw_store_role role, enum medfwd_permission p);
 
+/* Whether the sign-in policy requires TOTP for `role` (totp.c). */
+int medfwd_totp_required_for_role(struct medfwd_app *app, enum medfw_store_role role);
+
 /* The matrix as a Markdown table (docs/permissions.md; a test keeps them equal). */
 void medfwd_permissions_print_markdown(FILE *out);
 
