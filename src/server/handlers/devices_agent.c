@@ -253,7 +253,17 @@ void medfwd_device_checkin(struct medfwd_request *req, struct medfwd_response *r
 		medfwd_respond_medfw_error(resp, err, &d);
 		return;
 	}
-	atomic_fetch_add(&app->device_checkins, 1);
+	/* Housekeeping every 1024 check-ins: nonces older than twice the accepted clock
+	 * skew can never be replayed (their created time is refused), so drop them. */
+	if ((atomic_fetch_add(&app->device_checkins, 1) & 1023u) == 1023u) {
+		size_t purged = 0;
+
+		if (medfw_store_nonce_purge(app->store,
+					    medfw_ctx_now(app->ctx) - 2 * app->device_clock_skew - 60,
+					    &purged, NULL) != MEDFW_OK)
+			medfw_log(app->ctx, MEDFW_LOG_WARNING, "device.nonce.purge_failed",
+				  "could not purge old nonces");
+	}
 	/* Check-ins are not audited one by one (a device reporting its state is not a
 	 * change a person makes); the first one after enrolment is. */
 	if (p->device.last_seen == 0)
