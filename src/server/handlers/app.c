@@ -511,6 +511,10 @@ enum medfw_err medfwd_app_init(struct medfwd_app *app, const struct medfwd_confi
 	if (err == MEDFW_OK)
 		err = load_or_make_secret(app, diag);
 	if (err == MEDFW_OK)
+		err = medfwd_repo_init(app, cfg->data_dir, diag);
+	if (err == MEDFW_OK)
+		err = medfwd_director_init(app, cfg->data_dir, diag);
+	if (err == MEDFW_OK)
 		err = medfw_ratelimit_new(&rl, &app->login_limit);
 	if (err == MEDFW_OK)
 		err = medfwd_audit(app, NULL, medfwd_actor_of(NULL), 0, "server.start",
@@ -547,6 +551,8 @@ void medfwd_app_free(struct medfwd_app *app)
 	}
 	medfw_privkey_free(app->server_key);
 	medfw_pubkey_free(app->server_pub);
+	medfwd_repo_free(app->repo);
+	medfwd_director_free(app->director);
 	medfw_ratelimit_free(app->login_limit);
 	medfw_wipe(app->csrf_secret, sizeof(app->csrf_secret));
 	memset(app, 0, sizeof(*app));
