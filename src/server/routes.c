@@ -8,6 +8,7 @@
 #define MEDFWD_ROUTE_TABLES(X) \
 	X(medfwd_routes_core) \
 	X(medfwd_routes_people) \
+	X(medfwd_routes_totp) \
 	X(medfwd_routes_repo) X(medfwd_routes_director)
 
 #define DECLARE(table) extern const struct medfwd_route table[];

@@ -317,6 +317,15 @@ static int auth_session(struct medfwd_app *app, struct medfwd_request *req,
 		auth_failed(app, req, resp, "missing or wrong " MEDFWD_CSRF_HEADER " header");
 		return 0;
 	}
+	if (p->user.totp_secret_len == 0 &&
+	    (p->user.totp_required || medfwd_totp_required_for_role(app, p->user.role)) &&
+	    strcmp(req->route->name, "me") != 0 && strncmp(req->route->name, "me.totp.", 8) != 0 &&
+	    strcmp(req->route->name, "session.delete") != 0) {
+		principal_free(p);
+		medfwd_respond_error(resp, 403, "totp_enrolment_required", NULL,
+				     "enrol a second factor first (POST /api/v1/me/totp)");
+		return 0;
+	}
 	if (now - s.last_seen >= 60 &&
 	    medfw_store_session_touch(app->store, p->session_id, now, s.expires_at, NULL) != MEDFW_OK)
 		medfw_log(app->ctx, MEDFW_LOG_WARNING, "session.touch.failed", "session touch failed");
@@ -503,7 +512,6 @@ enum medfw_err medfwd_app_init(struct medfwd_app *app, const struct medfwd_confi
 	app->session_lifetime = (int64_t)cfg->session_lifetime;
 	app->session_idle_timeout = (int64_t)cfg->session_idle_timeout;
 	app->device_clock_skew = (int64_t)cfg->device_clock_skew;
-	app->secure_cookies = cfg->tls_cert != NULL;
 	snprintf(url, sizeof(url), "sqlite:%s/medfwd.db", cfg->data_dir);
 	err = medfw_store_open(ctx, url, &app->store, diag);
 	if (err == MEDFW_OK)

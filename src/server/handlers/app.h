@@ -30,7 +30,6 @@ struct medfwd_app {
 	int64_t session_lifetime;
 	int64_t session_idle_timeout;
 	int64_t device_clock_skew;
-	int secure_cookies; /* Secure attribute: when served over TLS or behind a proxy */
 	char bootstrap_token[MEDFW_TOKEN_BUF]; /* shown once by medfwd_app_announce */
 	int bootstrap_note;                  /* 1: issued earlier, 2: issued and unused */
 	struct medfwd_repo *repo;         /* hosted image repository (handlers/repo.c) */
@@ -66,6 +65,9 @@ enum medfwd_permission {
 const char *medfwd_permission_name(enum medfwd_permission p);
 /* Whether `role` holds `p` (site scoping is separate: see medfwd_scope_of). */
 int medfwd_role_allows(enum medfw_store_role role, enum medfwd_permission p);
+
+/* Whether the sign-in policy requires TOTP for `role` (totp.c). */
+int medfwd_totp_required_for_role(struct medfwd_app *app, enum medfw_store_role role);
 
 /* The matrix as a Markdown table (docs/permissions.md; a test keeps them equal). */
 void medfwd_permissions_print_markdown(FILE *out);
