@@ -22,5 +22,6 @@ const struct cli_command cli_commands[] = {
 	{"inspect", "describe a bundle or metadata file (UNVERIFIED)", CMD_INSPECT_USAGE, cmd_inspect},
 	{"audit verify", "check an exported audit trail offline", CMD_AUDIT_VERIFY_USAGE,
 	 cmd_audit_verify},
+	{"push", "upload a published repository to medfwd", CMD_PUSH_USAGE, cmd_push},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -122,4 +122,17 @@ int cmd_inspect(struct cli *cli, int argc, char **argv);
 	"the server key. Exit 0 only when everything holds.\n"
 int cmd_audit_verify(struct cli *cli, int argc, char **argv);
 
+#define CMD_PUSH_USAGE                                                                      \
+	"Usage: medfw push --server URL --repo DIR [--token-file FILE | --token TOKEN]\n"   \
+	"                  [--pin-root ROOT.json [--replace-root]]\n\n"                      \
+	"Uploads a published repository (DIR/metadata and the signed targets) to medfwd\n" \
+	"and commits it: the server verifies the whole set against its pinned trusted\n"  \
+	"root (root chain, thresholds, versions not rolled back, expiry, every target's\n" \
+	"length and hashes) and only then serves it; a refused upload changes nothing and\n" \
+	"the error names the failed check. --pin-root first pins ROOT.json (usually\n"    \
+	"1.root.json) as the server's trusted root (--replace-root to replace one). The\n" \
+	"API token (permission repo.write) comes from FILE, MEDFW_TOKEN or --token (seen\n" \
+	"by other users of the machine: prefer a file). Exit 0 committed, 1 refused.\n"
+int cmd_push(struct cli *cli, int argc, char **argv);
+
 #endif

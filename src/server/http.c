@@ -37,6 +37,8 @@ struct medfwd_response {
 	size_t n_headers;
 	char *header_names[MEDFWD_MAX_EXTRA_HEADERS];
 	char *header_values[MEDFWD_MAX_EXTRA_HEADERS];
+	int fd; /* medfwd_respond_fd: owned until queued (then MHD closes it); -1 none */
+	uint64_t fd_offset, fd_len;
 };
 
 struct exchange {
@@ -70,6 +72,20 @@ static const char *const security_headers[][2] = {
 };
 
 /* ---- response helpers (server.h) ---- */
+
+void medfwd_respond_fd(struct medfwd_response *resp, unsigned status, const char *content_type,
+		       int fd, uint64_t offset, uint64_t len)
+{
+	if (resp->status != 0) {
+		close(fd);
+		return;
+	}
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->fd = fd;
+	resp->fd_offset = offset;
+	resp->fd_len = len;
+}
 
 void medfwd_respond_bytes(struct medfwd_response *resp, unsigned status,
 			  const char *content_type, const void *data, size_t len)
@@ -239,6 +255,8 @@ static void exchange_free(struct exchange *ex)
 	if (ex->req.principal_free_ != NULL)
 		ex->req.principal_free_(ex->req.principal);
 	json_decref(ex->req.json);
+	if (ex->resp.fd >= 0)
+		close(ex->resp.fd);
 	free(ex->resp.body);
 	for (size_t i = 0; i < ex->resp.n_headers; i++) {
 		free(ex->resp.header_names[i]);
@@ -280,6 +298,7 @@ static struct exchange *exchange_new(struct medfwd_server *srv, struct MHD_Conne
 	ex->srv = srv;
 	ex->conn = conn;
 	ex->metric_route = srv->router.n_routes;
+	ex->resp.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &ex->start);
 	medfw_buf_init(&ex->body, (size_t)srv->cfg->max_body_bytes);
 	ex->method = strdup(method);
@@ -307,7 +326,14 @@ static enum MHD_Result queue(struct exchange *ex)
 
 	if (resp->status == 0)
 		medfwd_respond_error(resp, 500, "internal", NULL, "the handler gave no response");
-	if (resp->body == NULL) {
+	if (resp->fd >= 0) {
+		/* A file streamed from disk; MHD owns (and closes) the fd from here. */
+		r = MHD_create_response_from_fd_at_offset64(resp->fd_len, resp->fd,
+							    resp->fd_offset);
+		if (r == NULL)
+			return MHD_NO;
+		resp->fd = -1;
+	} else if (resp->body == NULL) {
 		/* Out of memory while building the response: a fixed body. */
 		static const char fallback[] =
 			"{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";

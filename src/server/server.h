@@ -140,6 +140,11 @@ void medfwd_respond_error(struct medfwd_response *resp, unsigned status, const c
 /* Raw bytes (copied) with a content type. */
 void medfwd_respond_bytes(struct medfwd_response *resp, unsigned status,
 			  const char *content_type, const void *data, size_t len);
+/* `len` bytes of an open file from `offset`, streamed from disk (for large targets:
+ * never read into memory). Takes ownership of fd (closed with the response, also when
+ * a response was set already). Content-Length is set from len. */
+void medfwd_respond_fd(struct medfwd_response *resp, unsigned status, const char *content_type,
+		       int fd, uint64_t offset, uint64_t len);
 /* An extra header (e.g. Set-Cookie; may repeat). At most MEDFWD_MAX_EXTRA_HEADERS;
  * name and value must not contain CR or LF. Returns 0 on success. */
 int medfwd_response_add_header(struct medfwd_response *resp, const char *name,

@@ -507,6 +507,11 @@ static enum medfw_err bootstrap(struct medfwd_app *app, struct medfw_diag *diag)
 	return err;
 }
 
+static enum medfw_store_tristate signed_release_hook(void *user, const char *image_sha256)
+{
+	return medfwd_image_is_signed_release(user, image_sha256);
+}
+
 enum medfw_err medfwd_app_init(struct medfwd_app *app, const struct medfwd_config *cfg,
 			       struct medfw_ctx *ctx, struct medfw_diag *diag)
 {
@@ -525,6 +530,13 @@ enum medfw_err medfwd_app_init(struct medfwd_app *app, const struct medfwd_confi
 		err = load_or_make_key(app, cfg->data_dir, diag);
 	if (err == MEDFW_OK)
 		err = load_or_make_secret(app, diag);
+	if (err == MEDFW_OK)
+		err = medfwd_repo_init(app, cfg->data_dir, diag);
+	if (err == MEDFW_OK)
+		err = medfwd_director_init(app, cfg->data_dir, diag);
+	/* check-ins learn whether a reported image is a signed release */
+	app->image_signed_release = signed_release_hook;
+	app->image_signed_release_user = app;
 	if (err == MEDFW_OK)
 		err = medfw_ratelimit_new(&rl, &app->login_limit);
 	if (err == MEDFW_OK)
@@ -564,6 +576,8 @@ void medfwd_app_free(struct medfwd_app *app)
 	}
 	medfw_privkey_free(app->server_key);
 	medfw_pubkey_free(app->server_pub);
+	medfwd_repo_free(app->repo);
+	medfwd_director_free(app->director);
 	medfw_ratelimit_free(app->login_limit);
 	medfw_ratelimit_free(app->device_fail_limit);
 	medfw_wipe(app->csrf_secret, sizeof(app->csrf_secret));

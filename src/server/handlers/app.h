@@ -39,6 +39,8 @@ struct medfwd_app {
 	void *image_signed_release_user;
 	char bootstrap_token[MEDFW_TOKEN_BUF]; /* shown once by medfwd_app_announce */
 	int bootstrap_note;                  /* 1: issued earlier, 2: issued and unused */
+	struct medfwd_repo *repo;         /* hosted image repository (handlers/repo.c) */
+	struct medfwd_director *director; /* director key and root (handlers/director.c) */
 };
 
 /* Who is asking. */
@@ -132,6 +134,23 @@ void medfwd_app_announce(struct medfwd_app *app);
 int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 		       struct medfwd_response *resp);
 int medfwd_devices_metrics_install(struct medfwd_server *srv, struct medfwd_app *app);
+/* The hosted image repository (handlers/repo.c) and the director
+ * (handlers/director.c): made at start-up in data_dir, freed at stop (NULL-safe). */
+enum medfw_err medfwd_repo_init(struct medfwd_app *app, const char *data_dir,
+				struct medfw_diag *diag);
+void medfwd_repo_free(struct medfwd_repo *repo);
+enum medfw_err medfwd_director_init(struct medfwd_app *app, const char *data_dir,
+				    struct medfw_diag *diag);
+void medfwd_director_free(struct medfwd_director *director);
+/* Whether an image SHA-256 (hex, either case) is a signed target of the repository
+ * served now: YES / NO, UNKNOWN before the first repository was committed. Cheap (an
+ * in-memory lookup under a read lock): meant for device check-ins. */
+enum medfw_store_tristate medfwd_image_is_signed_release(struct medfwd_app *app,
+							 const char *sha256_hex);
+/* The served targets metadata (verified at commit), parsed anew; NULL when nothing
+ * is served. Freed by the caller with medfw_tuf_meta_free. */
+struct medfw_tuf_meta;
+struct medfw_tuf_meta *medfwd_repo_served_targets(struct medfwd_app *app);
 
 /* The authenticator installed into the HTTP core. */
 int medfwd_app_authenticate(void *user, const struct medfwd_route *route,

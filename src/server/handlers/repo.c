@@ -1,0 +1,674 @@
+/* The hosted image repository (docs/director.md): the pinned trusted root, staged
+ * uploads, the verified commit with an atomic switch, and serving metadata and
+ * targets to devices and TUF clients (streamed from disk, with Range).
+ *
+ * Layout under data_dir/repository:
+ *   trusted-root.json   the root an admin pinned (every commit chains from it)
+ *   staging/metadata/, staging/targets/   files uploaded since the last commit
+ *   versions/N/         each committed tree (metadata/, targets/)
+ *   current             symlink -> versions/N: what is served; replaced by rename()
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "medfw/json.h"
+#include "medfw/num.h"
+#include "medfw/repo_host.h"
+#include "medfw/tuf.h"
+
+#define SHA256_HEX 64
+#define UPLOAD_CHUNK (256u * 1024u)
+
+struct medfwd_repo {
+	char dir[PATH_MAX - 512]; /* room for the sub-paths below */
+	pthread_mutex_t commit_lock; /* staging and commit: one writer at a time */
+	pthread_rwlock_t signed_lock;
+	char (*signed_sha)[SHA256_HEX + 1]; /* sorted */
+	size_t signed_count;
+	int served;                         /* a repository was committed */
+};
+
+static enum medfw_err sub_path(const struct medfwd_repo *r, char *out, size_t cap,
+			       const char *fmt_a, const char *b)
+{
+	int n = snprintf(out, cap, "%s/%s%s", r->dir, fmt_a, b != NULL ? b : "");
+
+	return n < 0 || (size_t)n >= cap ? MEDFW_ERR_TOO_LARGE : MEDFW_OK;
+}
+
+/* ---- signed images (for device check-ins) ---- */
+
+static int cmp_sha(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Replace the in-memory set with the sha256 of every target of `targets`. */
+static void signed_set_load(struct medfwd_repo *r, const struct medfw_tuf_meta *targets)
+{
+	char (*list)[SHA256_HEX + 1] = NULL;
+	size_t n = 0;
+
+	if (targets != NULL && targets->target_count > 0) {
+		list = calloc(targets->target_count, sizeof(*list));
+		for (size_t i = 0; list != NULL && i < targets->target_count; i++) {
+			const char *h = json_string_value(
+				json_object_get(targets->targets[i].hashes, "sha256"));
+
+			if (h == NULL || strlen(h) != SHA256_HEX)
+				continue;
+			for (size_t k = 0; k <= SHA256_HEX; k++)
+				list[n][k] = (char)(h[k] >= 'A' && h[k] <= 'F' ? h[k] + 32 : h[k]);
+			n++;
+		}
+		if (list != NULL)
+			qsort(list, n, sizeof(*list), cmp_sha);
+	}
+	pthread_rwlock_wrlock(&r->signed_lock);
+	free(r->signed_sha);
+	r->signed_sha = list;
+	r->signed_count = list != NULL ? n : 0;
+	r->served = targets != NULL;
+	pthread_rwlock_unlock(&r->signed_lock);
+}
+
+enum medfw_store_tristate medfwd_image_is_signed_release(struct medfwd_app *app,
+							 const char *sha256_hex)
+{
+	struct medfwd_repo *r = app->repo;
+	char want[SHA256_HEX + 1];
+	enum medfw_store_tristate result;
+
+	if (r == NULL || sha256_hex == NULL || strlen(sha256_hex) != SHA256_HEX)
+		return MEDFW_TRI_UNKNOWN;
+	for (size_t k = 0; k <= SHA256_HEX; k++)
+		want[k] = (char)(sha256_hex[k] >= 'A' && sha256_hex[k] <= 'F' ? sha256_hex[k] + 32
+									    : sha256_hex[k]);
+	pthread_rwlock_rdlock(&r->signed_lock);
+	if (!r->served)
+		result = MEDFW_TRI_UNKNOWN;
+	else
+		result = r->signed_count > 0 &&
+				 bsearch(want, r->signed_sha, r->signed_count, sizeof(*r->signed_sha),
+					 cmp_sha) != NULL
+			 ? MEDFW_TRI_YES
+			 : MEDFW_TRI_NO;
+	pthread_rwlock_unlock(&r->signed_lock);
+	return result;
+}
+
+struct medfw_tuf_meta *medfwd_repo_served_targets(struct medfwd_app *app)
+{
+	struct medfw_buf b;
+	struct medfw_tuf_meta *m = NULL;
+	char path[PATH_MAX];
+
+	if (app->repo == NULL ||
+	    sub_path(app->repo, path, sizeof(path), "current/metadata/targets.json", NULL) != MEDFW_OK ||
+	    medfw_file_read(path, MEDFW_TUF_TARGETS_MAX_LEN, &b, NULL) != MEDFW_OK)
+		return NULL;
+	if (medfw_tuf_meta_parse_unverified(b.data, b.len, MEDFW_TUF_TARGETS_MAX_LEN,
+					    MEDFW_TUF_TARGETS, &m, NULL) != MEDFW_OK)
+		m = NULL;
+	medfw_buf_free(&b);
+	return m;
+}
+
+/* ---- start-up ---- */
+
+enum medfw_err medfwd_repo_init(struct medfwd_app *app, const char *data_dir,
+				struct medfw_diag *diag)
+{
+	struct medfwd_repo *r = calloc(1, sizeof(*r));
+	char path[PATH_MAX];
+	struct medfw_tuf_meta *served;
+	enum medfw_err err;
+
+	if (r == NULL)
+		return MEDFW_ERR_NOMEM;
+	pthread_mutex_init(&r->commit_lock, NULL);
+	pthread_rwlock_init(&r->signed_lock, NULL);
+	app->repo = r;
+	if (snprintf(r->dir, sizeof(r->dir), "%s/repository", data_dir) >= (int)sizeof(r->dir))
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "data_dir too long");
+	err = sub_path(r, path, sizeof(path), "staging/metadata", NULL);
+	if (err == MEDFW_OK)
+		err = medfw_mkdir_p(path, 0700, diag);
+	if (err == MEDFW_OK)
+		err = sub_path(r, path, sizeof(path), "staging/targets", NULL);
+	if (err == MEDFW_OK)
+		err = medfw_mkdir_p(path, 0700, diag);
+	if (err == MEDFW_OK)
+		err = sub_path(r, path, sizeof(path), "versions", NULL);
+	if (err == MEDFW_OK)
+		err = medfw_mkdir_p(path, 0755, diag);
+	if (err != MEDFW_OK)
+		return err;
+	served = medfwd_repo_served_targets(app);
+	if (served != NULL)
+		signed_set_load(r, served);
+	medfw_tuf_meta_free(served);
+	return MEDFW_OK;
+}
+
+void medfwd_repo_free(struct medfwd_repo *r)
+{
+	if (r == NULL)
+		return;
+	pthread_mutex_destroy(&r->commit_lock);
+	pthread_rwlock_destroy(&r->signed_lock);
+	free(r->signed_sha);
+	free(r);
+}
+
+/* ---- helpers ---- */
+
+static int sha256_hex_of(const uint8_t *data, size_t len, char out[SHA256_HEX + 1])
+{
+	uint8_t d[32];
+	size_t n = 0;
+
+	return medfw_hash_oneshot(MEDFW_HASH_SHA256, data, len, d, sizeof(d), &n) == MEDFW_OK &&
+	       medfw_hex_encode(d, sizeof(d), out, SHA256_HEX + 1) == MEDFW_OK;
+}
+
+/* The path after `prefix` in the decoded request path ("/repo/targets/a/b" -> "a/b"). */
+static const char *path_after(const struct medfwd_request *req, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(req->path, prefix, n) == 0 ? req->path + n : "";
+}
+
+static void respond_refused(struct medfwd_response *resp, enum medfw_err err,
+			    const struct medfw_diag *diag)
+{
+	if (err == MEDFW_ERR_NOMEM || err == MEDFW_ERR_IO) {
+		medfwd_respond_medfw_error(resp, err, diag);
+		return;
+	}
+	medfwd_respond_error(resp, 422, "rejected", medfw_err_name(err), "%s",
+			     medfw_diag_message(diag, err));
+}
+
+/* ---- trusted root ---- */
+
+static void trusted_root_pin(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	const char *replace = medfwd_request_query(req, "replace");
+	struct medfw_diag diag;
+	char path[PATH_MAX], sha[SHA256_HEX + 1];
+	int64_t version = 0;
+	struct stat st;
+	enum medfw_err err;
+
+	if (!medfwd_require(req, resp, MEDFWD_PERM_REPO_WRITE))
+		return;
+	medfw_diag_clear(&diag);
+	err = medfw_repo_host_check_root(req->body, req->body_len, &version, &diag);
+	if (err != MEDFW_OK) {
+		respond_refused(resp, err, &diag);
+		return;
+	}
+	pthread_mutex_lock(&app->repo->commit_lock);
+	(void)sub_path(app->repo, path, sizeof(path), "trusted-root.json", NULL);
+	if (stat(path, &st) == 0 && (replace == NULL || strcmp(replace, "true") != 0)) {
+		pthread_mutex_unlock(&app->repo->commit_lock);
+		medfwd_respond_error(resp, 409, "conflict", "replace",
+				     "a trusted root is pinned already (replace it with ?replace=true)");
+		return;
+	}
+	err = medfw_file_write_atomic(path, req->body, req->body_len, 0600, &diag);
+	pthread_mutex_unlock(&app->repo->commit_lock);
+	if (err != MEDFW_OK || !sha256_hex_of(req->body, req->body_len, sha)) {
+		medfwd_respond_medfw_error(resp, err != MEDFW_OK ? err : MEDFW_ERR_CRYPTO, &diag);
+		return;
+	}
+	(void)medfwd_audit(app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
+			   "repository.trusted_root.pin",
+			   json_pack("{s:I, s:s, s:b}", "version", (json_int_t)version, "sha256", sha,
+				     "replaced", replace != NULL));
+	medfwd_respond_json(resp, 201, json_pack("{s:I, s:s}", "version", (json_int_t)version,
+						 "sha256", sha));
+}
+
+/* ---- staging ---- */
+
+static void stage_file(struct medfwd_request *req, struct medfwd_response *resp,
+		       const char *sub, const char *name, size_t max)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	struct medfw_diag diag;
+	char path[PATH_MAX], dir[PATH_MAX], sha[SHA256_HEX + 1];
+	char *slash;
+	enum medfw_err err;
+
+	if (req->body_len > max) {
+		medfwd_respond_error(resp, 413, "too_large", NULL, "%s is larger than %zu bytes",
+				     name, max);
+		return;
+	}
+	medfw_diag_clear(&diag);
+	if (snprintf(path, sizeof(path), "%s/staging/%s/%s", app->repo->dir, sub, name) >=
+	    (int)sizeof(path)) {
+		medfwd_respond_error(resp, 400, "invalid", "path", "path too long");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	*slash = 0;
+	pthread_mutex_lock(&app->repo->commit_lock);
+	err = medfw_mkdir_p(dir, 0700, &diag);
+	if (err == MEDFW_OK)
+		err = medfw_file_write_atomic(path, req->body, req->body_len, 0644, &diag);
+	pthread_mutex_unlock(&app->repo->commit_lock);
+	if (err != MEDFW_OK || !sha256_hex_of(req->body, req->body_len, sha)) {
+		medfwd_respond_medfw_error(resp, err != MEDFW_OK ? err : MEDFW_ERR_CRYPTO, &diag);
+		return;
+	}
+	(void)medfwd_audit(app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
+			   "repository.stage",
+			   json_pack("{s:s, s:s, s:I, s:s}", "kind", sub, "name", name, "length",
+				     (json_int_t)req->body_len, "sha256", sha));
+	medfwd_respond_json(resp, 201, json_pack("{s:s, s:I, s:s}", "name", name, "length",
+						 (json_int_t)req->body_len, "sha256", sha));
+}
+
+static void stage_metadata(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	const char *name = medfwd_request_param(req, "name");
+	enum medfw_tuf_role_type type = MEDFW_TUF_ROOT;
+	char role[32];
+	const char *dot;
+
+	if (!medfwd_require(req, resp, MEDFWD_PERM_REPO_WRITE))
+		return;
+	if (!medfw_repo_host_metadata_name_ok(name)) {
+		medfwd_respond_error(resp, 400, "invalid", "name",
+				     "metadata name must be root.json, timestamp.json, "
+				     "snapshot.json, targets.json or N.root.json");
+		return;
+	}
+	dot = strchr(name, '.');
+	if (dot != NULL && (size_t)(dot - name) < sizeof(role)) {
+		memcpy(role, name, (size_t)(dot - name));
+		role[dot - name] = 0;
+		if (medfw_tuf_role_parse(role, &type) != MEDFW_OK)
+			type = MEDFW_TUF_ROOT; /* N.root.json */
+	}
+	stage_file(req, resp, "metadata", name, medfw_tuf_role_max_len(type));
+}
+
+static void stage_target(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	const char *path = path_after(req, "/api/v1/repository/targets/");
+
+	if (!medfwd_require(req, resp, MEDFWD_PERM_REPO_WRITE))
+		return;
+	if (!medfw_repo_host_target_path_ok(path)) {
+		medfwd_respond_error(resp, 400, "invalid", "path", "not a safe target path");
+		return;
+	}
+	/* bounded by max_body_bytes (the core refuses larger bodies with 413) */
+	stage_file(req, resp, "targets", path, SIZE_MAX);
+}
+
+static enum medfw_err clear_staging(struct medfwd_repo *r, struct medfw_diag *diag)
+{
+	char path[PATH_MAX];
+	enum medfw_err err = sub_path(r, path, sizeof(path), "staging", NULL);
+
+	if (err == MEDFW_OK)
+		err = medfw_repo_host_remove_tree(path, diag);
+	if (err == MEDFW_OK)
+		err = sub_path(r, path, sizeof(path), "staging/metadata", NULL);
+	if (err == MEDFW_OK)
+		err = medfw_mkdir_p(path, 0700, diag);
+	if (err == MEDFW_OK)
+		err = sub_path(r, path, sizeof(path), "staging/targets", NULL);
+	if (err == MEDFW_OK)
+		err = medfw_mkdir_p(path, 0700, diag);
+	return err;
+}
+
+static void staging_clear(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	struct medfw_diag diag;
+	enum medfw_err err;
+
+	if (!medfwd_require(req, resp, MEDFWD_PERM_REPO_WRITE))
+		return;
+	medfw_diag_clear(&diag);
+	pthread_mutex_lock(&app->repo->commit_lock);
+	err = clear_staging(app->repo, &diag);
+	pthread_mutex_unlock(&app->repo->commit_lock);
+	if (err != MEDFW_OK) {
+		medfwd_respond_medfw_error(resp, err, &diag);
+		return;
+	}
+	(void)medfwd_audit(app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
+			   "repository.staging.clear", NULL);
+	medfwd_respond_json(resp, 200, json_pack("{s:b}", "cleared", 1));
+}
+
+/* ---- commit ---- */
+
+/* The number N of versions/N that `current` points to (0: none). */
+static uint64_t current_number(const struct medfwd_repo *r)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+	uint64_t v = 0;
+
+	if (sub_path(r, path, sizeof(path), "current", NULL) != MEDFW_OK)
+		return 0;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = 0;
+	if (strncmp(target, "versions/", 9) != 0 ||
+	    medfw_parse_u64(target + 9, 1, UINT32_MAX, &v) != MEDFW_OK)
+		return 0;
+	return v;
+}
+
+static enum medfw_err switch_current(const struct medfwd_repo *r, uint64_t number,
+				     struct medfw_diag *diag)
+{
+	char link_path[PATH_MAX], tmp[PATH_MAX], target[64];
+
+	snprintf(target, sizeof(target), "versions/%llu", (unsigned long long)number);
+	if (sub_path(r, link_path, sizeof(link_path), "current", NULL) != MEDFW_OK ||
+	    sub_path(r, tmp, sizeof(tmp), "current.new", NULL) != MEDFW_OK)
+		return MEDFW_ERR_TOO_LARGE;
+	(void)unlink(tmp);
+	if (symlink(target, tmp) != 0 || rename(tmp, link_path) != 0)
+		return medfw_diag_set(diag, MEDFW_ERR_IO, "cannot switch the served repository: %s",
+				      strerror(errno));
+	return medfw_fsync_parent(link_path, diag);
+}
+
+static void commit(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	struct medfwd_repo *r = app->repo;
+	struct medfw_repo_host_result res;
+	struct medfw_tuf_meta *targets = NULL;
+	struct medfw_buf root;
+	struct medfw_diag diag;
+	char path[PATH_MAX], served[PATH_MAX], staged[PATH_MAX], fresh[PATH_MAX];
+	uint64_t cur, next;
+	enum medfw_err err;
+
+	if (!medfwd_require(req, resp, MEDFWD_PERM_REPO_WRITE))
+		return;
+	medfw_diag_clear(&diag);
+	medfw_buf_init(&root, 0);
+	pthread_mutex_lock(&r->commit_lock);
+	cur = current_number(r);
+	next = cur + 1;
+	(void)sub_path(r, path, sizeof(path), "trusted-root.json", NULL);
+	err = medfw_file_read(path, MEDFW_TUF_ROOT_MAX_LEN, &root, NULL);
+	if (err == MEDFW_ERR_NOT_FOUND) {
+		pthread_mutex_unlock(&r->commit_lock);
+		medfwd_respond_error(resp, 409, "conflict", NULL,
+				     "no trusted root is pinned: POST /api/v1/repository/trusted-root "
+				     "first");
+		return;
+	}
+	snprintf(served, sizeof(served), "%s/versions/%llu", r->dir, (unsigned long long)cur);
+	snprintf(staged, sizeof(staged), "%s/staging", r->dir);
+	snprintf(fresh, sizeof(fresh), "%s/versions/%llu", r->dir, (unsigned long long)next);
+	/* a leftover of a crash during an earlier commit */
+	(void)medfw_repo_host_remove_tree(fresh, NULL);
+	if (err == MEDFW_OK)
+		err = medfw_repo_host_commit(app->ctx, root.data, root.len, cur > 0 ? served : NULL,
+					     staged, fresh, &res, &targets, &diag);
+	if (err == MEDFW_OK)
+		err = switch_current(r, next, &diag);
+	if (err != MEDFW_OK)
+		(void)medfw_repo_host_remove_tree(fresh, NULL);
+	else if (cur > 1) {
+		/* keep the previous tree (downloads in flight hold open files anyway) */
+		snprintf(path, sizeof(path), "%s/versions/%llu", r->dir, (unsigned long long)cur - 1);
+		(void)medfw_repo_host_remove_tree(path, NULL);
+	}
+	(void)clear_staging(r, NULL);
+	if (err == MEDFW_OK)
+		signed_set_load(r, targets);
+	pthread_mutex_unlock(&r->commit_lock);
+	medfw_buf_free(&root);
+	medfw_tuf_meta_free(targets);
+	if (err != MEDFW_OK) {
+		(void)medfwd_audit(app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
+				   "repository.commit.refused",
+				   json_pack("{s:s, s:s}", "error", medfw_err_name(err), "message",
+					     medfw_diag_message(&diag, err)));
+		respond_refused(resp, err, &diag);
+		return;
+	}
+	(void)medfwd_audit(app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
+			   "repository.commit",
+			   json_pack("{s:I, s:I, s:I, s:I, s:I}", "root", (json_int_t)res.root_version,
+				     "timestamp", (json_int_t)res.timestamp_version, "snapshot",
+				     (json_int_t)res.snapshot_version, "targets",
+				     (json_int_t)res.targets_version, "target_count",
+				     (json_int_t)res.target_count));
+	medfwd_respond_json(resp, 200,
+			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "root_version",
+				      (json_int_t)res.root_version, "timestamp_version",
+				      (json_int_t)res.timestamp_version, "snapshot_version",
+				      (json_int_t)res.snapshot_version, "targets_version",
+				      (json_int_t)res.targets_version, "target_count",
+				      (json_int_t)res.target_count));
+}
+
+static json_t *meta_summary(const struct medfwd_repo *r, const char *name,
+			    enum medfw_tuf_role_type type)
+{
+	struct medfw_buf b;
+	struct medfw_tuf_meta *m = NULL;
+	char path[PATH_MAX], when[MEDFW_UTC_TIME_LEN + 1];
+	json_t *out = json_null();
+
+	if (snprintf(path, sizeof(path), "%s/%s", r->dir, name) >= (int)sizeof(path) ||
+	    medfw_file_read(path, medfw_tuf_role_max_len(type), &b, NULL) != MEDFW_OK)
+		return out;
+	if (medfw_tuf_meta_parse_unverified(b.data, b.len, b.max, type, &m, NULL) == MEDFW_OK &&
+	    medfw_format_utc_time(m->expires, when, sizeof(when)) == MEDFW_OK)
+		out = json_pack("{s:I, s:s}", "version", (json_int_t)m->version, "expires", when);
+	medfw_tuf_meta_free(m);
+	medfw_buf_free(&b);
+	return out;
+}
+
+static void status(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	struct medfwd_repo *r = app->repo;
+	json_t *body;
+	size_t count;
+
+	if (!medfwd_require(req, resp, MEDFWD_PERM_DEVICES_READ))
+		return;
+	pthread_rwlock_rdlock(&r->signed_lock);
+	count = r->signed_count;
+	pthread_rwlock_unlock(&r->signed_lock);
+	body = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I}", "trusted_root",
+			 meta_summary(r, "trusted-root.json", MEDFW_TUF_ROOT), "root",
+			 meta_summary(r, "current/metadata/root.json", MEDFW_TUF_ROOT), "timestamp",
+			 meta_summary(r, "current/metadata/timestamp.json", MEDFW_TUF_TIMESTAMP),
+			 "snapshot",
+			 meta_summary(r, "current/metadata/snapshot.json", MEDFW_TUF_SNAPSHOT),
+			 "targets", meta_summary(r, "current/metadata/targets.json", MEDFW_TUF_TARGETS),
+			 "signed_images", (json_int_t)count);
+	medfwd_respond_json(resp, 200, body);
+}
+
+/* ---- serving (no authentication: the content is signed) ---- */
+
+/* Parse a single "bytes=" range against size. 0: none or ignored (serve whole),
+ * 1: satisfiable (*off, *len), -1: unsatisfiable (416). */
+static int parse_range(const char *h, uint64_t size, uint64_t *off, uint64_t *len)
+{
+	const char *dash;
+	char a[24], b[24];
+	uint64_t first = 0, last = 0;
+	size_t na, nb;
+
+	if (h == NULL || strncmp(h, "bytes=", 6) != 0 || strchr(h, ',') != NULL)
+		return 0;
+	h += 6;
+	dash = strchr(h, '-');
+	if (dash == NULL)
+		return 0;
+	na = (size_t)(dash - h);
+	nb = strlen(dash + 1);
+	if (na >= sizeof(a) || nb >= sizeof(b) || (na == 0 && nb == 0))
+		return 0;
+	memcpy(a, h, na);
+	a[na] = 0;
+	memcpy(b, dash + 1, nb + 1);
+	if ((na > 0 && medfw_parse_u64(a, 0, UINT64_MAX, &first) != MEDFW_OK) ||
+	    (nb > 0 && medfw_parse_u64(b, 0, UINT64_MAX, &last) != MEDFW_OK))
+		return 0;
+	if (na == 0) { /* suffix: the last `last` bytes */
+		if (last == 0 || size == 0)
+			return -1;
+		*len = last < size ? last : size;
+		*off = size - *len;
+		return 1;
+	}
+	if (nb > 0 && last < first)
+		return 0; /* syntactically invalid: ignored (RFC 9110 14.2) */
+	if (first >= size)
+		return -1;
+	if (nb == 0 || last >= size)
+		last = size - 1;
+	*off = first;
+	*len = last - first + 1;
+	return 1;
+}
+
+static void serve_file(struct medfwd_request *req, struct medfwd_response *resp,
+		       const char *sub, const char *name, const char *content_type)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	char path[PATH_MAX], etag[96], range[96], len_text[32];
+	struct stat st;
+	uint64_t off = 0, len = 0;
+	int fd, ranged;
+
+	if (snprintf(path, sizeof(path), "%s/current/%s/%s", app->repo->dir, sub, name) >=
+	    (int)sizeof(path)) {
+		medfwd_respond_error(resp, 404, "not_found", NULL, "no such file");
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		medfwd_respond_error(resp, 404, "not_found", NULL, "no such file in the repository");
+		return;
+	}
+	snprintf(etag, sizeof(etag), "\"%llx-%llx-%llx\"", (unsigned long long)st.st_ino,
+		 (unsigned long long)st.st_size, (unsigned long long)st.st_mtime);
+	(void)medfwd_response_add_header(resp, "ETag", etag);
+	(void)medfwd_response_add_header(resp, "Accept-Ranges", "bytes");
+	ranged = parse_range(medfwd_request_header(req, "Range"), (uint64_t)st.st_size, &off, &len);
+	if (ranged < 0) {
+		close(fd);
+		snprintf(range, sizeof(range), "bytes */%llu", (unsigned long long)st.st_size);
+		(void)medfwd_response_add_header(resp, "Content-Range", range);
+		medfwd_respond_error(resp, 416, "range_not_satisfiable", "Range",
+				     "the range is outside the file (%llu bytes)",
+				     (unsigned long long)st.st_size);
+		return;
+	}
+	if (ranged > 0) {
+		snprintf(range, sizeof(range), "bytes %llu-%llu/%llu", (unsigned long long)off,
+			 (unsigned long long)(off + len - 1), (unsigned long long)st.st_size);
+		(void)medfwd_response_add_header(resp, "Content-Range", range);
+		medfwd_respond_fd(resp, 206, content_type, fd, off, len);
+		return;
+	}
+	(void)len_text;
+	medfwd_respond_fd(resp, 200, content_type, fd, 0, (uint64_t)st.st_size);
+}
+
+static int served_metadata_name_ok(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	uint64_t v;
+	char num[16];
+
+	if (medfw_repo_host_metadata_name_ok(name))
+		return 1;
+	if (dot == NULL || dot == name || (size_t)(dot - name) >= sizeof(num) || name[0] == '0' ||
+	    (strcmp(dot, ".snapshot.json") != 0 && strcmp(dot, ".targets.json") != 0))
+		return 0;
+	memcpy(num, name, (size_t)(dot - name));
+	num[dot - name] = 0;
+	return medfw_parse_u64(num, 1, INT64_MAX, &v) == MEDFW_OK;
+}
+
+static void get_metadata(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	const char *name = medfwd_request_param(req, "file");
+
+	if (!served_metadata_name_ok(name)) {
+		medfwd_respond_error(resp, 404, "not_found", "file", "no such metadata file");
+		return;
+	}
+	serve_file(req, resp, "metadata", name, "application/json");
+}
+
+static void get_target(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	const char *path = path_after(req, "/repo/targets/");
+
+	if (!medfw_repo_host_target_path_ok(path)) {
+		medfwd_respond_error(resp, 404, "not_found", "path", "no such target");
+		return;
+	}
+	serve_file(req, resp, "targets", path, "application/octet-stream");
+}
+
+const struct medfwd_route medfwd_routes_repo[] = {
+	{"GET", "/api/v1/repository", status, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,
+	 "repository.status"},
+	{"POST", "/api/v1/repository/trusted-root", trusted_root_pin, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "repository.trusted_root.pin"},
+	{"PUT", "/api/v1/repository/metadata/{name}", stage_metadata, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "repository.stage.metadata"},
+	{"PUT", "/api/v1/repository/targets/{name}", stage_target, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "repository.stage.target"},
+	{"PUT", "/api/v1/repository/targets/{dir}/{name}", stage_target, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "repository.stage.target2"},
+	{"PUT", "/api/v1/repository/targets/{dir}/{sub}/{name}", stage_target, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "repository.stage.target3"},
+	{"DELETE", "/api/v1/repository/staging", staging_clear, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "repository.staging.clear"},
+	{"POST", "/api/v1/repository/commit", commit, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,
+	 "repository.commit"},
+	{"GET", "/repo/metadata/{file}", get_metadata, MEDFWD_AUTH_NONE, MEDFWD_BODY_NONE,
+	 "repo.metadata"},
+	{"GET", "/repo/targets/{name}", get_target, MEDFWD_AUTH_NONE, MEDFWD_BODY_NONE,
+	 "repo.target"},
+	{"GET", "/repo/targets/{dir}/{name}", get_target, MEDFWD_AUTH_NONE, MEDFWD_BODY_NONE,
+	 "repo.target2"},
+	{"GET", "/repo/targets/{dir}/{sub}/{name}", get_target, MEDFWD_AUTH_NONE, MEDFWD_BODY_NONE,
+	 "repo.target3"},
+	{0},
+};
