@@ -33,6 +33,15 @@
  *   --requests N          ... or send exactly N requests (no warm-up)
  *   --warmup S            run S seconds first, not counted (default 2)
  *   --body-size N         pad the check-in body to at least N bytes (default: natural)
+ *   --presign N           before the clock starts, build and sign N requests (spread over
+ *                         the connections), each with its own created time and nonce, and
+ *                         send those first, so the client does no crypto while measuring;
+ *                         when a connection has used its share it signs in the loop
+ *                         (counted as live_signed). Created times stay well inside
+ *                         medfwd's clock skew window (default 0: sign in the loop)
+ *   --presign-cycle 0|1   1: reuse the pre-signed requests when used up instead of
+ *                         signing more (replays: only for a server that does not check,
+ *                         i.e. the static nginx peer)
  *   --out FILE            write the JSON result to FILE (default standard output)
  *   --save-response FILE  write the first response body (any status) to FILE
  *   --timeout S           socket send/receive timeout (default 10)
@@ -87,6 +96,14 @@ static int64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -627,6 +644,8 @@ struct run_cfg {
 	uint64_t requests;      /* 0: duration mode */
 	int64_t start_ns, measure_ns, end_ns;
 	size_t body_size;
+	size_t presign;         /* pre-signed requests per connection */
+	int presign_cycle;      /* 1: reuse the pool when used up (static servers only) */
 	int timeout_s;
 	const char *save_response;
 };
@@ -662,6 +681,11 @@ struct worker {
 	char *body;
 	struct medfw_httpsig_headers sig;
 	int64_t first_ns, last_ns; /* request-count mode: window */
+	char *pool;                /* pre-signed requests, back to back */
+	size_t *pool_off;          /* n_pool + 1 offsets into pool */
+	size_t n_pool, pool_next;
+	uint64_t live_signed;      /* requests signed in the loop (pool used up) */
+	int pool_err;
 };
 
 static atomic_uint_fast64_t next_device;
@@ -912,6 +936,45 @@ static void save_first(struct worker *w, unsigned status, const char *body, size
 	pthread_mutex_unlock(&save_lock);
 }
 
+/* Build w->cfg->presign complete requests, each signed now with its own created time
+ * and nonce, so that no signing happens while the clock runs. */
+static void *presign_main(void *arg)
+{
+	struct worker *w = arg;
+	size_t cap = 0, used = 0, i, n = w->cfg->presign;
+
+	w->pool_off = calloc(n + 1, sizeof(*w->pool_off));
+	if (w->pool_off == NULL) {
+		w->pool_err = 1;
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		size_t len = build_request(w, atomic_fetch_add(&next_device, 1));
+
+		if (len == 0) {
+			w->pool_err = 1;
+			return NULL;
+		}
+		if (len > cap - used) {
+			size_t ncap = (cap ? cap * 2 : len * 64) + len;
+			char *np = realloc(w->pool, ncap);
+
+			if (np == NULL) {
+				w->pool_err = 1;
+				return NULL;
+			}
+			w->pool = np;
+			cap = ncap;
+		}
+		memcpy(w->pool + used, w->req, len);
+		w->pool_off[i] = used;
+		used += len;
+		w->pool_off[i + 1] = used;
+	}
+	w->n_pool = n;
+	return NULL;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -925,13 +988,15 @@ static void *worker_main(void *arg)
 		unsigned status = 0;
 		int err, keep = 1;
 		uint64_t seq;
+		const char *req;
 
 		if (cfg->requests > 0) {
 			uint_fast64_t left = atomic_load(&requests_left);
 			do {
-				if (left == 0)
-					return NULL;
-			} while (!atomic_compare_exchange_weak(&requests_left, &left, left - 1));
+			} while (left > 0 &&
+				 !atomic_compare_exchange_weak(&requests_left, &left, left - 1));
+			if (left == 0)
+				break;
 		} else if (now_ns() >= cfg->end_ns) {
 			break;
 		}
@@ -940,15 +1005,25 @@ static void *worker_main(void *arg)
 			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 10000000}, NULL);
 			continue;
 		}
-		seq = atomic_fetch_add(&next_device, 1);
-		req_len = build_request(w, seq);
-		if (req_len == 0) {
-			w->transport[T_SIGN]++;
-			continue;
+		if (w->pool_next == w->n_pool && cfg->presign_cycle)
+			w->pool_next = 0;
+		if (w->pool_next < w->n_pool) {
+			req = w->pool + w->pool_off[w->pool_next];
+			req_len = w->pool_off[w->pool_next + 1] - w->pool_off[w->pool_next];
+			w->pool_next++;
+		} else {
+			seq = atomic_fetch_add(&next_device, 1);
+			req = w->req;
+			req_len = build_request(w, seq);
+			if (req_len == 0) {
+				w->transport[T_SIGN]++;
+				continue;
+			}
+			w->live_signed++;
 		}
 		t0 = now_ns();
 		w->sent++;
-		err = send_all(w->fd, w->req, req_len);
+		err = send_all(w->fd, req, req_len);
 		if (err < 0)
 			err = read_response(w, &status, &body_off, &body_len, &keep);
 		t1 = now_ns();
@@ -1096,11 +1171,11 @@ static int cmd_run(int argc, char **argv)
 {
 	struct run_cfg cfg;
 	const char *url = NULL, *keys = NULL, *out_path = NULL, *prefix = "";
-	uint64_t duration = 10, warmup = 2, n_dev = 0, conns = 64, v;
+	uint64_t duration = 10, warmup = 2, n_dev = 0, conns = 64, v, presign_total = 0;
 	int keyid_serial = 0, i, rc = 1;
 	struct worker *w = NULL;
 	json_t *res = NULL;
-	int64_t t_keys;
+	int64_t t_keys, t_presign = 0, cpu0 = 0, cpu1 = 0;
 	unsigned started = 0, k;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -1148,6 +1223,13 @@ static int cmd_run(int argc, char **argv)
 			if (parse_num(opt, val, 0, BODY_MAX - 1, &v))
 				return 2;
 			cfg.body_size = (size_t)v;
+		} else if (strcmp(opt, "--presign") == 0) {
+			if (parse_num(opt, val, 0, 10000000, &v))
+				return 2;
+			presign_total = v;
+		} else if (strcmp(opt, "--presign-cycle") == 0 &&
+			   (strcmp(val, "0") == 0 || strcmp(val, "1") == 0)) {
+			cfg.presign_cycle = val[0] == '1';
 		} else if (strcmp(opt, "--timeout") == 0) {
 			if (parse_num(opt, val, 1, 600, &v))
 				return 2;
@@ -1182,6 +1264,26 @@ static int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
+	cfg.presign = (size_t)((presign_total + cfg.connections - 1) / cfg.connections);
+	if (cfg.presign > 0) {
+		unsigned built = 0;
+
+		t_presign = now_ns();
+		for (built = 0; built < cfg.connections; built++)
+			if (pthread_create(&w[built].thread, NULL, presign_main, &w[built]) != 0)
+				break;
+		for (k = 0; k < built; k++)
+			pthread_join(w[k].thread, NULL);
+		for (k = 0; k < cfg.connections; k++) {
+			if (k >= built || w[k].pool_err) {
+				fprintf(stderr, "medfw_loadgen: pre-signing failed\n");
+				goto out;
+			}
+		}
+		t_presign = now_ns() - t_presign;
+		fprintf(stderr, "medfw_loadgen: %zu requests pre-signed in %.1f s\n",
+			cfg.presign * cfg.connections, (double)t_presign / 1e9);
+	}
 	atomic_store(&requests_left, cfg.requests);
 	cfg.start_ns = now_ns();
 	cfg.measure_ns = cfg.requests > 0 ? cfg.start_ns : cfg.start_ns + (int64_t)warmup * 1000000000;
@@ -1192,12 +1294,39 @@ static int cmd_run(int argc, char **argv)
 			break;
 		}
 	}
+	/* the client's own CPU use over the measured window (it shares the cores) */
+	if (cfg.requests == 0 && started == cfg.connections) {
+		struct timespec until = {.tv_sec = (time_t)(cfg.measure_ns / 1000000000),
+					 .tv_nsec = (long)(cfg.measure_ns % 1000000000)};
+
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+			;
+		cpu0 = cpu_ns();
+		until.tv_sec = (time_t)(cfg.end_ns / 1000000000);
+		until.tv_nsec = (long)(cfg.end_ns % 1000000000);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+			;
+		cpu1 = cpu_ns();
+	}
 	for (k = 0; k < started; k++)
 		pthread_join(w[k].thread, NULL);
 	if (started != cfg.connections)
 		goto out;
 	res = emit_result(&cfg, url, w, cfg.requests > 0 ? 0 : duration,
 			  cfg.requests > 0 ? 0 : warmup, t_keys);
+	if (res != NULL) {
+		uint64_t live = 0;
+
+		for (k = 0; k < cfg.connections; k++)
+			live += w[k].live_signed;
+		json_object_set_new(res, "presigned", json_integer((json_int_t)(cfg.presign * cfg.connections)));
+		json_object_set_new(res, "presign_cycle", json_boolean(cfg.presign_cycle));
+		json_object_set_new(res, "presign_s", json_real((double)t_presign / 1e9));
+		json_object_set_new(res, "live_signed", json_integer((json_int_t)live));
+		if (cpu1 > cpu0)
+			json_object_set_new(res, "client_cpu_cores",
+					    json_real((double)(cpu1 - cpu0) / 1e9 / (double)duration));
+	}
 	if (res == NULL) {
 		fprintf(stderr, "medfw_loadgen: out of memory\n");
 		goto out;
@@ -1225,6 +1354,8 @@ out:
 		free(w[k].req);
 		free(w[k].resp);
 		free(w[k].body);
+		free(w[k].pool);
+		free(w[k].pool_off);
 	}
 	free(w);
 	free_devices(cfg.devices, cfg.n_devices);
@@ -1237,7 +1368,8 @@ static int usage(FILE *f)
 	      "       medfw_loadgen run --url http://IPV4:PORT/PATH [--method M] [--keys KEYFILE]\n"
 	      "           [--devices N] [--keyid id|serial] [--keyid-prefix TEXT]\n"
 	      "           [--connections M] [--duration S | --requests N] [--warmup S]\n"
-	      "           [--body-size N] [--timeout S] [--out FILE] [--save-response FILE]\n"
+	      "           [--body-size N] [--presign N] [--presign-cycle 0|1] [--timeout S]\n"
+	      "           [--out FILE] [--save-response FILE]\n"
 	      "Benchmark tool only: setup derives device keys from a public seed.\n",
 	      f);
 	return f == stdout ? 0 : 2;
