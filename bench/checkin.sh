@@ -31,9 +31,10 @@
 # Environment: BENCH_CHECKIN_DEVICES (100000), BENCH_CHECKIN_SIGNERS (10000),
 #   BENCH_CHECKIN_CONNECTIONS (64), BENCH_CHECKIN_DURATION (20 s), BENCH_CHECKIN_WARMUP
 #   (3 s), BENCH_CHECKIN_PATH (/device/v1/checkin), BENCH_CHECKIN_KEYID (id|serial: what
-#   the signature's keyid names), BENCH_CHECKIN_KEYID_PREFIX (""), BENCH_CHECKIN_PRESIGN
-#   (200000: requests signed before medfwd's clock starts, each with its own created
-#   time and nonce; 0 signs inside the measured loop, on the cores the servers use).
+#   the signature's keyid names), BENCH_CHECKIN_KEYID_PREFIX ("device:", as medfwd's keyid
+#   "device:<id>" in docs/devices.md), BENCH_CHECKIN_PRESIGN (200000: requests signed
+#   before medfwd's clock starts, each with its own created time and nonce; 0 signs
+#   inside the measured loop, on the cores the servers use).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,7 +53,7 @@ DURATION=${BENCH_CHECKIN_DURATION:-20}
 WARMUP=${BENCH_CHECKIN_WARMUP:-3}
 CPATH=${BENCH_CHECKIN_PATH:-/device/v1/checkin}
 KEYID=${BENCH_CHECKIN_KEYID:-id}
-KEYID_PREFIX=${BENCH_CHECKIN_KEYID_PREFIX:-}
+KEYID_PREFIX=${BENCH_CHECKIN_KEYID_PREFIX-device:}
 PRESIGN=${BENCH_CHECKIN_PRESIGN:-200000}
 ((SIGNERS > DEVICES)) && SIGNERS=$DEVICES
 

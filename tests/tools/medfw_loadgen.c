@@ -27,7 +27,7 @@
  *   --keys KEYFILE        sign every request as a device from KEYFILE (else unsigned)
  *   --devices N           sign as N devices of KEYFILE, spread evenly over it (default all)
  *   --keyid id|serial     what the signature's keyid names (default id)
- *   --keyid-prefix TEXT   prepended to the keyid (default none)
+ *   --keyid-prefix TEXT   prepended to the keyid (default none; medfwd: "device:")
  *   --connections M       concurrent connections (default 64)
  *   --duration S          measure for S seconds (default 10) ...
  *   --requests N          ... or send exactly N requests (no warm-up)
@@ -722,7 +722,8 @@ static int conn_open(struct worker *w)
 	return 0;
 }
 
-/* A check-in body as an agent sends it (what it runs, where, its state). */
+/* A check-in body as an agent sends it (what it runs, where, its state): the fields of
+ * POST /device/v1/checkin in docs/devices.md. */
 static size_t build_body(const struct run_cfg *cfg, const struct device_key *dev, uint64_t seq,
 			 char *out, size_t cap)
 {
@@ -732,10 +733,12 @@ static size_t build_body(const struct run_cfg *cfg, const struct device_key *dev
 	int n = snprintf(out, cap,
 			 "{\"firmware_version\":\"1.0.0\",\"image_sha256\":\"%s\","
 			 "\"agent_version\":\"0.1.0\",\"clinical_state\":\"%s\","
-			 "\"ip\":\"10.%u.%u.%u\"}",
+			 "\"ip\":\"10.%u.%u.%u\",\"mac\":\"02:00:00:%02x:%02x:%02x\","
+			 "\"network_zone\":\"clinical\"}",
 			 image_sha256, seq % 3u == 0 ? "in_use" : "idle",
 			 (unsigned)((id >> 16) & 0xffu), (unsigned)((id >> 8) & 0xffu),
-			 (unsigned)(id & 0xffu));
+			 (unsigned)(id & 0xffu), (unsigned)((id >> 16) & 0xffu),
+			 (unsigned)((id >> 8) & 0xffu), (unsigned)(id & 0xffu));
 	size_t len;
 
 	if (n < 0 || (size_t)n >= cap)
