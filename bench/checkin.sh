@@ -34,7 +34,8 @@
 #   the signature's keyid names), BENCH_CHECKIN_KEYID_PREFIX ("device:", as medfwd's keyid
 #   "device:<id>" in docs/devices.md), BENCH_CHECKIN_PRESIGN (200000: requests signed
 #   before medfwd's clock starts, each with its own created time and nonce; 0 signs
-#   inside the measured loop, on the cores the servers use).
+#   inside the measured loop, on the cores the servers use), BENCH_CHECKIN_MEDFWD_THREADS
+#   (unset: medfwd's default `threads`, one worker per core).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,6 +56,7 @@ CPATH=${BENCH_CHECKIN_PATH:-/device/v1/checkin}
 KEYID=${BENCH_CHECKIN_KEYID:-id}
 KEYID_PREFIX=${BENCH_CHECKIN_KEYID_PREFIX-device:}
 PRESIGN=${BENCH_CHECKIN_PRESIGN:-200000}
+MEDFWD_THREADS_OPT=${BENCH_CHECKIN_MEDFWD_THREADS:-}
 ((SIGNERS > DEVICES)) && SIGNERS=$DEVICES
 
 LOADGEN=$BUILD/medfw_loadgen
@@ -142,6 +144,7 @@ if [[ -z $STATUS ]]; then
 		listen_port = 0
 		data_dir = $W/medfwd/data
 	EOF
+	[[ -n $MEDFWD_THREADS_OPT ]] && echo "threads = $MEDFWD_THREADS_OPT" >>"$W/medfwd/medfwd.conf"
 	"$MEDFWD" --config "$W/medfwd/medfwd.conf" --max-lifetime 900 \
 		>"$W/logs/medfwd.stdout" 2>"$W/logs/medfwd.stderr" &
 	medfwd_pid=$!
@@ -267,7 +270,7 @@ fi
 
 # --- 5. results ---------------------------------------------------------------------------
 export CK_STATUS="$STATUS" CK_MODE="$MODE" CK_MEDFWD_NOTE="$MEDFWD_NOTE" CK_NGINX_STATUS="$NGINX_STATUS"
-export CK_MEDFWD_RSS="$MEDFWD_RSS" CK_NGINX_RSS="$NGINX_RSS" CK_MEDFWD_THREADS="${MEDFWD_THREADS:-}"
+export CK_MEDFWD_THREADS_OPT="$MEDFWD_THREADS_OPT" CK_MEDFWD_RSS="$MEDFWD_RSS" CK_NGINX_RSS="$NGINX_RSS" CK_MEDFWD_THREADS="${MEDFWD_THREADS:-}"
 export CK_DEVICES="$DEVICES" CK_SIGNERS="$SIGNERS" CK_CONNS="$CONNS" CK_DURATION="$DURATION"
 export CK_WARMUP="$WARMUP" CK_PATH="$CPATH" CK_TPATH="${TPATH:-}" CK_SETUP_S="${SETUP_S:-}"
 export CK_LOAD_BEFORE="$load_before" CK_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -55,6 +55,7 @@ def combine(work):
         "nginx_version": g("NGINX_VERSION"),
         "medfwd_version": g("MEDFWD_VERSION"),
         "medfwd_threads": int(g("MEDFWD_THREADS")) if g("MEDFWD_THREADS") else None,
+        "medfwd_threads_option": g("MEDFWD_THREADS_OPT"),
         "medfwd_rss_kib": int(g("MEDFWD_RSS")) if g("MEDFWD_RSS") else None,
         "nginx_rss_kib": int(g("NGINX_RSS")) if g("NGINX_RSS") else None,
         "medfwd": medfwd,
@@ -190,9 +191,12 @@ def section(res):
           f"{q(ml['p90'], nl['p90'])} × | {q(ml['p99'], nl['p99'])} × | "
           f"{q(ml['max'], nl['max'])} × | | | |")
     w("")
+    threads = (f"`threads = {res['medfwd_threads_option']}`" if res.get("medfwd_threads_option")
+               else "its default settings (`threads = 0`: one worker thread per core")
+    if res.get("medfwd_threads_option"):
+        threads = "its default settings but " + threads + " (BENCH_CHECKIN_MEDFWD_THREADS"
     w("Peak RSS: `VmHWM` of /proc/PID/status at the end of the run (nginx: master and "
-      f"workers summed). medfwd ran with its default settings (`threads = 0`: one worker "
-      f"thread per core"
+      f"workers summed). medfwd ran with {threads}"
       + (f", {res['medfwd_threads']} threads in all" if res.get("medfwd_threads") else "")
       + ", JSON request log on standard error, into a file).")
     w("")
