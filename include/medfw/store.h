@@ -361,6 +361,9 @@ struct medfw_store_checkin {
 	char agent_version[MEDFW_STORE_SHORT_MAX + 1];
 	enum medfw_store_clinical_state clinical_state;
 	int64_t now;
+	/* Optional: "" keeps the stored value (older callers leave them zeroed). */
+	char mac[MEDFW_STORE_SHORT_MAX + 1];
+	char network_zone[MEDFW_STORE_SHORT_MAX + 1];
 };
 
 enum medfw_store_device_sort {
@@ -372,6 +375,14 @@ enum medfw_store_device_sort {
 	MEDFW_DEVICE_SORT_LOCATION = 5,
 };
 
+/* Filter on image_is_signed_release (0 = any). */
+enum medfw_store_signed_filter {
+	MEDFW_SIGNED_ANY = 0,
+	MEDFW_SIGNED_YES = 1,
+	MEDFW_SIGNED_NO = 2,
+	MEDFW_SIGNED_UNKNOWN = 3,
+};
+
 /* Every field is optional ("" / 0 = no filter). Filters combine with AND. */
 struct medfw_store_device_filter {
 	char model[MEDFW_STORE_NAME_MAX + 1];            /* exact */
@@ -380,6 +391,8 @@ struct medfw_store_device_filter {
 	char search[MEDFW_STORE_NAME_MAX + 1]; /* substring of serial, udi_di, udi_pi, location */
 	enum medfw_store_device_sort sort;     /* ties broken by id */
 	int descending;
+	int64_t site_id;                       /* 0: any site the scope allows */
+	enum medfw_store_signed_filter signed_release; /* 0: any */
 };
 
 /* Create one device in site device->site_id. enrolment_state 0 means pending. */
@@ -418,6 +431,26 @@ enum medfw_err medfw_store_device_delete(struct medfw_store *store, struct medfw
 enum medfw_err medfw_store_device_count_by_state(struct medfw_store *store,
 						 struct medfw_store_scope scope, int64_t out[4],
 						 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* One row of the firmware inventory report: devices of one model running one
+ * firmware version, split by whether their reported image hash is a release the
+ * manufacturer signed (image_is_signed_release). */
+struct medfw_store_firmware_row {
+	char model[MEDFW_STORE_NAME_MAX + 1];
+	char firmware_version[MEDFW_STORE_SHORT_MAX + 1];
+	int64_t devices;
+	int64_t signed_release; /* MEDFW_TRI_YES */
+	int64_t not_signed;     /* MEDFW_TRI_NO */
+	int64_t unknown;        /* MEDFW_TRI_UNKNOWN */
+};
+
+/* The firmware inventory report of the sites in scope (site_id > 0 narrows it to one
+ * site), ordered by model then firmware version, at most cap rows (more rows than
+ * cap: MEDFW_ERR_TOO_LARGE). Revoked devices are not counted. */
+enum medfw_err medfw_store_firmware_report(struct medfw_store *store,
+					   struct medfw_store_scope scope, int64_t site_id,
+					   struct medfw_store_firmware_row *out, size_t cap,
+					   size_t *out_count, struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 /* ---------------------------------------------------------------- enrolment tokens */
 

@@ -326,6 +326,7 @@ static int run(const struct cli_args *a)
 	app_ready = 1;
 	medfwd_server_set_app(&srv, &app);
 	medfwd_server_set_authenticator(&srv, medfwd_app_authenticate, &app);
+	(void)medfwd_devices_metrics_install(&srv, &app);
 	err = medfwd_server_start(&srv, &diag);
 	if (err != MEDFW_OK)
 		goto out;

@@ -7,7 +7,9 @@
 
 #define MEDFWD_ROUTE_TABLES(X) \
 	X(medfwd_routes_core) \
-	X(medfwd_routes_people)
+	X(medfwd_routes_people) \
+	X(medfwd_routes_totp) \
+	X(medfwd_routes_devices)
 
 #define DECLARE(table) extern const struct medfwd_route table[];
 #define LIST(table) table,

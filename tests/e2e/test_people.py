@@ -33,7 +33,8 @@ class Client:
         assert status == expect, body
         if status == 200:
             m = re.match(r"medfw_session=([^;]+);", h["set-cookie"])
-            assert "HttpOnly" in h["set-cookie"] and "SameSite=Strict" in h["set-cookie"]
+            for attr in ("HttpOnly", "Secure", "SameSite=Strict", "Path=/"):
+                assert attr in h["set-cookie"], attr
             self.cookie, self.csrf = m.group(1), body["csrf_token"]
         return body
 
@@ -287,3 +288,50 @@ def test_restart_and_kill_keep_state(medfwd_server, tmp_path, medfw):
     export, key = export_and_key(c2, tmp_path)
     assert json.loads(medfw("audit", "verify", export, "--server-key", key, "--json",
                             check=0).stdout)["verified"]
+
+
+def totp(secret_b32, at=None, step=30):
+    """RFC 6238 code, computed independently of medfw."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+    import time
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    counter = int((at if at is not None else time.time()) // step)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def test_totp_enrolment_and_role_policy(server):
+    import time
+    c = admin(server)
+    make_user(c, "aud", "auditor")
+    # the admin requires TOTP for auditors
+    status, _, body = c.call("PUT", "/api/v1/policy/totp", {"roles": ["auditor"]})
+    assert status == 200 and body["roles"] == ["auditor"]
+    assert c.call("PUT", "/api/v1/policy/totp", {"roles": ["king"]})[0] == 400
+    a = Client(server)
+    assert a.login("aud")["totp_enrolment_required"] is True
+    assert a.call("GET", "/api/v1/me")[0] == 200
+    status, _, body = a.call("GET", "/api/v1/audit")
+    assert status == 403 and body["error"]["code"] == "totp_enrolment_required"
+    # enrol: the first code confirms
+    status, _, body = a.call("POST", "/api/v1/me/totp")
+    assert status == 200 and body["otpauth_uri"].startswith("otpauth://totp/")
+    secret = body["secret"]
+    assert a.call("POST", "/api/v1/me/totp/confirm", {"code": "000000"})[0] == 400
+    now = time.time()
+    assert a.call("POST", "/api/v1/me/totp/confirm", {"code": totp(secret, now)})[0] == 200
+    assert a.call("GET", "/api/v1/audit")[0] == 200
+    # signing in now needs a code; an old or reused code is refused
+    b = Client(server)
+    body = b.login("aud", expect=401)
+    assert body["error"]["code"] == "totp_required"
+    b.login("aud", totp_code=totp(secret, now), expect=401)  # already used at enrolment
+    b.login("aud", totp_code=totp(secret, now + 30))
+    b2 = Client(server)
+    b2.login("aud", totp_code=totp(secret, now + 30), expect=401)  # replay
+    events = [r["event"] for r in c.call("GET", "/api/v1/audit?event=totp.enrolled")[2]["records"]]
+    assert events == ["totp.enrolled"]

@@ -367,6 +367,116 @@ static void test_sessions_tokens_bootstrap(void **state)
 			 MEDFW_ERR_NOT_FOUND);
 }
 
+
+/* Check-in of mac / network zone (empty keeps), site and signed-release filters, the
+ * firmware inventory report. */
+static void test_devices_report(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_device d, got, page[16];
+	struct medfw_store_device_filter flt;
+	struct medfw_store_checkin c;
+	struct medfw_store_firmware_row rows[8];
+	size_t n = 0;
+	int64_t total = 0, ids[6];
+	static const enum medfw_store_tristate tri[6] = {MEDFW_TRI_YES, MEDFW_TRI_YES, MEDFW_TRI_NO,
+							 MEDFW_TRI_UNKNOWN, MEDFW_TRI_NO,
+							 MEDFW_TRI_YES};
+	char serial[32];
+
+	for (int i = 0; i < 6; i++) {
+		snprintf(serial, sizeof(serial), "R%d", i);
+		d = device(i < 5 ? f->site_a : f->site_b, serial, i < 4 ? "Pump" : "Vent",
+			   i < 3 ? "1.0" : "2.0");
+		d.image_is_signed_release = tri[i];
+		assert_int_equal(medfw_store_device_create(f->store, &d, NULL), MEDFW_OK);
+		ids[i] = d.id;
+	}
+	/* report: all sites, then one site; scope narrows too */
+	assert_int_equal(medfw_store_firmware_report(f->store, medfw_store_scope_all(), 0, rows, 8,
+						     &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(rows[0].model, "Pump");
+	assert_string_equal(rows[0].firmware_version, "1.0");
+	assert_int_equal(rows[0].devices, 3);
+	assert_int_equal(rows[0].signed_release, 2);
+	assert_int_equal(rows[0].not_signed, 1);
+	assert_int_equal(rows[1].devices, 1);
+	assert_int_equal(rows[1].unknown, 1);
+	assert_string_equal(rows[2].model, "Vent");
+	assert_int_equal(rows[2].devices, 2);
+	assert_int_equal(rows[2].not_signed, 1);
+	assert_int_equal(medfw_store_firmware_report(f->store, medfw_store_scope_all(), f->site_b,
+						     rows, 8, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].devices, 1);
+	assert_int_equal(medfw_store_firmware_report(f->store, medfw_store_scope_site(f->site_a),
+						     f->site_b, rows, 8, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(medfw_store_firmware_report(f->store, medfw_store_scope_all(), 0, rows, 2,
+						     &n, NULL),
+			 MEDFW_ERR_TOO_LARGE);
+	assert_int_equal(n, 0);
+	/* revoked devices are not counted */
+	assert_int_equal(medfw_store_device_revoke(f->store, medfw_store_scope_all(), ids[5], NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_firmware_report(f->store, medfw_store_scope_all(), f->site_b,
+						     rows, 8, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 0);
+
+	/* filters */
+	memset(&flt, 0, sizeof(flt));
+	flt.signed_release = MEDFW_SIGNED_NO;
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 16,
+						 &n, &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(page[0].id, ids[2]);
+	assert_int_equal(page[1].id, ids[4]);
+	flt.signed_release = MEDFW_SIGNED_UNKNOWN;
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 16,
+						 &n, &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(page[0].id, ids[3]);
+	memset(&flt, 0, sizeof(flt));
+	flt.site_id = f->site_b;
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 16,
+						 &n, &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(page[0].id, ids[5]);
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_site(f->site_a), &flt, 0,
+						 page, 16, &n, &total, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 0);
+	flt.signed_release = (enum medfw_store_signed_filter)7;
+	assert_int_equal(medfw_store_device_list(f->store, medfw_store_scope_all(), &flt, 0, page, 16,
+						 &n, &total, NULL),
+			 MEDFW_ERR_FIELD_VALUE);
+
+	/* check-in: mac and network zone, kept when not reported */
+	memset(&c, 0, sizeof(c));
+	snprintf(c.mac, sizeof(c.mac), "aa:bb:cc:dd:ee:ff");
+	snprintf(c.network_zone, sizeof(c.network_zone), "clinical");
+	c.now = f->now;
+	assert_int_equal(medfw_store_device_checkin(f->store, ids[0], &c, NULL), MEDFW_OK);
+	memset(&c, 0, sizeof(c));
+	c.now = f->now + 1;
+	assert_int_equal(medfw_store_device_checkin(f->store, ids[0], &c, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), ids[0], &got, NULL),
+			 MEDFW_OK);
+	assert_string_equal(got.mac, "aa:bb:cc:dd:ee:ff");
+	assert_string_equal(got.network_zone, "clinical");
+	assert_int_equal(got.last_seen, f->now + 1);
+	memset(c.mac, 'x', sizeof(c.mac));
+	assert_int_equal(medfw_store_device_checkin(f->store, ids[0], &c, NULL), MEDFW_ERR_TOO_LARGE);
+}
+
 /* ------------------------------------------------------------------ devices */
 
 static void test_devices(void **state)
@@ -901,6 +1011,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sites_and_users, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_tokens_bootstrap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_devices_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tx_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_concurrent_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_in_tx, setup, teardown),

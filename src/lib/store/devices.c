@@ -26,7 +26,9 @@ static const char SQL_DEVICE_UPDATE[] =
 	" public_key = ? WHERE id = ? AND (? OR site_id = ?)";
 static const char SQL_DEVICE_CHECKIN[] =
 	"UPDATE devices SET ip = ?, firmware_version = ?, image_sha256 = ?,"
-	" image_is_signed_release = ?, agent_version = ?, clinical_state = ?, last_seen = ?"
+	" image_is_signed_release = ?, agent_version = ?, clinical_state = ?, last_seen = ?,"
+	" mac = CASE WHEN ? = '' THEN mac ELSE ? END,"
+	" network_zone = CASE WHEN ? = '' THEN network_zone ELSE ? END"
 	" WHERE id = ?";
 static const char SQL_DEVICE_ENROL[] =
 	"UPDATE devices SET public_key = ?, enrolment_state = 'enrolled'"
@@ -234,6 +236,14 @@ static enum medfw_err build_where(struct medfw_buf *sql, const struct list_arg *
 		err = medfw_buf_append_str(sql, " AND firmware_version = ?");
 	if (err == MEDFW_OK && a->f->enrolment_state != 0)
 		err = medfw_buf_append_str(sql, " AND enrolment_state = ?");
+	if (err == MEDFW_OK && a->f->site_id != 0)
+		err = medfw_buf_append_str(sql, " AND site_id = ?");
+	if (err == MEDFW_OK && a->f->signed_release != MEDFW_SIGNED_ANY)
+		err = medfw_buf_append_str(sql, a->f->signed_release == MEDFW_SIGNED_YES
+							? " AND image_is_signed_release = 1"
+						: a->f->signed_release == MEDFW_SIGNED_NO
+							? " AND image_is_signed_release = 0"
+							: " AND image_is_signed_release IS NULL");
 	if (err == MEDFW_OK && a->f->search[0] != '\0')
 		err = medfw_buf_append_str(
 			sql, " AND (serial LIKE ? ESCAPE '\\' OR udi_di LIKE ? ESCAPE '\\'"
@@ -250,6 +260,8 @@ static void bind_where(struct medfwi_q *q, const struct list_arg *a)
 		medfwi_q_text(q, a->f->firmware_version);
 	if (a->f->enrolment_state != 0)
 		medfwi_q_text(q, medfw_store_enrolment_state_name(a->f->enrolment_state));
+	if (a->f->site_id != 0)
+		medfwi_q_int(q, a->f->site_id);
 	if (a->f->search[0] != '\0') {
 		for (int i = 0; i < 4; i++)
 			medfwi_q_text(q, a->pattern);
@@ -367,6 +379,9 @@ enum medfw_err medfw_store_device_list(struct medfw_store *store, struct medfw_s
 	    medfw_store_enrolment_state_name(a.f->enrolment_state) == NULL)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				      "device filter: unknown enrolment_state");
+	if (a.f->site_id < 0 || (unsigned)a.f->signed_release > MEDFW_SIGNED_UNKNOWN)
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+				      "device filter: bad site_id or signed_release");
 	like_pattern(a.f->search, a.pattern, sizeof(a.pattern));
 	err = medfwi_run(store, MEDFWI_TX_READ, list_fn, &a, diag);
 	if (err != MEDFW_OK) {
@@ -431,6 +446,11 @@ enum medfw_err medfw_store_device_checkin(struct medfw_store *store, int64_t id,
 	if (err == MEDFW_OK)
 		err = medfwi_check_str(c->agent_version, MEDFW_STORE_SHORT_MAX, 0, "checkin",
 				       "agent_version", diag);
+	if (err == MEDFW_OK)
+		err = medfwi_check_str(c->mac, MEDFW_STORE_SHORT_MAX, 0, "checkin", "mac", diag);
+	if (err == MEDFW_OK)
+		err = medfwi_check_str(c->network_zone, MEDFW_STORE_SHORT_MAX, 0, "checkin",
+				       "network_zone", diag);
 	if (err != MEDFW_OK)
 		return err;
 	if (medfw_store_clinical_state_name(c->clinical_state) == NULL ||
@@ -445,6 +465,10 @@ enum medfw_err medfw_store_device_checkin(struct medfw_store *store, int64_t id,
 		medfwi_q_text(&q, c->agent_version);
 		medfwi_q_text(&q, medfw_store_clinical_state_name(c->clinical_state));
 		medfwi_q_int(&q, c->now);
+		medfwi_q_text(&q, c->mac);
+		medfwi_q_text(&q, c->mac);
+		medfwi_q_text(&q, c->network_zone);
+		medfwi_q_text(&q, c->network_zone);
 		medfwi_q_int(&q, id);
 		medfwi_q_exec(&q, &changed);
 	}
@@ -529,4 +553,63 @@ enum medfw_err medfw_store_device_count_by_state(struct medfw_store *store,
 	if (err != MEDFW_OK)
 		memset(out, 0, 4 * sizeof(out[0]));
 	return err;
+}
+
+/* ---- firmware inventory report ---------------------------------------------------- */
+
+static const char SQL_FIRMWARE_REPORT[] =
+	"SELECT model, firmware_version, COUNT(*),"
+	" SUM(CASE WHEN image_is_signed_release = 1 THEN 1 ELSE 0 END),"
+	" SUM(CASE WHEN image_is_signed_release = 0 THEN 1 ELSE 0 END),"
+	" SUM(CASE WHEN image_is_signed_release IS NULL THEN 1 ELSE 0 END)"
+	" FROM devices WHERE (? OR site_id = ?) AND (? = 0 OR site_id = ?)"
+	" AND enrolment_state <> 'revoked'"
+	" GROUP BY model, firmware_version ORDER BY model, firmware_version";
+
+enum medfw_err medfw_store_firmware_report(struct medfw_store *store,
+					   struct medfw_store_scope scope, int64_t site_id,
+					   struct medfw_store_firmware_row *out, size_t cap,
+					   size_t *out_count, struct medfw_diag *diag)
+{
+	struct medfwi_q q;
+	int row = 0;
+	size_t n = 0;
+	enum medfw_err err;
+
+	*out_count = 0;
+	err = medfwi_check_scope(scope, diag);
+	if (err != MEDFW_OK)
+		return err;
+	if (site_id < 0 || (cap > 0 && out == NULL))
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "firmware report: bad arguments");
+	if (medfwi_q_begin(&q, store, "device", SQL_FIRMWARE_REPORT, diag) == MEDFW_OK) {
+		medfwi_q_scope(&q, scope);
+		medfwi_q_int(&q, site_id);
+		medfwi_q_int(&q, site_id);
+		while (medfwi_q_step(&q, &row) == MEDFW_OK && row) {
+			struct medfw_store_firmware_row *r;
+
+			if (n == cap) {
+				q.err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE,
+						       "firmware report: more than %zu rows", cap);
+				break;
+			}
+			r = &out[n++];
+			memset(r, 0, sizeof(*r));
+			medfwi_q_col_text(&q, 0, r->model, sizeof(r->model));
+			medfwi_q_col_text(&q, 1, r->firmware_version, sizeof(r->firmware_version));
+			r->devices = medfwi_q_col_int(&q, 2);
+			r->signed_release = medfwi_q_col_int(&q, 3);
+			r->not_signed = medfwi_q_col_int(&q, 4);
+			r->unknown = medfwi_q_col_int(&q, 5);
+		}
+	}
+	err = medfwi_q_end(&q);
+	if (err != MEDFW_OK) {
+		if (n > 0)
+			memset(out, 0, n * sizeof(*out));
+		return err;
+	}
+	*out_count = n;
+	return MEDFW_OK;
 }

@@ -435,7 +435,7 @@ static enum medfw_err step(struct medfwi_stmt *st, const char *what, int *out_ro
 		if (strstr(sqlite3_errmsg(c->db), "FOREIGN KEY") == NULL)
 			return medfw_diag_set(diag, MEDFW_ERR_STATE, "%s: %s", what,
 					      sqlite3_errmsg(c->db));
-		/* fall through */
+		__attribute__((fallthrough));
 	case SQLITE_CONSTRAINT_FOREIGNKEY:
 		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND,
 				      "%s: a referenced row does not exist, or the row is still "

@@ -73,7 +73,8 @@ int medfwd_require(const struct medfwd_request *req, struct medfwd_response *res
 {
 	const struct medfwd_principal *who = medfwd_principal_of(req);
 
-	if (who != NULL && medfwd_role_allows(who->user.role, p))
+	if (who != NULL && who->kind != MEDFWD_PRINCIPAL_DEVICE &&
+	    medfwd_role_allows(who->user.role, p))
 		return 1;
 	medfwd_respond_error(resp, 403, "forbidden", NULL, "your role may not %s",
 			     medfwd_permission_name(p));
@@ -82,6 +83,8 @@ int medfwd_require(const struct medfwd_request *req, struct medfwd_response *res
 
 struct medfw_store_scope medfwd_scope_of(const struct medfwd_principal *p)
 {
+	if (p != NULL && p->kind == MEDFWD_PRINCIPAL_DEVICE)
+		return medfw_store_scope_site(p->device.site_id);
 	if (p != NULL && p->user.site_id == 0)
 		return medfw_store_scope_all();
 	return medfw_store_scope_site(p != NULL ? p->user.site_id : -1);
@@ -89,6 +92,8 @@ struct medfw_store_scope medfwd_scope_of(const struct medfwd_principal *p)
 
 int medfwd_may_access_site(const struct medfwd_principal *p, int64_t site_id)
 {
+	if (p != NULL && p->kind == MEDFWD_PRINCIPAL_DEVICE)
+		return p->device.site_id == site_id;
 	return p != NULL && (p->user.site_id == 0 || p->user.site_id == site_id);
 }
 
@@ -96,7 +101,10 @@ struct medfw_audit_actor medfwd_actor_of(const struct medfwd_principal *p)
 {
 	struct medfw_audit_actor a = {MEDFW_ACTOR_SYSTEM, 0};
 
-	if (p != NULL) {
+	if (p != NULL && p->kind == MEDFWD_PRINCIPAL_DEVICE) {
+		a.actor_type = MEDFW_ACTOR_DEVICE;
+		a.actor_id = p->device.id;
+	} else if (p != NULL) {
 		a.actor_type = p->kind == MEDFWD_PRINCIPAL_TOKEN ? MEDFW_ACTOR_TOKEN : MEDFW_ACTOR_USER;
 		a.actor_id = p->kind == MEDFWD_PRINCIPAL_TOKEN ? p->token_id : p->user.id;
 	}
@@ -317,6 +325,15 @@ static int auth_session(struct medfwd_app *app, struct medfwd_request *req,
 		auth_failed(app, req, resp, "missing or wrong " MEDFWD_CSRF_HEADER " header");
 		return 0;
 	}
+	if (p->user.totp_secret_len == 0 &&
+	    (p->user.totp_required || medfwd_totp_required_for_role(app, p->user.role)) &&
+	    strcmp(req->route->name, "me") != 0 && strncmp(req->route->name, "me.totp.", 8) != 0 &&
+	    strcmp(req->route->name, "session.delete") != 0) {
+		principal_free(p);
+		medfwd_respond_error(resp, 403, "totp_enrolment_required", NULL,
+				     "enrol a second factor first (POST /api/v1/me/totp)");
+		return 0;
+	}
 	if (now - s.last_seen >= 60 &&
 	    medfw_store_session_touch(app->store, p->session_id, now, s.expires_at, NULL) != MEDFW_OK)
 		medfw_log(app->ctx, MEDFW_LOG_WARNING, "session.touch.failed", "session touch failed");
@@ -387,10 +404,9 @@ int medfwd_app_authenticate(void *user, const struct medfwd_route *route,
 		}
 		return auth_session(app, req, resp, cookie);
 	case MEDFWD_AUTH_DEVICE:
-		break;
+		return medfwd_auth_device(app, req, resp);
 	}
-	medfwd_respond_error(resp, 401, "unauthenticated", NULL,
-			     "device authentication is not available on this route");
+	medfwd_respond_error(resp, 401, "unauthenticated", NULL, "unknown authentication kind");
 	return 0;
 }
 
@@ -503,7 +519,6 @@ enum medfw_err medfwd_app_init(struct medfwd_app *app, const struct medfwd_confi
 	app->session_lifetime = (int64_t)cfg->session_lifetime;
 	app->session_idle_timeout = (int64_t)cfg->session_idle_timeout;
 	app->device_clock_skew = (int64_t)cfg->device_clock_skew;
-	app->secure_cookies = cfg->tls_cert != NULL;
 	snprintf(url, sizeof(url), "sqlite:%s/medfwd.db", cfg->data_dir);
 	err = medfw_store_open(ctx, url, &app->store, diag);
 	if (err == MEDFW_OK)
@@ -512,6 +527,8 @@ enum medfw_err medfwd_app_init(struct medfwd_app *app, const struct medfwd_confi
 		err = load_or_make_secret(app, diag);
 	if (err == MEDFW_OK)
 		err = medfw_ratelimit_new(&rl, &app->login_limit);
+	if (err == MEDFW_OK)
+		err = medfw_ratelimit_new(&rl, &app->device_fail_limit);
 	if (err == MEDFW_OK)
 		err = medfwd_audit(app, NULL, medfwd_actor_of(NULL), 0, "server.start",
 				   json_pack("{s:s, s:s}", "version", MEDFW_VERSION_STRING,
@@ -548,6 +565,7 @@ void medfwd_app_free(struct medfwd_app *app)
 	medfw_privkey_free(app->server_key);
 	medfw_pubkey_free(app->server_pub);
 	medfw_ratelimit_free(app->login_limit);
+	medfw_ratelimit_free(app->device_fail_limit);
 	medfw_wipe(app->csrf_secret, sizeof(app->csrf_secret));
 	memset(app, 0, sizeof(*app));
 }

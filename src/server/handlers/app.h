@@ -5,6 +5,7 @@
 #ifndef MEDFWD_APP_H
 #define MEDFWD_APP_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,19 +31,29 @@ struct medfwd_app {
 	int64_t session_lifetime;
 	int64_t session_idle_timeout;
 	int64_t device_clock_skew;
-	int secure_cookies; /* Secure attribute: when served over TLS or behind a proxy */
+	struct medfw_ratelimit *device_fail_limit; /* audit of refused device requests */
+	atomic_uint_fast64_t device_checkins;      /* medfwd_device_checkins_total */
+	/* Hook: whether a reported image hash is a release the manufacturer signed. NULL
+	 * (until the image repository sets it at start-up): MEDFW_TRI_UNKNOWN. */
+	enum medfw_store_tristate (*image_signed_release)(void *user, const char *image_sha256);
+	void *image_signed_release_user;
 	char bootstrap_token[MEDFW_TOKEN_BUF]; /* shown once by medfwd_app_announce */
 	int bootstrap_note;                  /* 1: issued earlier, 2: issued and unused */
 };
 
 /* Who is asking. */
-enum medfwd_principal_kind { MEDFWD_PRINCIPAL_SESSION = 1, MEDFWD_PRINCIPAL_TOKEN = 2 };
+enum medfwd_principal_kind {
+	MEDFWD_PRINCIPAL_SESSION = 1,
+	MEDFWD_PRINCIPAL_TOKEN = 2,
+	MEDFWD_PRINCIPAL_DEVICE = 3, /* a signed device request: no role, no permission */
+};
 
 struct medfwd_principal {
 	enum medfwd_principal_kind kind;
-	struct medfw_store_user user;
+	struct medfw_store_user user;             /* SESSION, TOKEN (zeroed for DEVICE) */
 	uint8_t session_id[MEDFW_STORE_HASH_LEN]; /* SESSION */
 	int64_t token_id;                         /* TOKEN */
+	struct medfw_store_device device;         /* DEVICE: its record when it signed */
 };
 
 /* The permission matrix (docs/permissions.md). */
@@ -64,6 +75,9 @@ enum medfwd_permission {
 const char *medfwd_permission_name(enum medfwd_permission p);
 /* Whether `role` holds `p` (site scoping is separate: see medfwd_scope_of). */
 int medfwd_role_allows(enum medfw_store_role role, enum medfwd_permission p);
+
+/* Whether the sign-in policy requires TOTP for `role` (totp.c). */
+int medfwd_totp_required_for_role(struct medfwd_app *app, enum medfw_store_role role);
 
 /* The matrix as a Markdown table (docs/permissions.md; a test keeps them equal). */
 void medfwd_permissions_print_markdown(FILE *out);
@@ -112,6 +126,13 @@ enum medfw_err medfwd_app_init(struct medfwd_app *app, const struct medfwd_confi
 void medfwd_app_free(struct medfwd_app *app);
 /* After the listening line: print the bootstrap token (once, then wiped) or a note. */
 void medfwd_app_announce(struct medfwd_app *app);
+/* Devices (devices_auth.c, devices_agent.c): verify a signed device request and set a
+ * MEDFWD_PRINCIPAL_DEVICE principal (the MEDFWD_AUTH_DEVICE branch of the
+ * authenticator); install the device metrics collector (main.c, before start). */
+int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
+		       struct medfwd_response *resp);
+int medfwd_devices_metrics_install(struct medfwd_server *srv, struct medfwd_app *app);
+
 /* The authenticator installed into the HTTP core. */
 int medfwd_app_authenticate(void *user, const struct medfwd_route *route,
 			    struct medfwd_request *req, struct medfwd_response *resp);

@@ -25,9 +25,12 @@ static void set_session_cookie(struct medfwd_app *app, struct medfwd_response *r
 {
 	char cookie[256];
 
-	snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-		 MEDFWD_SESSION_COOKIE, token, (long long)max_age,
-		 app->secure_cookies ? "; Secure" : "");
+	/* Always Secure: browsers keep it over https, and on http://localhost for tests;
+	 * over plain http on a network a browser drops it, which is the point. */
+	(void)app;
+	snprintf(cookie, sizeof(cookie),
+		 "%s=%s; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=%lld",
+		 MEDFWD_SESSION_COOKIE, token, (long long)max_age);
 	medfwd_response_add_header(resp, "Set-Cookie", cookie);
 }
 
@@ -161,14 +164,13 @@ static void login(struct medfwd_request *req, struct medfwd_response *resp)
 		medfwd_respond_error(resp, 401, "unauthenticated", NULL, "wrong username or password");
 		return;
 	}
-	if (u.totp_secret_len != 0 || u.totp_required) {
+	if (u.totp_secret_len != 0) {
 		if (code == NULL) {
 			medfwd_respond_error(resp, 401, "totp_required", "totp_code",
 					     "enter the code from your authenticator app");
 			return;
 		}
-		if (u.totp_secret_len == 0 ||
-		    medfw_totp_verify(u.totp_secret, u.totp_secret_len, code, now,
+		if (medfw_totp_verify(u.totp_secret, u.totp_secret_len, code, now,
 				      (uint64_t)u.totp_last_counter, &counter) != MEDFW_OK ||
 		    medfw_store_user_totp_accept(app->store, u.id, (int64_t)counter, NULL) !=
 			    MEDFW_OK) {
@@ -205,9 +207,13 @@ static void login(struct medfwd_request *req, struct medfwd_response *resp)
 			   "login.ok", json_pack("{s:b}", "totp", u.totp_secret_len != 0));
 	set_session_cookie(app, resp, token, app->session_lifetime);
 	medfw_wipe(token, sizeof(token));
-	medfwd_respond_json(resp, 200, json_pack("{s:s, s:o, s:I}", "csrf_token", csrf, "user",
-						 user_json(&u), "expires_in",
-						 (json_int_t)app->session_lifetime));
+	medfwd_respond_json(resp, 200,
+			    json_pack("{s:s, s:o, s:I, s:b}", "csrf_token", csrf, "user",
+				      user_json(&u), "expires_in", (json_int_t)app->session_lifetime,
+				      "totp_enrolment_required",
+				      u.totp_secret_len == 0 &&
+					      (u.totp_required ||
+					       medfwd_totp_required_for_role(app, u.role))));
 }
 
 /* DELETE /api/v1/session */

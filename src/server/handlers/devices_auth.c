@@ -1,0 +1,192 @@
+/* Device authentication: every request on a MEDFWD_AUTH_DEVICE route carries an HTTP
+ * message signature (RFC 9421, include/medfw/httpsig.h) made with the device's own
+ * Ed25519 key, bound at enrolment. docs/devices.md describes the scheme.
+ *
+ * Fails closed: the principal is set in one place, after medfw_httpsig_verify
+ * returned MEDFW_OK (signature, freshness, body digest, key of an enrolled device and
+ * a fresh nonce all checked). Every refusal is a 401 naming the reason and is audited
+ * (rate limited per address so garbage cannot flood the trail). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "app.h"
+#include "medfw/httpsig.h"
+#include "medfw/num.h"
+
+#define KEYID_PREFIX "device:"
+
+struct device_lookup {
+	struct medfwd_app *app;
+	struct medfw_store_device device; /* the device the keyid names, when known */
+	int known;
+	const char *reason;               /* why its key is not usable */
+};
+
+static const char *header_of(void *user, const char *name)
+{
+	return medfwd_request_header(user, name);
+}
+
+/* "device:<id>" (canonical) or "<id>". */
+static int parse_keyid(const char *keyid, int64_t *out_id)
+{
+	uint64_t id = 0;
+
+	if (strncmp(keyid, KEYID_PREFIX, sizeof(KEYID_PREFIX) - 1) == 0)
+		keyid += sizeof(KEYID_PREFIX) - 1;
+	if (medfw_parse_u64(keyid, 1, INT64_MAX, &id) != MEDFW_OK)
+		return 0;
+	*out_id = (int64_t)id;
+	return 1;
+}
+
+static enum medfw_err key_lookup(void *user, const char *keyid, struct medfw_pubkey **out)
+{
+	struct device_lookup *l = user;
+	int64_t id = 0;
+
+	*out = NULL;
+	if (!parse_keyid(keyid, &id)) {
+		l->reason = "keyid is not \"device:<id>\"";
+		return MEDFW_ERR_NOT_FOUND;
+	}
+	if (medfw_store_device_get(l->app->store, medfw_store_scope_all(), id, &l->device, NULL) !=
+	    MEDFW_OK) {
+		l->reason = "unknown device";
+		return MEDFW_ERR_NOT_FOUND;
+	}
+	l->known = 1;
+	if (l->device.enrolment_state == MEDFW_ENROLMENT_REVOKED) {
+		l->reason = "the device is revoked";
+		return MEDFW_ERR_NOT_FOUND;
+	}
+	if (l->device.enrolment_state != MEDFW_ENROLMENT_ENROLLED || !l->device.has_public_key) {
+		l->reason = "the device is not enrolled";
+		return MEDFW_ERR_NOT_FOUND;
+	}
+	return medfw_httpsig_pubkey_from_raw(l->device.public_key, sizeof(l->device.public_key),
+					     out, NULL);
+}
+
+static enum medfw_err nonce_check(void *user, const char *keyid, const char *nonce,
+				  int64_t created)
+{
+	struct device_lookup *l = user;
+
+	(void)keyid;
+	(void)created;
+	return medfw_store_nonce_insert(l->app->store, l->device.id, (const uint8_t *)nonce,
+					strlen(nonce), NULL);
+}
+
+/* Whether the request URL has a query string (device routes take none). */
+static int has_query(const struct medfwd_request *req)
+{
+	return req->conn_ != NULL &&
+	       MHD_get_connection_values(req->conn_, MHD_GET_ARGUMENT_KIND, NULL, NULL) > 0;
+}
+
+static void refuse(struct medfwd_app *app, struct medfwd_request *req,
+		   struct medfwd_response *resp, const struct device_lookup *l, const char *reason,
+		   const char *detail)
+{
+	int64_t retry = 0;
+
+	if (medfw_ratelimit_take(app->device_fail_limit, req->remote, strlen(req->remote),
+				 medfw_ctx_now(app->ctx), &retry)) {
+		struct medfw_audit_actor actor = {MEDFW_ACTOR_SYSTEM, 0};
+
+		if (l != NULL && l->known) {
+			actor.actor_type = MEDFW_ACTOR_DEVICE;
+			actor.actor_id = l->device.id;
+		}
+		(void)medfwd_audit(app, req, actor, l != NULL && l->known ? l->device.site_id : 0,
+				   "device.auth_failed",
+				   json_pack("{s:s, s:s, s:s}", "reason", reason, "detail", detail,
+					     "route", req->route->name));
+	}
+	medfwd_respond_error(resp, 401, "unauthenticated", NULL, "device request refused: %s (%s)",
+			     reason, detail);
+}
+
+static void principal_free(void *p)
+{
+	if (p != NULL)
+		medfw_wipe(p, sizeof(struct medfwd_principal));
+	free(p);
+}
+
+int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
+		       struct medfwd_response *resp)
+{
+	static const char *const required[] = {"@method", "@path", "content-digest"};
+	struct medfw_httpsig_request hreq;
+	struct medfw_httpsig_policy policy;
+	struct medfw_httpsig_result result;
+	struct device_lookup lookup;
+	struct medfwd_principal *p;
+	struct medfw_diag diag;
+	const char *reason;
+	enum medfw_err err;
+
+	memset(&lookup, 0, sizeof(lookup));
+	lookup.app = app;
+	if (has_query(req)) {
+		refuse(app, req, resp, NULL, "query", "device requests carry no query string");
+		return 0;
+	}
+	memset(&hreq, 0, sizeof(hreq));
+	hreq.method = req->method;
+	hreq.path = req->path;
+	hreq.query = NULL;
+	hreq.header = header_of;
+	hreq.header_user = req;
+	hreq.body = req->body;
+	hreq.body_len = req->body_len;
+	memset(&policy, 0, sizeof(policy));
+	policy.label = MEDFW_HTTPSIG_LABEL;
+	policy.required = required;
+	policy.n_required = sizeof(required) / sizeof(required[0]);
+	policy.now = medfw_ctx_now(app->ctx);
+	policy.max_skew = app->device_clock_skew;
+	medfw_diag_clear(&diag);
+	err = medfw_httpsig_verify(&hreq, &policy, key_lookup, &lookup, nonce_check, &lookup,
+				   &result, &diag);
+	switch (err) {
+	case MEDFW_OK: reason = NULL; break;
+	case MEDFW_ERR_FIELD_MISSING: reason = "unsigned"; break;
+	case MEDFW_ERR_EXPIRED: reason = "stale"; break;
+	case MEDFW_ERR_HASH_MISMATCH: reason = "body digest mismatch"; break;
+	case MEDFW_ERR_SIGNATURE: reason = "bad signature"; break;
+	case MEDFW_ERR_EXISTS: reason = "replayed"; break;
+	case MEDFW_ERR_KEY_UNSUPPORTED: reason = "unsupported algorithm"; break;
+	case MEDFW_ERR_NOT_FOUND: reason = lookup.reason != NULL ? lookup.reason : "unknown key"; break;
+	case MEDFW_ERR_FIELD_VALUE:
+	case MEDFW_ERR_TOO_LARGE:
+		reason = strstr(diag.msg, "in the future") != NULL ? "future" : "malformed signature";
+		break;
+	default:
+		/* the store failed (nonce insert, key lookup): not the device's fault */
+		medfw_log(app->ctx, MEDFW_LOG_ERROR, "device.auth.error", "%s",
+			  medfw_diag_message(&diag, err));
+		medfwd_respond_error(resp, 503, "unavailable", NULL,
+				     "cannot check the device signature now; retry");
+		return 0;
+	}
+	if (reason != NULL) {
+		refuse(app, req, resp, &lookup, reason, medfw_diag_message(&diag, err));
+		return 0;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		medfwd_respond_error(resp, 500, "internal", NULL, "out of memory");
+		return 0;
+	}
+	p->kind = MEDFWD_PRINCIPAL_DEVICE;
+	p->user.site_id = lookup.device.site_id; /* no role: medfwd_require refuses */
+	p->device = lookup.device;
+	medfwd_request_set_principal(req, p, principal_free);
+	return 1;
+}
