@@ -104,6 +104,16 @@ vm_hwm() {
 	echo "$total"
 }
 
+# CPU time (clock ticks, user+system) of a process and, with --children, its children
+cpu_ticks() {
+	local pid=$1 total=0 p v
+	for p in "$pid" $([[ ${2:-} == --children ]] && pgrep -P "$pid"); do
+		v=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null)
+		total=$((total + ${v:-0}))
+	done
+	echo "$total"
+}
+
 # loadgen NAME ARGS... — one measured client run; JSON in $W/NAME.json
 loadgen() {
 	local name=$1; shift
@@ -122,6 +132,14 @@ MODE="" MEDFWD_RSS="" NGINX_RSS="" MEDFWD_NOTE="" NGINX_STATUS="" PORT="" NPORT=
 client=(--keys "$W/keys.txt" --devices "$SIGNERS" --keyid "$KEYID" --connections "$CONNS"
 	--duration "$DURATION" --warmup "$WARMUP")
 [[ -n $KEYID_PREFIX ]] && client+=(--keyid-prefix "$KEYID_PREFIX")
+
+# --- 0. the crypto ceiling: every check-in costs medfwd one Ed25519 verification -----------
+ED_VERIFY=""
+if command -v openssl >/dev/null; then
+	ED_VERIFY=$(openssl speed -seconds 2 ed25519 2>/dev/null |
+		awk '/Ed25519/ {print $NF}' | tail -n 1)
+	log "openssl speed ed25519: ${ED_VERIFY:-?} verify/s on one core"
+fi
 
 # --- 1. the store with DEVICES enrolled devices -------------------------------------------
 if [[ -z $STATUS ]]; then
@@ -195,8 +213,10 @@ if [[ -z $STATUS ]]; then
 	else
 		presign=(--presign $((CONNS * 512)) --presign-cycle 1)
 	fi
+	c0=$(cpu_ticks "$medfwd_pid")
 	if loadgen medfwd --url "http://127.0.0.1:$PORT$TPATH" --method "$METHOD" "${client[@]}" \
 		"${presign[@]}"; then
+		MEDFWD_CPU_TICKS=$(($(cpu_ticks "$medfwd_pid") - c0))
 		MEDFWD_RSS=$(vm_hwm "$medfwd_pid")
 		MEDFWD_THREADS=$(awk '/^Threads:/ {print $2}' "/proc/$medfwd_pid/status")
 	else
@@ -258,8 +278,10 @@ if [[ -z $STATUS ]]; then
 		done
 		if ((up == 0)); then
 			NGINX_STATUS="nginx did not start: $(tail -n 1 "$W/logs/nginx.stderr" "$N/logs/error.log" 2>/dev/null | tr '\n' ' ')"
-		elif loadgen nginx --url "http://127.0.0.1:$NPORT/checkin.json" --method GET \
+		elif c0=$(cpu_ticks "$nginx_pid" --children) &&
+			loadgen nginx --url "http://127.0.0.1:$NPORT/checkin.json" --method GET \
 			"${client[@]}" --presign $((CONNS * 512)) --presign-cycle 1; then
+			NGINX_CPU_TICKS=$(($(cpu_ticks "$nginx_pid" --children) - c0))
 			NGINX_RSS=$(vm_hwm "$nginx_pid" --children)
 		else
 			NGINX_STATUS="medfw_loadgen against nginx failed: $(tail -n 1 "$W/logs/loadgen.nginx.log")"
@@ -277,6 +299,8 @@ export CK_LOAD_BEFORE="$load_before" CK_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/load
 export CK_ELAPSED=$(($(date +%s) - started)) CK_WORK="$W"
 export CK_NGINX_VERSION="$([[ -n $NGINX ]] && "$NGINX" -v 2>&1 | sed 's|^nginx version: ||')"
 export CK_MEDFWD_VERSION="$([[ -x $MEDFWD ]] && "$MEDFWD" --version 2>/dev/null | head -n 1)"
+export CK_ED25519_VERIFY_PER_S="$ED_VERIFY" CK_CLK_TCK="$(getconf CLK_TCK)"
+export CK_MEDFWD_CPU_TICKS="${MEDFWD_CPU_TICKS:-}" CK_NGINX_CPU_TICKS="${NGINX_CPU_TICKS:-}"
 export CK_GIT_REV="$(git -C "$here/.." rev-parse --short HEAD 2>/dev/null)"
 export CK_BODY_BYTES="$([[ -f $W/probe.body ]] && stat -c %s "$W/probe.body")"
 /usr/bin/python3 "$here/checkin_report.py" combine "$W" >"$W/checkin.json" ||

@@ -56,8 +56,14 @@ def combine(work):
         "medfwd_version": g("MEDFWD_VERSION"),
         "medfwd_threads": int(g("MEDFWD_THREADS")) if g("MEDFWD_THREADS") else None,
         "medfwd_threads_option": g("MEDFWD_THREADS_OPT"),
+        "ed25519_verify_per_s": float(g("ED25519_VERIFY_PER_S"))
+        if g("ED25519_VERIFY_PER_S") else None,
         "medfwd_rss_kib": int(g("MEDFWD_RSS")) if g("MEDFWD_RSS") else None,
         "nginx_rss_kib": int(g("NGINX_RSS")) if g("NGINX_RSS") else None,
+        "medfwd_cpu_s": int(g("MEDFWD_CPU_TICKS")) / int(g("CLK_TCK"))
+        if g("MEDFWD_CPU_TICKS") and g("CLK_TCK") else None,
+        "nginx_cpu_s": int(g("NGINX_CPU_TICKS")) / int(g("CLK_TCK"))
+        if g("NGINX_CPU_TICKS") and g("CLK_TCK") else None,
         "medfwd": medfwd,
         "nginx": nginx,
     }
@@ -195,6 +201,28 @@ def section(res):
                else "its default settings (`threads = 0`: one worker thread per core")
     if res.get("medfwd_threads_option"):
         threads = "its default settings but " + threads + " (BENCH_CHECKIN_MEDFWD_THREADS"
+    per = []
+    for key, r in (("medfwd", m), ("nginx", n)):
+        cpu = res.get(key + "_cpu_s")
+        if cpu is not None and r and r.get("sent_total"):
+            per.append(f"{key} {cpu * 1e6 / r['sent_total']:,.0f} µs")
+    if per:
+        w("Server CPU time (user + system, /proc/PID/stat, over the whole client run, "
+          "warm-up included) per request answered: " + ", ".join(per) + ".")
+        w("")
+    ev = res.get("ed25519_verify_per_s")
+    if ev:
+        cores = res["cores"] or 1
+        line = (f"Ceiling: each check-in costs medfwd one Ed25519 signature verification. "
+                f"`openssl speed -seconds 2 ed25519` on this machine (OpenSSL 3.0): "
+                f"{ev:,.0f} verifications/s on one core, so at most ~{ev * cores:,.0f}/s on "
+                f"all {cores} cores with nothing else running (no HTTP, no database, no "
+                f"client)")
+        if n and n.get("ok_per_s"):
+            line += (f" — {ev * cores / n['ok_per_s']:.2f} × nginx's rate in this run, "
+                     f"against the target's {RATIO_TARGET} ×")
+        w(line + ".")
+        w("")
     w("Peak RSS: `VmHWM` of /proc/PID/status at the end of the run (nginx: master and "
       f"workers summed). medfwd ran with {threads}"
       + (f", {res['medfwd_threads']} threads in all" if res.get("medfwd_threads") else "")
