@@ -116,7 +116,7 @@ def section(res):
         reuse = ("reused when used up (the stand-in route checks no signature)"
                  if m.get("presign_cycle") else
                  f"never reused; {m.get('live_signed', 0):,} more were signed inside the "
-                 f"measured loop when a connection had used its share")
+                 f"measured loop once they were used up")
         w(f"- Signing happens before the clock starts: {m['presigned']:,} requests were "
           f"signed in {m.get('presign_s', 0):.1f} s ahead of the medfwd run, {reuse}; "
           f"their `created` times are at most a few tens of seconds old when sent, well "

@@ -35,9 +35,9 @@
  *   --body-size N         pad the check-in body to at least N bytes (default: natural)
  *   --presign N           before the clock starts, build and sign N requests (spread over
  *                         the connections), each with its own created time and nonce, and
- *                         send those first, so the client does no crypto while measuring;
- *                         when a connection has used its share it signs in the loop
- *                         (counted as live_signed). Created times stay well inside
+ *                         send those first (one pool shared by all connections), so the
+ *                         client does no crypto while measuring; once they are used up it
+ *                         signs in the loop (counted as live_signed). Created times stay well inside
  *                         medfwd's clock skew window (default 0: sign in the loop)
  *   --presign-cycle 0|1   1: reuse the pre-signed requests when used up instead of
  *                         signing more (replays: only for a server that does not check,
@@ -683,12 +683,18 @@ struct worker {
 	int64_t first_ns, last_ns; /* request-count mode: window */
 	char *pool;                /* pre-signed requests, back to back */
 	size_t *pool_off;          /* n_pool + 1 offsets into pool */
-	size_t n_pool, pool_next;
+	size_t n_pool;
 	uint64_t live_signed;      /* requests signed in the loop (pool used up) */
 	int pool_err;
 };
 
 static atomic_uint_fast64_t next_device;
+static atomic_uint_fast64_t pool_next;
+static struct pooled {
+	const char *req;
+	size_t len;
+} *pool_all; /* every pre-signed request, connections interleaved */
+static uint64_t pool_total;
 static atomic_uint_fast64_t requests_left;
 static pthread_mutex_t save_lock = PTHREAD_MUTEX_INITIALIZER;
 static int saved_response;
@@ -990,7 +996,7 @@ static void *worker_main(void *arg)
 		size_t req_len, body_off = 0, body_len = 0;
 		unsigned status = 0;
 		int err, keep = 1;
-		uint64_t seq;
+		uint64_t seq, pick;
 		const char *req;
 
 		if (cfg->requests > 0) {
@@ -1008,12 +1014,13 @@ static void *worker_main(void *arg)
 			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 10000000}, NULL);
 			continue;
 		}
-		if (w->pool_next == w->n_pool && cfg->presign_cycle)
-			w->pool_next = 0;
-		if (w->pool_next < w->n_pool) {
-			req = w->pool + w->pool_off[w->pool_next];
-			req_len = w->pool_off[w->pool_next + 1] - w->pool_off[w->pool_next];
-			w->pool_next++;
+		/* one shared pool: a server may serve some connections far more than others */
+		pick = pool_total > 0 ? atomic_fetch_add(&pool_next, 1) : 0;
+		if (pool_total > 0 && cfg->presign_cycle)
+			pick %= pool_total;
+		if (pick < pool_total) {
+			req = pool_all[pick].req;
+			req_len = pool_all[pick].len;
 		} else {
 			seq = atomic_fetch_add(&next_device, 1);
 			req = w->req;
@@ -1283,6 +1290,20 @@ static int cmd_run(int argc, char **argv)
 				goto out;
 			}
 		}
+		pool_all = calloc(cfg.presign * cfg.connections, sizeof(*pool_all));
+		if (pool_all == NULL) {
+			fprintf(stderr, "medfw_loadgen: out of memory\n");
+			goto out;
+		}
+		for (i = 0; (size_t)i < cfg.presign; i++) {
+			for (k = 0; k < cfg.connections; k++) {
+				struct pooled *pp = &pool_all[(size_t)i * cfg.connections + k];
+
+				pp->req = w[k].pool + w[k].pool_off[i];
+				pp->len = w[k].pool_off[i + 1] - w[k].pool_off[i];
+			}
+		}
+		pool_total = (uint64_t)cfg.presign * cfg.connections;
 		t_presign = now_ns() - t_presign;
 		fprintf(stderr, "medfw_loadgen: %zu requests pre-signed in %.1f s\n",
 			cfg.presign * cfg.connections, (double)t_presign / 1e9);
@@ -1361,6 +1382,7 @@ out:
 		free(w[k].pool_off);
 	}
 	free(w);
+	free(pool_all);
 	free_devices(cfg.devices, cfg.n_devices);
 	return rc;
 }
