@@ -117,12 +117,19 @@ def section(res):
                  if m.get("presign_cycle") else
                  f"never reused; {m.get('live_signed', 0):,} more were signed inside the "
                  f"measured loop once they were used up")
-        w(f"- Signing happens before the clock starts: {m['presigned']:,} requests were "
-          f"signed in {m.get('presign_s', 0):.1f} s ahead of the medfwd run, {reuse}; "
-          f"their `created` times are at most a few tens of seconds old when sent, well "
-          f"inside medfwd's `device_clock_skew` (5 min). Signing in the loop made the "
-          f"client, not the server, the bottleneck on this machine (about 1.5 of the 2 "
-          f"cores; `BENCH_CHECKIN_PRESIGN=0` measures that way)")
+        line = (f"- Signing happens before the clock starts: {m['presigned']:,} requests were "
+                f"signed in {m.get('presign_s', 0):.1f} s ahead of the medfwd run, {reuse}; "
+                f"their `created` times are at most a few tens of seconds old when sent, "
+                f"well inside medfwd's `device_clock_skew` (5 min)")
+        nn = res.get("nginx") or {}
+        if m.get("presign_s") and nn.get("ok_per_s"):
+            per = m["presign_s"] * res["cores"] / m["presigned"]
+            line += (f". Signing costs the client up to {per * 1e6:.0f} µs of CPU a request "
+                     f"({res['cores']} cores busy for {m['presign_s']:.1f} s): signed in the "
+                     f"loop at nginx's rate it would need ~{per * nn['ok_per_s']:.1f} of the "
+                     f"{res['cores']} cores, and the client, not the server, would set the "
+                     f"pace (`BENCH_CHECKIN_PRESIGN=0` measures that way)")
+        w(line)
     w(f"- nginx: the same client with the same settings sends the same kind of signed "
       f"request (as GET: the static module refuses POST; the body is read and discarded; "
       f"a pool of pre-signed requests is reused, nginx checks nothing) for a "
