@@ -285,7 +285,7 @@ static int cmd_setup(int argc, char **argv)
 
 	memset(&st, 0, sizeof(st));
 	medfw_buf_init(&keyfile, KEYFILE_MAX);
-	for (i = 0; i < argc; i++) {
+	for (i = 0; i < argc; i += 2) { /* --option value pairs */
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(argv[i], "--data-dir") == 0 && val)
@@ -302,7 +302,6 @@ static int cmd_setup(int argc, char **argv)
 				argv[i]);
 			return 2;
 		}
-		i++;
 	}
 	if (data_dir == NULL || keys == NULL || n == 0 || strlen(seed) > SEED_MAX) {
 		fprintf(stderr, "usage: medfw_loadgen setup --data-dir DIR --devices N --keys KEYFILE"
@@ -1191,7 +1190,7 @@ static int cmd_run(int argc, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	snprintf(cfg.method, sizeof(cfg.method), "POST");
 	cfg.timeout_s = 10;
-	for (i = 0; i < argc; i++) {
+	for (i = 0; i < argc; i += 2) { /* --option value pairs */
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (val == NULL) {
@@ -1249,7 +1248,6 @@ static int cmd_run(int argc, char **argv)
 				opt, val);
 			return 2;
 		}
-		i++;
 	}
 	if (url == NULL || parse_url(url, &cfg) != 0) {
 		fprintf(stderr, "medfw_loadgen run: --url http://IPV4:PORT/PATH is required\n");
