@@ -4,6 +4,7 @@
 Usage: report.py RESULTS.tsv HYPER.tsv TAMPER.tsv   (settings come from the environment)
 """
 import datetime
+import json
 import os
 import platform
 import sys
@@ -243,6 +244,15 @@ def main():
     w("- **medfw**: `medfw_prepare_bundle()` in `bench/run.sh` (keys, repo init, release "
       "add, sign, publish, bundle create), then "
       "`medfw verify B.mfb --trusted-root 1.root.json`.")
+    checkin = env.get("CHECKIN_RESULT", "")
+    w("")
+    if checkin and os.path.exists(checkin):
+        import checkin_report
+        with open(checkin) as f:
+            out.extend(checkin_report.section(json.load(f)))
+    else:
+        w("## Device check-ins: medfwd against nginx\n")
+        w("**Not measured**: bench/checkin.sh wrote no result in this run.")
     print("\n".join(out))
 
 

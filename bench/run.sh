@@ -10,6 +10,9 @@
 #    openssl dgst -sha256, peak RSS (GNU time %M).
 # 2. A 1 KiB image: verify time with hyperfine (mean of many runs).
 # 3. A tamper check on the 1 KiB bundles: one payload bit flipped; does verify notice?
+# 4. Device check-ins per second, medfwd (100,000 enrolled devices) against nginx serving a
+#    static file of the same size, one load generator: bench/checkin.sh (medfwd and
+#    medfw_loadgen from the same build directory as PATH_TO_MEDFW).
 # Writes BENCHMARKS.md at the repository root. If PATH_TO_MEDFW is missing or its --help
 # does not list `verify`, medfw's rows say so; no number is ever made up.
 #
@@ -258,6 +261,13 @@ log "making the ${BIG} random image"
 head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom >"$W/image.img" || die "cannot write image"
 run_set "$BIG" "$W/image.img" "$REPS"
 
+# --- device check-ins: medfwd against nginx (bench/checkin.sh, its own section) ----------
+log "device check-ins: medfwd against nginx"
+"$here/checkin.sh" "$(dirname "${1:-$root/build/release/medfw}")" "$W/checkin" ||
+	log "bench/checkin.sh failed"
+cp -r "$W/checkin/logs" "$LOGDIR/checkin" 2>/dev/null
+cp "$W/checkin/checkin.json" "$LOGDIR/" 2>/dev/null
+
 # --- report --------------------------------------------------------------------------------
 elapsed=$(($(date +%s) - started))
 tool_versions=$(for p in openssl coreutils rauc mender-artifact swupdate minisign squashfs-tools hyperfine; do
@@ -271,6 +281,7 @@ BIG="$BIG" SMALL="$SMALL" REPS="$REPS" ELAPSED="$elapsed" MEDFW_STATUS="$MEDFW_S
 	SWU_SPURIOUS="$(cat "$SWU_SPURIOUS_LOG" 2>/dev/null | wc -l)" \
 	SWU_RUNS="$(cat "$SWU_RUNS_LOG" 2>/dev/null | wc -l)" \
 	GIT_REV="$(git -C "$root" rev-parse --short HEAD 2>/dev/null)" \
+	CHECKIN_RESULT="$W/checkin/checkin.json" \
 	/usr/bin/python3 "$here/report.py" "$RESULTS" "$HYPER" "$TAMPER" >"$OUTPUT.tmp" &&
 	mv "$OUTPUT.tmp" "$OUTPUT" || die "report failed"
 log "wrote $OUTPUT in ${elapsed}s"
