@@ -148,6 +148,13 @@ enum medfw_key_type medfw_privkey_type(const struct medfw_privkey *key);
 enum medfw_err medfw_privkey_public(const struct medfw_privkey *key, struct medfw_pubkey **out,
 				    struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* The Ed25519 public key (32 raw bytes) of a 32-byte private seed, without building a
+ * key object (fast: for provisioning tools that derive many keys). out is zeroed on
+ * failure. */
+#define MEDFW_ED25519_RAW_LEN 32
+enum medfw_err medfw_ed25519_public_from_seed(const uint8_t seed[MEDFW_ED25519_RAW_LEN],
+					      uint8_t out[MEDFW_ED25519_RAW_LEN]) MEDFW_WARN_UNUSED;
+
 /* Sign msg; appends the raw signature bytes to sig_out (left unchanged on
  * failure). Ed25519: 64 bytes; ECDSA: DER over SHA-256; RSA: PSS, SHA-256,
  * MGF1-SHA-256, salt length 32. */

@@ -665,9 +665,25 @@ static void test_keyobj_malformed(void **state)
 	medfw_privkey_free(rsa);
 }
 
+/* RFC 8032 section 7.1, TEST 1: the public key of a seed. */
+static void test_ed25519_public_from_seed(void **state)
+{
+	uint8_t seed[32], pub[32], want[32];
+	size_t n;
+
+	(void)state;
+	assert_int_equal(medfw_hex_decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+					  seed, sizeof(seed), &n), MEDFW_OK);
+	assert_int_equal(medfw_hex_decode("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+					  want, sizeof(want), &n), MEDFW_OK);
+	assert_int_equal(medfw_ed25519_public_from_seed(seed, pub), MEDFW_OK);
+	assert_memory_equal(pub, want, 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ed25519_public_from_seed),
 		cmocka_unit_test(test_hash_vectors),
 		cmocka_unit_test(test_hash_streaming),
 		cmocka_unit_test(test_hash_names_ct_random_wipe),

@@ -421,3 +421,19 @@ out:
 	medfwi_crypto_clear_errors();
 	return err;
 }
+
+enum medfw_err medfw_ed25519_public_from_seed(const uint8_t seed[MEDFW_ED25519_RAW_LEN],
+					      uint8_t out[MEDFW_ED25519_RAW_LEN])
+{
+	EVP_PKEY *pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+						      MEDFW_ED25519_RAW_LEN);
+	size_t len = MEDFW_ED25519_RAW_LEN;
+	int ok = pkey != NULL && EVP_PKEY_get_raw_public_key(pkey, out, &len) == 1 &&
+		 len == MEDFW_ED25519_RAW_LEN;
+
+	EVP_PKEY_free(pkey);
+	medfwi_crypto_clear_errors();
+	if (!ok)
+		memset(out, 0, MEDFW_ED25519_RAW_LEN);
+	return ok ? MEDFW_OK : MEDFW_ERR_CRYPTO;
+}
