@@ -76,3 +76,26 @@ def test_release_to_device(server, medfw, tmp_path):
     assert server.request("GET", path)[0] == 401
     other = Device(server, rec["id"])
     assert server.request("GET", path, headers=other.sign("GET", path, b""))[0] == 401
+
+
+def test_commit_reclassifies_devices(server, medfw, tmp_path):
+    """A device that reported an image before the release was pushed is marked as
+    running a signed release by the commit, without a new check-in."""
+    repo, files = build_repo(medfw, tmp_path)
+    targets = json.loads((repo.dir / "metadata" / "targets.json").read_text())["signed"]
+    name, entry = next(iter(targets["targets"].items()))
+    c = Client(server)
+    c.login("root")
+    site = c.call("POST", "/api/v1/sites", {"name": "H", "time_zone": "UTC"})[2]["id"]
+    rec = new_device(c, site, "SN-10", hardware_id=HW)
+    dev = Device(server)
+    assert dev.enrol(enrolment_token(c, rec["id"]))[0] == 200
+    assert dev.checkin(dict(CHECKIN, image_sha256=entry["hashes"]["sha256"]))[0] == 200
+    assert get_device(c, rec["id"])["image_is_signed_release"] is None
+    t = token_client(server)
+    pin(t, repo)
+    upload_raw(t, repo.dir)
+    assert raw(t, "POST", "/api/v1/repository/commit")[0] == 200
+    assert get_device(c, rec["id"])["image_is_signed_release"] is True
+    commits = [r for r in c.call("GET", "/api/v1/audit?event=repository.commit")[2]["records"]]
+    assert commits[-1]["detail"]["devices_reclassified"] == 1

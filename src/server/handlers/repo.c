@@ -399,6 +399,46 @@ static enum medfw_err switch_current(const struct medfwd_repo *r, uint64_t numbe
 	return medfw_fsync_parent(link_path, diag);
 }
 
+/* After a commit, what every device runs may have become (or stopped being) a signed
+ * release: recompute the flag the inventory and the firmware report show. Returns the
+ * number of devices changed, or -1 when the store failed. */
+static int64_t recompute_signed_flags(struct medfwd_app *app)
+{
+	enum { PAGE = 256 };
+	struct medfw_store_device *page = calloc(PAGE, sizeof(*page));
+	int64_t offset = 0, changed = 0;
+	size_t n = 0;
+
+	if (page == NULL)
+		return -1;
+	do {
+		if (medfw_store_device_list(app->store, medfw_store_scope_all(), NULL, offset, page,
+					    PAGE, &n, NULL, NULL) != MEDFW_OK) {
+			changed = -1;
+			break;
+		}
+		for (size_t i = 0; i < n; i++) {
+			enum medfw_store_tristate flag =
+				page[i].image_sha256[0] != 0
+					? medfwd_image_is_signed_release(app, page[i].image_sha256)
+					: MEDFW_TRI_UNKNOWN;
+
+			if (flag == page[i].image_is_signed_release)
+				continue;
+			page[i].image_is_signed_release = flag;
+			if (medfw_store_device_update(app->store, medfw_store_scope_all(), &page[i],
+						      NULL) != MEDFW_OK) {
+				changed = -1;
+				break;
+			}
+			changed++;
+		}
+		offset += (int64_t)n;
+	} while (changed >= 0 && n == PAGE);
+	free(page);
+	return changed;
+}
+
 static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 {
 	struct medfwd_app *app = medfwd_app_of(req);
@@ -460,11 +500,13 @@ static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 	}
 	(void)medfwd_audit(app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
 			   "repository.commit",
-			   json_pack("{s:I, s:I, s:I, s:I, s:I}", "root", (json_int_t)res.root_version,
-				     "timestamp", (json_int_t)res.timestamp_version, "snapshot",
+			   json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "root",
+				     (json_int_t)res.root_version, "timestamp",
+				     (json_int_t)res.timestamp_version, "snapshot",
 				     (json_int_t)res.snapshot_version, "targets",
 				     (json_int_t)res.targets_version, "target_count",
-				     (json_int_t)res.target_count));
+				     (json_int_t)res.target_count, "devices_reclassified",
+				     (json_int_t)recompute_signed_flags(app)));
 	medfwd_respond_json(resp, 200,
 			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "root_version",
 				      (json_int_t)res.root_version, "timestamp_version",
