@@ -386,11 +386,11 @@ def test_graceful_sigterm_finishes_requests_in_flight(medfwd_server):
     results = []
 
     def slow():
-        results.append(srv.json("POST", "/api/v1/selftest/echo?delay_ms=1500", {"n": 1}))
+        results.append(srv.json("POST", "/api/v1/selftest/echo?delay_ms=3000", {"n": 1}))
     threads = [threading.Thread(target=slow) for _ in range(2)]
     for t in threads:
         t.start()
-    time.sleep(0.5)
+    time.sleep(1.0)  # both requests reach the server (generous for a loaded CI machine)
     started = time.monotonic()
     srv.proc.send_signal(signal.SIGTERM)
     for t in threads:
@@ -416,7 +416,7 @@ def test_shutdown_wait_is_bounded(medfwd_server):
             pass  # abandoned at the deadline: the connection is closed
     t = threading.Thread(target=slow, daemon=True)
     t.start()
-    time.sleep(0.5)
+    time.sleep(1.0)
     started = time.monotonic()
     srv.proc.send_signal(signal.SIGINT)
     assert srv.proc.wait(20) == 0
