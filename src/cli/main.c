@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "medfw/roff.h"
 
 static void print_help(FILE *out)
 {
@@ -19,23 +20,6 @@ static void print_help(FILE *out)
 		     "See medfw(1).\n");
 }
 
-/* Write text for roff: escape backslashes, protect leading '.' and '\''. */
-static void roff_text(FILE *out, const char *text)
-{
-	int line_start = 1;
-
-	for (const char *p = text; *p != 0; p++) {
-		if (line_start && (*p == '.' || *p == '\''))
-			fputs("\\&", out);
-		if (*p == '\\')
-			fputs("\\e", out);
-		else if (*p == '-')
-			fputs("\\-", out);
-		else
-			fputc(*p, out);
-		line_start = *p == '\n';
-	}
-}
 
 /* The man page, generated from the same table as --help (docs/man/medfw.1 is this
  * output; a test keeps them equal). */
@@ -55,9 +39,9 @@ static void print_man(FILE *out)
 		MEDFW_VERSION_STRING);
 	for (size_t i = 0; i < cli_command_count; i++) {
 		fprintf(out, ".SS %s\n", cli_commands[i].name);
-		roff_text(out, cli_commands[i].summary);
+		medfw_roff_write(out, cli_commands[i].summary);
 		fputs(".\n.PP\n.nf\n", out);
-		roff_text(out, cli_commands[i].usage);
+		medfw_roff_write(out, cli_commands[i].usage);
 		fputs(".fi\n", out);
 	}
 	fputs(".SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\nan operation failed or a check did "

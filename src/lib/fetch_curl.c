@@ -3,75 +3,16 @@
  * libcurl is loaded with dlopen() when a fetcher is made, not linked: its dependency
  * tree (GnuTLS, LDAP, Kerberos, ...) costs about 4 ms at every process start, and
  * only network commands need it. `medfw verify` of a small bundle is start-up bound. */
-#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
+#include "curl_dl.h"
 #include "medfw/fetch.h"
-
-#define LIBCURL_SONAME "libcurl.so.4"
-
-/* The libcurl functions we call, resolved from the loaded library. */
-struct curl_api {
-	void *so;
-	CURLcode (*global_init)(long flags);
-	void (*global_cleanup)(void);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
-	CURLcode (*easy_perform)(CURL *curl);
-	CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
-	void (*easy_reset)(CURL *curl);
-	void (*easy_cleanup)(CURL *curl);
-	const char *(*easy_strerror)(CURLcode code);
-};
 
 struct curl_fetcher {
 	struct medfw_fetcher ops; /* first: the public handle points here */
-	struct curl_api api;
-	CURL *easy;
+	struct medfwi_curl api;
 };
-
-/* dlsym gives an object pointer; copying it is the portable way to a function. */
-static int resolve(void *so, const char *name, void *fn_ptr, size_t fn_size)
-{
-	void *sym = dlsym(so, name);
-
-	if (sym == NULL || fn_size != sizeof(sym))
-		return -1;
-	memcpy(fn_ptr, &sym, sizeof(sym));
-	return 0;
-}
-
-#define RESOLVE(api, field, name) resolve((api)->so, name, &(api)->field, sizeof((api)->field))
-
-static enum medfw_err load_curl(struct curl_api *api, struct medfw_diag *diag)
-{
-	const char *why;
-
-	api->so = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (api->so == NULL) {
-		why = dlerror();
-		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot load %s: %s", LIBCURL_SONAME,
-				      why != NULL ? why : "unknown reason");
-	}
-	if (RESOLVE(api, global_init, "curl_global_init") != 0 ||
-	    RESOLVE(api, global_cleanup, "curl_global_cleanup") != 0 ||
-	    RESOLVE(api, easy_init, "curl_easy_init") != 0 ||
-	    RESOLVE(api, easy_setopt, "curl_easy_setopt") != 0 ||
-	    RESOLVE(api, easy_perform, "curl_easy_perform") != 0 ||
-	    RESOLVE(api, easy_getinfo, "curl_easy_getinfo") != 0 ||
-	    RESOLVE(api, easy_reset, "curl_easy_reset") != 0 ||
-	    RESOLVE(api, easy_cleanup, "curl_easy_cleanup") != 0 ||
-	    RESOLVE(api, easy_strerror, "curl_easy_strerror") != 0) {
-		dlclose(api->so);
-		api->so = NULL;
-		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "%s lacks a needed function",
-				      LIBCURL_SONAME);
-	}
-	return MEDFW_OK;
-}
 
 struct stream_state {
 	uint64_t max_len;
@@ -146,31 +87,31 @@ static enum medfw_err curl_fetch_stream(void *user, const char *url, uint64_t ma
 	    requote_url(url, quoted, sizeof(quoted)) != MEDFW_OK)
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "URL too long");
 	errbuf[0] = 0;
-	cf->api.easy_reset(cf->easy);
-	if (cf->api.easy_setopt(cf->easy, CURLOPT_URL, quoted) != CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_MAXREDIRS, (long)MEDFW_FETCH_MAX_REDIRECTS) !=
+	cf->api.easy_reset(cf->api.easy);
+	if (cf->api.easy_setopt(cf->api.easy, CURLOPT_URL, quoted) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_MAXREDIRS, (long)MEDFW_FETCH_MAX_REDIRECTS) !=
 		    CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_CONNECTTIMEOUT, (long)MEDFW_FETCH_CONNECT_TIMEOUT) !=
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_CONNECTTIMEOUT, (long)MEDFW_FETCH_CONNECT_TIMEOUT) !=
 		    CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_LOW_SPEED_TIME, (long)MEDFW_FETCH_LOW_SPEED_TIME) !=
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_LOW_SPEED_TIME, (long)MEDFW_FETCH_LOW_SPEED_TIME) !=
 		    CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_LOW_SPEED_LIMIT,
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_LOW_SPEED_LIMIT,
 			     (long)MEDFW_FETCH_LOW_SPEED_BYTES) != CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_MAXFILESIZE_LARGE,
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_MAXFILESIZE_LARGE,
 			     (curl_off_t)(max_len > INT64_MAX ? INT64_MAX : max_len)) !=
 		    CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_USERAGENT, "medfw-tuf-client") != CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-	    cf->api.easy_setopt(cf->easy, CURLOPT_WRITEDATA, &st) != CURLE_OK)
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_USERAGENT, "medfw-tuf-client") != CURLE_OK ||
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+	    cf->api.easy_setopt(cf->api.easy, CURLOPT_WRITEDATA, &st) != CURLE_OK)
 		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "%s: cannot set up the transfer", url);
-	rc = cf->api.easy_perform(cf->easy);
-	cf->api.easy_getinfo(cf->easy, CURLINFO_RESPONSE_CODE, &status);
+	rc = cf->api.easy_perform(cf->api.easy);
+	cf->api.easy_getinfo(cf->api.easy, CURLINFO_RESPONSE_CODE, &status);
 	*out_http_status = (status > 0 && status < 1000) ? (int)status : 0;
 	if (st.err != MEDFW_OK)
 		return st.err;
@@ -220,22 +161,10 @@ enum medfw_err medfw_fetcher_curl_new(struct medfw_fetcher **out, struct medfw_d
 	cf = calloc(1, sizeof(*cf));
 	if (cf == NULL)
 		return MEDFW_ERR_NOMEM;
-	err = load_curl(&cf->api, diag);
+	err = medfwi_curl_open(&cf->api, diag);
 	if (err != MEDFW_OK) {
 		free(cf);
 		return err;
-	}
-	if (cf->api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		dlclose(cf->api.so);
-		free(cf);
-		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot initialise libcurl");
-	}
-	cf->easy = cf->api.easy_init();
-	if (cf->easy == NULL) {
-		cf->api.global_cleanup();
-		dlclose(cf->api.so);
-		free(cf);
-		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot initialise libcurl");
 	}
 	cf->ops.user = cf;
 	cf->ops.fetch = curl_fetch;
@@ -251,8 +180,6 @@ void medfw_fetcher_curl_free(struct medfw_fetcher *fetcher)
 	if (fetcher == NULL)
 		return;
 	cf = fetcher->user;
-	cf->api.easy_cleanup(cf->easy);
-	cf->api.global_cleanup();
-	dlclose(cf->api.so);
+	medfwi_curl_close(&cf->api);
 	free(cf);
 }

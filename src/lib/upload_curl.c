@@ -1,84 +1,33 @@
 /* Uploads over libcurl, loaded with dlopen() (include/medfw/upload.h). */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "curl_dl.h"
 
 #include "medfw/crypto.h"
 #include "medfw/upload.h"
 
-#define LIBCURL_SONAME "libcurl.so.4"
 #define AUTH_HEADER_MAX 512
 
 struct medfw_uploader {
-	void *so;
-	CURLcode (*global_init)(long flags);
-	void (*global_cleanup)(void);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
-	CURLcode (*easy_perform)(CURL *curl);
-	CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
-	void (*easy_reset)(CURL *curl);
-	void (*easy_cleanup)(CURL *curl);
-	const char *(*easy_strerror)(CURLcode code);
-	struct curl_slist *(*slist_append)(struct curl_slist *list, const char *s);
-	void (*slist_free_all)(struct curl_slist *list);
-	CURL *easy;
+	struct medfwi_curl api;
 };
-
-static int resolve(void *so, const char *name, void *fn_ptr, size_t fn_size)
-{
-	void *sym = dlsym(so, name);
-
-	if (sym == NULL || fn_size != sizeof(sym))
-		return -1;
-	memcpy(fn_ptr, &sym, sizeof(sym));
-	return 0;
-}
-
-#define RESOLVE(u, field, name) resolve((u)->so, name, &(u)->field, sizeof((u)->field))
 
 enum medfw_err medfw_uploader_new(struct medfw_uploader **out, struct medfw_diag *diag)
 {
 	struct medfw_uploader *u = calloc(1, sizeof(*u));
-	const char *why;
+	enum medfw_err err;
 
 	*out = NULL;
 	if (u == NULL)
 		return MEDFW_ERR_NOMEM;
-	u->so = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (u->so == NULL) {
-		why = dlerror();
+	err = medfwi_curl_open(&u->api, diag);
+	if (err != MEDFW_OK) {
 		free(u);
-		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot load %s: %s", LIBCURL_SONAME,
-				      why != NULL ? why : "unknown reason");
-	}
-	if (RESOLVE(u, global_init, "curl_global_init") != 0 ||
-	    RESOLVE(u, global_cleanup, "curl_global_cleanup") != 0 ||
-	    RESOLVE(u, easy_init, "curl_easy_init") != 0 ||
-	    RESOLVE(u, easy_setopt, "curl_easy_setopt") != 0 ||
-	    RESOLVE(u, easy_perform, "curl_easy_perform") != 0 ||
-	    RESOLVE(u, easy_getinfo, "curl_easy_getinfo") != 0 ||
-	    RESOLVE(u, easy_reset, "curl_easy_reset") != 0 ||
-	    RESOLVE(u, easy_cleanup, "curl_easy_cleanup") != 0 ||
-	    RESOLVE(u, easy_strerror, "curl_easy_strerror") != 0 ||
-	    RESOLVE(u, slist_append, "curl_slist_append") != 0 ||
-	    RESOLVE(u, slist_free_all, "curl_slist_free_all") != 0 ||
-	    u->global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		dlclose(u->so);
-		free(u);
-		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot initialise %s", LIBCURL_SONAME);
-	}
-	u->easy = u->easy_init();
-	if (u->easy == NULL) {
-		u->global_cleanup();
-		dlclose(u->so);
-		free(u);
-		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot initialise libcurl");
+		return err;
 	}
 	*out = u;
 	return MEDFW_OK;
@@ -88,9 +37,7 @@ void medfw_uploader_free(struct medfw_uploader *u)
 {
 	if (u == NULL)
 		return;
-	u->easy_cleanup(u->easy);
-	u->global_cleanup();
-	dlclose(u->so);
+	medfwi_curl_close(&u->api);
 	free(u);
 }
 
@@ -163,41 +110,41 @@ enum medfw_err medfw_upload(struct medfw_uploader *u, const char *method, const 
 	errbuf[0] = 0;
 	snprintf(ctype, sizeof(ctype), "Content-Type: %s",
 		 body->content_type != NULL ? body->content_type : "application/octet-stream");
-	headers = u->slist_append(headers, ctype);
+	headers = u->api.slist_append(headers, ctype);
 	if (headers != NULL)
-		headers = u->slist_append(headers, "Expect:");
+		headers = u->api.slist_append(headers, "Expect:");
 	if (headers != NULL && bearer_token != NULL) {
 		if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer_token) >=
 		    (int)sizeof(auth))
 			err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "token too long");
 		else
-			headers = u->slist_append(headers, auth);
+			headers = u->api.slist_append(headers, auth);
 	}
 	if (err == MEDFW_OK && headers == NULL)
 		err = MEDFW_ERR_NOMEM;
-	u->easy_reset(u->easy);
+	u->api.easy_reset(u->api.easy);
 	if (err == MEDFW_OK &&
-	    (u->easy_setopt(u->easy, CURLOPT_URL, url) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_CONNECTTIMEOUT, (long)MEDFW_UPLOAD_CONNECT_TIMEOUT) !=
+	    (u->api.easy_setopt(u->api.easy, CURLOPT_URL, url) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_CONNECTTIMEOUT, (long)MEDFW_UPLOAD_CONNECT_TIMEOUT) !=
 		     CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_TIMEOUT, (long)MEDFW_UPLOAD_TIMEOUT) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_USERAGENT, "medfw-push") != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->len) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_READFUNCTION, on_read) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_READDATA, &st) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
-	     u->easy_setopt(u->easy, CURLOPT_WRITEDATA, &st) != CURLE_OK))
+	     u->api.easy_setopt(u->api.easy, CURLOPT_TIMEOUT, (long)MEDFW_UPLOAD_TIMEOUT) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_USERAGENT, "medfw-push") != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->len) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_READFUNCTION, on_read) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_READDATA, &st) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_WRITEDATA, &st) != CURLE_OK))
 		err = medfw_diag_set(diag, MEDFW_ERR_FETCH, "%s: cannot set up the transfer", url);
 	if (err == MEDFW_OK) {
-		rc = u->easy_perform(u->easy);
-		u->easy_getinfo(u->easy, CURLINFO_RESPONSE_CODE, &status);
+		rc = u->api.easy_perform(u->api.easy);
+		u->api.easy_getinfo(u->api.easy, CURLINFO_RESPONSE_CODE, &status);
 		if (st.read_error)
 			err = medfw_diag_set(diag, MEDFW_ERR_IO, "%s: reading the file to send failed",
 					     url);
@@ -207,12 +154,12 @@ enum medfw_err medfw_upload(struct medfw_uploader *u, const char *method, const 
 					     MEDFW_UPLOAD_RESPONSE_MAX);
 		else if (rc != CURLE_OK)
 			err = medfw_diag_set(diag, MEDFW_ERR_FETCH, "%s: %s", url,
-					     errbuf[0] != 0 ? errbuf : u->easy_strerror(rc));
+					     errbuf[0] != 0 ? errbuf : u->api.easy_strerror(rc));
 	}
 	/* the token was in a header buffer: wipe it */
 	medfw_wipe(auth, sizeof(auth));
-	u->easy_setopt(u->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
-	u->slist_free_all(headers);
+	u->api.easy_setopt(u->api.easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+	u->api.slist_free_all(headers);
 	if (err == MEDFW_OK)
 		*out_status = (status > 0 && status < 1000) ? (int)status : 0;
 	else

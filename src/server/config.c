@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 
 #include "internal.h"
+#include "medfw/roff.h"
 
 #define KIB 1024u
 #define MIB (1024u * 1024u)
@@ -152,16 +153,7 @@ void medfwd_config_print_roff(FILE *out)
 		describe_type(opt, type, sizeof(type));
 		fprintf(out, ".TP\n.B %s\n%s; default %s.\n", opt->name, type,
 			medfwd_config_default_text(opt));
-		/* Descriptions are plain sentences; '-' and '\' are escaped by the caller's
-		 * convention: the table contains neither at a line start. */
-		for (const char *p = opt->description; *p != 0; p++) {
-			if (*p == '-')
-				fputs("\\-", out);
-			else if (*p == '\\')
-				fputs("\\e", out);
-			else
-				fputc(*p, out);
-		}
+		medfw_roff_write(out, opt->description);
 		fputc('\n', out);
 	}
 }

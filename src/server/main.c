@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "handlers/app.h"
 #include "medfw/num.h"
+#include "medfw/roff.h"
 
 #define EXIT_OK 0
 #define EXIT_FAIL 1
@@ -74,22 +75,6 @@ static void print_help(FILE *out)
 	      out);
 }
 
-static void roff(FILE *out, const char *text)
-{
-	int line_start = 1;
-
-	for (const char *p = text; *p != 0; p++) {
-		if (line_start && (*p == '.' || *p == '\''))
-			fputs("\\&", out);
-		if (*p == '\\')
-			fputs("\\e", out);
-		else if (*p == '-')
-			fputs("\\-", out);
-		else
-			fputc(*p, out);
-		line_start = *p == '\n';
-	}
-}
 
 static void print_man(FILE *out)
 {
@@ -107,11 +92,11 @@ static void print_man(FILE *out)
 		MEDFW_VERSION_STRING);
 	for (size_t i = 0; i < N_CLI; i++) {
 		fputs(".TP\n.B ", out);
-		roff(out, cli_options[i].name);
+		medfw_roff_write(out, cli_options[i].name);
 		if (cli_options[i].arg != NULL)
 			fprintf(out, " \\fI%s\\fR", cli_options[i].arg);
 		fputc('\n', out);
-		roff(out, cli_options[i].help);
+		medfw_roff_write(out, cli_options[i].help);
 		fputc('\n', out);
 	}
 	fputs(".SH CONFIGURATION\n"
