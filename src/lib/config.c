@@ -5,6 +5,7 @@
 
 #include "medfw/buf.h"
 #include "medfw/config.h"
+#include "medfw/utf8.h"
 #include "medfw/num.h"
 
 /* The parsed form of one value, before it is stored. */
@@ -27,34 +28,6 @@ const char *medfw_config_type_name(enum medfw_config_type type)
 	return "unknown";
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if invalid. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-	size_t len;
-	uint32_t cp, min;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2; cp = p[0] & 0x1fu; min = 0x80;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3; cp = p[0] & 0x0fu; min = 0x800;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4; cp = p[0] & 0x07u; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* Split "123unit" into the number and the unit (the first non-digit onwards). */
 static enum medfw_err number_with_unit(const char *value, const char *const *units,
@@ -345,6 +318,7 @@ enum medfw_err medfw_config_parse(const struct medfw_config_option *opts, size_t
 		while (n < len - off && text[off + n] != '\n') {
 			uint8_t c = text[off + n];
 			size_t seq = 1;
+			uint32_t cp;
 
 			if (c == '\r' && n + 1 < len - off && text[off + n + 1] == '\n') {
 				n++;
@@ -357,7 +331,7 @@ enum medfw_err medfw_config_parse(const struct medfw_config_option *opts, size_t
 				goto out;
 			}
 			if (c >= 0x80) {
-				seq = utf8_seq(text + off + n, len - off - n);
+				seq = medfw_utf8_decode(text + off + n, len - off - n, &cp);
 				if (seq == 0) {
 					err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 							     "%sinvalid UTF-8 in column %zu",

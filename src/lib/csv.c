@@ -1,6 +1,7 @@
 /* CSV (RFC 4180) reader with hard limits and a known-columns header; CSV writer
  * with optional formula-injection protection. */
 #include "medfw/csv.h"
+#include "medfw/utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,44 +9,7 @@
 
 int medfw_csv_utf8_valid(const uint8_t *s, size_t len)
 {
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = s[i];
-		size_t n, k;
-		uint32_t cp;
-
-		if (c == 0)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			cp = c & 0x1fu;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			cp = c & 0x0fu;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			cp = c & 0x07u;
-		} else {
-			return 0;
-		}
-		if (len - i - 1 < n)
-			return 0;
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3fu);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += n + 1;
-	}
-	return 1;
+	return memchr(s, 0, len) == NULL && medfw_utf8_valid(s, len);
 }
 
 #define MEDFW_CSV_NAME_LABEL 96

@@ -1,5 +1,6 @@
 /* The medical release notice: strict validation, JSON writing, text rendering. */
 #include "medfw/notice.h"
+#include "medfw/utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -60,40 +61,6 @@ static const char *quote(const char *s, char *buf, size_t cap)
 	return buf;
 }
 
-/* Decode one UTF-8 sequence at s (NUL-terminated). Returns its length, 0 if invalid
- * (truncated, overlong, surrogate, above U+10FFFF). */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-	uint32_t c;
-	size_t n, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		c = s[0] & 0x1fu;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		c = s[0] & 0x0fu;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		c = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0u) != 0x80u)
-			return 0; /* also stops at the NUL terminator */
-		c = (c << 6) | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
 
 /* C0 controls except tab and newline, DEL, C1 controls, and the bidirectional
  * embedding/override/isolate controls that can make displayed text lie. */
@@ -213,7 +180,7 @@ static enum medfw_err check_string(const char *s, size_t jlen, enum str_kind kin
 	if (strlen(s) != jlen)
 		return FAIL(diag, "%s: contains a NUL character", path);
 	while (p[off] != '\0') {
-		n = utf8_decode(p + off, &cp);
+		n = medfw_utf8_decode(p + off, jlen - off, &cp);
 		if (n == 0)
 			return FAIL(diag, "%s: not valid UTF-8 (byte %zu)", path, off + 1);
 		chars++;

@@ -5,36 +5,10 @@
 #include <string.h>
 
 #include "internal.h"
+#include "medfw/utf8.h"
 
 static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	size_t len;
-	uint32_t cp, min;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) {
-		len = 2; cp = p[0] & 0x1fu; min = 0x80;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		len = 3; cp = p[0] & 0x0fu; min = 0x800;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		len = 4; cp = p[0] & 0x07u; min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3fu);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 static int hexval(char c)
 {
@@ -77,7 +51,8 @@ char *medfwd_percent_decode(const char *s, size_t len, int plus_is_space)
 	}
 	out[o] = 0;
 	for (size_t i = 0; i < o;) {
-		size_t n = utf8_len((const unsigned char *)out + i, o - i);
+		uint32_t cp;
+		size_t n = medfw_utf8_decode((const uint8_t *)out + i, o - i, &cp);
 
 		if (n == 0)
 			goto bad;

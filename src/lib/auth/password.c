@@ -9,7 +9,7 @@
 
 #include <argon2.h>
 
-#include "auth/auth_internal.h"
+#include "medfw/utf8.h"
 #include "medfw/auth.h"
 #include "medfw/crypto.h"
 #include "medfw/encode.h"
@@ -337,7 +337,7 @@ enum medfw_err medfw_password_check_policy(const char *username, const char *pas
 				      "password: must be at most %u bytes",
 				      MEDFW_PASSWORD_MAX_BYTES);
 	while (off < len) {
-		n = medfwi_utf8_decode((const uint8_t *)password + off, len - off, &cp);
+		n = medfw_utf8_decode((const uint8_t *)password + off, len - off, &cp);
 		if (n == 0)
 			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 					      "password: must be valid UTF-8 (byte %zu)",

@@ -2,7 +2,7 @@
  * the otpauth:// URI for authenticator apps. */
 #include <string.h>
 
-#include "auth/auth_internal.h"
+#include "medfw/utf8.h"
 #include "medfw/auth.h"
 #include "medfw/crypto.h"
 #include "medfw/encode.h"
@@ -199,7 +199,7 @@ static enum medfw_err check_label_part(const char *what, const char *s,
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				      "otpauth URI: %s must be 1..%u bytes", what,
 				      MEDFW_OTPAUTH_LABEL_PART_MAX);
-	if (!medfwi_utf8_valid((const uint8_t *)s, len))
+	if (!medfw_utf8_valid((const uint8_t *)s, len))
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				      "otpauth URI: %s is not valid UTF-8", what);
 	return MEDFW_OK;

@@ -1,7 +1,7 @@
-/* UTF-8 validation for passwords and otpauth labels. */
-#include "auth/auth_internal.h"
+/* UTF-8 decoding and validation (include/medfw/utf8.h). */
+#include "medfw/utf8.h"
 
-size_t medfwi_utf8_decode(const uint8_t *s, size_t len, uint32_t *cp)
+size_t medfw_utf8_decode(const uint8_t *s, size_t len, uint32_t *cp)
 {
 	uint32_t c;
 	size_t n;
@@ -39,13 +39,13 @@ size_t medfwi_utf8_decode(const uint8_t *s, size_t len, uint32_t *cp)
 	return n;
 }
 
-int medfwi_utf8_valid(const uint8_t *s, size_t len)
+int medfw_utf8_valid(const uint8_t *s, size_t len)
 {
 	size_t off = 0;
 	uint32_t cp;
 
 	while (off < len) {
-		size_t n = medfwi_utf8_decode(s + off, len - off, &cp);
+		size_t n = medfw_utf8_decode(s + off, len - off, &cp);
 
 		if (n == 0)
 			return 0;
