@@ -192,6 +192,42 @@ enum medfw_err medfw_hmac_verify(enum medfw_mac_alg alg, const uint8_t *key, siz
 				 const uint8_t *msg, size_t msg_len, const uint8_t *tag,
 				 size_t tag_len) MEDFW_WARN_UNUSED;
 
+/* ---- key agreement and sealing (device sessions, docs/devices.md) ---- */
+
+#define MEDFW_X25519_LEN 32
+#define MEDFW_AEAD_KEY_LEN 32   /* AES-256-GCM */
+#define MEDFW_AEAD_NONCE_LEN 12
+#define MEDFW_AEAD_TAG_LEN 16
+#define MEDFW_AEAD_MAX_LEN (1u << 20)
+
+/* A fresh X25519 key pair (RFC 7748) from OpenSSL's generator. */
+enum medfw_err medfw_x25519_generate(uint8_t priv[MEDFW_X25519_LEN],
+				     uint8_t pub[MEDFW_X25519_LEN]) MEDFW_WARN_UNUSED;
+
+/* The X25519 shared secret of priv and the peer's public key. A peer key of low
+ * order (all-zero result) is MEDFW_ERR_KEY_UNSUPPORTED; out is zeroed on failure. */
+enum medfw_err medfw_x25519_shared(const uint8_t priv[MEDFW_X25519_LEN],
+				   const uint8_t peer[MEDFW_X25519_LEN],
+				   uint8_t out[MEDFW_X25519_LEN]) MEDFW_WARN_UNUSED;
+
+/* HKDF-SHA256 (RFC 5869, extract then expand) into out_len (1..8160) bytes. */
+enum medfw_err medfw_hkdf_sha256(const uint8_t *salt, size_t salt_len, const uint8_t *ikm,
+				 size_t ikm_len, const uint8_t *info, size_t info_len,
+				 uint8_t *out, size_t out_len) MEDFW_WARN_UNUSED;
+
+/* AES-256-GCM. seal writes plain_len + MEDFW_AEAD_TAG_LEN bytes (ciphertext, then
+ * tag) to out; open takes that form and writes sealed_len - MEDFW_AEAD_TAG_LEN bytes,
+ * MEDFW_ERR_SIGNATURE when the tag does not verify (out zeroed). A nonce must never
+ * be used twice with one key. Lengths up to MEDFW_AEAD_MAX_LEN. */
+enum medfw_err medfw_aead_seal(const uint8_t key[MEDFW_AEAD_KEY_LEN],
+			       const uint8_t nonce[MEDFW_AEAD_NONCE_LEN], const uint8_t *aad,
+			       size_t aad_len, const uint8_t *plain, size_t plain_len,
+			       uint8_t *out) MEDFW_WARN_UNUSED;
+enum medfw_err medfw_aead_open(const uint8_t key[MEDFW_AEAD_KEY_LEN],
+			       const uint8_t nonce[MEDFW_AEAD_NONCE_LEN], const uint8_t *aad,
+			       size_t aad_len, const uint8_t *sealed, size_t sealed_len,
+			       uint8_t *out) MEDFW_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

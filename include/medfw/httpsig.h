@@ -1,9 +1,10 @@
-/* HTTP Message Signatures (RFC 9421) for device requests, Ed25519 only.
+/* HTTP Message Signatures (RFC 9421) for device requests: Ed25519 (the device's own
+ * key) and HMAC-SHA256 (a device session's key, docs/devices.md "Sessions").
  *
- * A device signs each request with its own Ed25519 key over
+ * A device signs each request with its own Ed25519 key (or a session key) over
  *   ("@method" "@path" ["@query"] "content-digest")
  * with the signature parameters created, nonce, keyid (the device id) and
- * alg="ed25519", under one label (MEDFW_HTTPSIG_LABEL, "sig1"):
+ * alg="ed25519" (or "hmac-sha256"), under one label (MEDFW_HTTPSIG_LABEL, "sig1"):
  *
  *   Content-Digest:  sha-256=:<base64 SHA-256 of the body>:          (RFC 9530)
  *   Signature-Input: sig1=("@method" "@path" "content-digest");created=1700000000;
@@ -43,6 +44,13 @@ extern "C" {
 
 #define MEDFW_HTTPSIG_LABEL "sig1"
 #define MEDFW_HTTPSIG_ALG "ed25519"
+#define MEDFW_HTTPSIG_ALG_HMAC "hmac-sha256"
+
+/* The signature algorithms (RFC 9421 section 3.3), as bits of policy.algs. */
+enum medfw_httpsig_alg {
+	MEDFW_HTTPSIG_ED25519 = 1,
+	MEDFW_HTTPSIG_HMAC_SHA256 = 2,
+};
 
 /* Hard limits. Headers longer than MEDFW_HTTPSIG_HEADER_MAX bytes are
  * MEDFW_ERR_TOO_LARGE; so are more members, components or parameters than allowed,
@@ -166,6 +174,8 @@ struct medfw_httpsig_policy {
 	size_t n_required;
 	int64_t now;                       /* seconds since the epoch (from the ctx clock) */
 	int64_t max_skew;                  /* seconds; created in [now-skew, now+skew] */
+	unsigned algs;                     /* accepted enum medfw_httpsig_alg bits;
+					      0 means Ed25519 only */
 };
 
 /* Key lookup: on success *out is a new key the verifier frees; MEDFW_ERR_NOT_FOUND
@@ -178,10 +188,26 @@ typedef enum medfw_err (*medfw_httpsig_key_fn)(void *user, const char *keyid,
 typedef enum medfw_err (*medfw_httpsig_nonce_fn)(void *user, const char *keyid,
 						 const char *nonce, int64_t created);
 
+/* A verification key of either kind (medfw_httpsig_verify_ex). */
+struct medfw_httpsig_key {
+	enum medfw_httpsig_alg alg;
+	struct medfw_pubkey *pub;                /* Ed25519; freed by the verifier */
+	uint8_t secret[MEDFW_HMAC_SHA256_LEN];   /* HMAC-SHA256; wiped by the verifier */
+};
+
+/* Key lookup for a signature claiming `alg`: fill *out with a key of that alg (a
+ * key of another kind never verifies); MEDFW_ERR_NOT_FOUND for an unknown, revoked
+ * or expired keyid, MEDFW_ERR_KEY_UNSUPPORTED when the keyid has no key of that
+ * alg; other errors are passed through. *out starts zeroed. */
+typedef enum medfw_err (*medfw_httpsig_key_ex_fn)(void *user, const char *keyid,
+						  enum medfw_httpsig_alg alg,
+						  struct medfw_httpsig_key *out);
+
 struct medfw_httpsig_result {
 	char keyid[MEDFW_HTTPSIG_STRING_MAX + 1];
 	char nonce[MEDFW_HTTPSIG_STRING_MAX + 1];
 	int64_t created;
+	enum medfw_httpsig_alg alg;
 };
 
 /* Verify the signature `policy->label` of req. Fails closed; `out` is zeroed unless
@@ -190,7 +216,7 @@ struct medfw_httpsig_result {
  *   both well formed and within limits          else FIELD_VALUE / TOO_LARGE
  *   both have the label                         else MEDFW_ERR_FIELD_MISSING
  *   created, nonce, keyid, alg present          else MEDFW_ERR_FIELD_MISSING
- *   alg is "ed25519"                            else MEDFW_ERR_KEY_UNSUPPORTED
+ *   alg is one policy->algs accepts             else MEDFW_ERR_KEY_UNSUPPORTED
  *   every policy->required component covered,
  *   and "@query" whenever req->query != NULL    else MEDFW_ERR_FIELD_MISSING
  *   created >= now - max_skew                   else MEDFW_ERR_EXPIRED
@@ -199,14 +225,23 @@ struct medfw_httpsig_result {
  *   Content-Digest matches the body (when
  *   "content-digest" is covered)                else MEDFW_ERR_HASH_MISMATCH
  *   keyid known                                 else MEDFW_ERR_NOT_FOUND
- *   the key is Ed25519                          else MEDFW_ERR_KEY_UNSUPPORTED
- *   the signature verifies over the base        else MEDFW_ERR_SIGNATURE
+ *   the key is of the signature's alg           else MEDFW_ERR_KEY_UNSUPPORTED
+ *   the signature verifies over the base (an
+ *   HMAC compared in constant time)             else MEDFW_ERR_SIGNATURE
  *   the nonce is fresh                          else MEDFW_ERR_EXISTS */
 enum medfw_err medfw_httpsig_verify(const struct medfw_httpsig_request *req,
 				    const struct medfw_httpsig_policy *policy,
 				    medfw_httpsig_key_fn key_lookup, void *key_user,
 				    medfw_httpsig_nonce_fn nonce_check, void *nonce_user,
 				    struct medfw_httpsig_result *out, struct medfw_diag *diag)
+	MEDFW_WARN_UNUSED;
+
+/* The same with a key lookup that may return HMAC-SHA256 session keys too. */
+enum medfw_err medfw_httpsig_verify_ex(const struct medfw_httpsig_request *req,
+				       const struct medfw_httpsig_policy *policy,
+				       medfw_httpsig_key_ex_fn key_lookup, void *key_user,
+				       medfw_httpsig_nonce_fn nonce_check, void *nonce_user,
+				       struct medfw_httpsig_result *out, struct medfw_diag *diag)
 	MEDFW_WARN_UNUSED;
 
 /* ---- signing (agent, simulator, load generator) ---- */
@@ -226,6 +261,15 @@ enum medfw_err medfw_httpsig_sign(const struct medfw_privkey *key, const char *k
 				  const uint8_t *body, size_t body_len, int64_t created,
 				  const char *nonce, struct medfw_httpsig_headers *out,
 				  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* The same as medfw_httpsig_sign with a session's HMAC-SHA256 key (32 bytes):
+ * alg="hmac-sha256". */
+enum medfw_err medfw_httpsig_sign_hmac(const uint8_t *secret, size_t secret_len,
+				       const char *keyid, const char *method, const char *path,
+				       const char *query, const uint8_t *body, size_t body_len,
+				       int64_t created, const char *nonce,
+				       struct medfw_httpsig_headers *out, struct medfw_diag *diag)
+	MEDFW_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

@@ -104,6 +104,19 @@ typedef enum medfw_err (*medfw_store_tx_fn)(struct medfw_store *tx, void *user,
 enum medfw_err medfw_store_tx(struct medfw_store *store, medfw_store_tx_fn fn, void *user,
 			      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* Group commit, for many small writes from many threads (device check-ins, request
+ * nonces): fn runs inside one write transaction shared with other callers' work,
+ * between a savepoint and its release, so fn's changes are kept or dropped as a
+ * whole (fn's error rolls back only its own changes) and are visible once this
+ * returns MEDFW_OK. The caller that finds no transaction running runs the queue;
+ * the others wait for it. Returns fn's result, or the transaction's failure (then
+ * nothing of fn was kept). Not durable against power loss (synchronous=NORMAL:
+ * the last commits may be lost, the database stays consistent), as single
+ * statements are; fn may run more than once (busy retries) and on another thread.
+ * Called with a pinned handle it joins the running transaction. */
+enum medfw_err medfw_store_batch(struct medfw_store *store, medfw_store_tx_fn fn, void *user,
+				 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
 /* ---------------------------------------------------------------- scope */
 
 /* Which sites a query may see. Build with medfw_store_scope_site/_all. */
@@ -467,12 +480,14 @@ enum medfw_err medfw_store_enrolment_token_consume(struct medfw_store *store,
 
 /* ---------------------------------------------------------------- nonces */
 
-/* Record a request nonce; a nonce already seen for this device fails with
- * MEDFW_ERR_EXISTS (replay). */
+/* Record the nonce of a signed request created at `created` (the signature's own
+ * parameter); the same (created, nonce) seen before for this device fails with
+ * MEDFW_ERR_EXISTS (replay: a replayed request carries the same signed values). */
 enum medfw_err medfw_store_nonce_insert(struct medfw_store *store, int64_t device_id,
-					const uint8_t *nonce, size_t nonce_len,
+					int64_t created, const uint8_t *nonce, size_t nonce_len,
 					struct medfw_diag *diag) MEDFW_WARN_UNUSED;
-/* Forget nonces seen before `before` (older than the signature freshness window). */
+/* Forget nonces of requests created before `before` (outside the signature freshness
+ * window, so never accepted again anyway). */
 enum medfw_err medfw_store_nonce_purge(struct medfw_store *store, int64_t before,
 				       size_t *out_count, struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 

@@ -1,5 +1,6 @@
-/* HTTP Message Signatures (RFC 9421), Ed25519, with the strict structured-field
- * (RFC 8941) subset its headers need, and Content-Digest (RFC 9530, sha-256). */
+/* HTTP Message Signatures (RFC 9421), Ed25519 and HMAC-SHA256, with the strict
+ * structured-field (RFC 8941) subset its headers need, and Content-Digest (RFC 9530,
+ * sha-256). */
 #include "medfw/httpsig.h"
 
 #include <stdio.h>
@@ -886,29 +887,88 @@ static int covers(const struct medfw_httpsig_params *p, const char *name)
 	return 0;
 }
 
-enum medfw_err medfw_httpsig_verify(const struct medfw_httpsig_request *req,
-				    const struct medfw_httpsig_policy *policy,
-				    medfw_httpsig_key_fn key_lookup, void *key_user,
-				    medfw_httpsig_nonce_fn nonce_check, void *nonce_user,
-				    struct medfw_httpsig_result *out, struct medfw_diag *diag)
+/* The key a signature's keyid names, for the algorithm it claims. */
+static enum medfw_err lookup_key(medfw_httpsig_key_fn key_lookup, void *key_user,
+				 medfw_httpsig_key_ex_fn key_ex, const char *keyid,
+				 enum medfw_httpsig_alg alg, struct medfw_httpsig_key *key)
+{
+	if (key_ex != NULL)
+		return key_ex(key_user, keyid, alg, key);
+	if (alg != MEDFW_HTTPSIG_ED25519)
+		return MEDFW_ERR_KEY_UNSUPPORTED;
+	key->alg = MEDFW_HTTPSIG_ED25519;
+	return key_lookup(key_user, keyid, &key->pub);
+}
+
+static enum medfw_err alg_parse(const char *name, enum medfw_httpsig_alg *out)
+{
+	if (strcmp(name, MEDFW_HTTPSIG_ALG) == 0)
+		*out = MEDFW_HTTPSIG_ED25519;
+	else if (strcmp(name, MEDFW_HTTPSIG_ALG_HMAC) == 0)
+		*out = MEDFW_HTTPSIG_HMAC_SHA256;
+	else
+		return MEDFW_ERR_KEY_UNSUPPORTED;
+	return MEDFW_OK;
+}
+
+/* The signature over base with key: Ed25519 or HMAC-SHA256 (compared in constant
+ * time). */
+static enum medfw_err check_signature(const struct medfw_httpsig_key *key,
+				      const struct medfw_buf *base, const uint8_t *sig,
+				      size_t sig_len, const char *keyid,
+				      struct medfw_diag *diag)
+{
+	enum medfw_err err;
+
+	if (key->alg == MEDFW_HTTPSIG_ED25519) {
+		if (medfw_pubkey_type(key->pub) != MEDFW_KEY_ED25519)
+			return medfw_diag_set(diag, MEDFW_ERR_KEY_UNSUPPORTED,
+					      "key of \"%s\" is not Ed25519", keyid);
+		if (sig_len != MEDFW_HTTPSIG_ED25519_SIG_LEN)
+			return medfw_diag_set(diag, MEDFW_ERR_SIGNATURE,
+					      "an Ed25519 signature is 64 bytes, got %zu", sig_len);
+		err = medfw_pubkey_verify(key->pub, base->data, base->len, sig, sig_len, diag);
+	} else {
+		if (sig_len != MEDFW_HMAC_SHA256_LEN)
+			return medfw_diag_set(diag, MEDFW_ERR_SIGNATURE,
+					      "an HMAC-SHA256 signature is 32 bytes, got %zu",
+					      sig_len);
+		err = medfw_hmac_verify(MEDFW_MAC_HMAC_SHA256, key->secret, sizeof(key->secret),
+					base->data, base->len, sig, sig_len);
+	}
+	if (err != MEDFW_OK)
+		return medfw_diag_set(diag, MEDFW_ERR_SIGNATURE,
+				      "request signature of \"%s\" does not verify", keyid);
+	return MEDFW_OK;
+}
+
+static enum medfw_err verify(const struct medfw_httpsig_request *req,
+			     const struct medfw_httpsig_policy *policy,
+			     medfw_httpsig_key_fn key_lookup, medfw_httpsig_key_ex_fn key_ex,
+			     void *key_user, medfw_httpsig_nonce_fn nonce_check, void *nonce_user,
+			     struct medfw_httpsig_result *out, struct medfw_diag *diag)
 {
 	struct medfw_httpsig_params *params = NULL;
-	struct medfw_pubkey *key = NULL;
+	struct medfw_httpsig_key key;
 	struct medfw_buf base;
 	uint8_t sig[MEDFW_HTTPSIG_BYTES_MAX];
+	enum medfw_httpsig_alg alg = MEDFW_HTTPSIG_ED25519;
+	unsigned algs;
 	size_t sig_len = 0, i;
 	enum medfw_err err;
 	const char *label;
 
+	memset(&key, 0, sizeof(key));
 	medfw_buf_init(&base, MEDFW_HTTPSIG_BASE_MAX);
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	if (req == NULL || policy == NULL || key_lookup == NULL || nonce_check == NULL ||
-	    out == NULL || req->header == NULL || policy->max_skew < 0 ||
+	if (req == NULL || policy == NULL || (key_lookup == NULL && key_ex == NULL) ||
+	    nonce_check == NULL || out == NULL || req->header == NULL || policy->max_skew < 0 ||
 	    (policy->required == NULL && policy->n_required > 0)) {
 		err = medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "bad verification arguments");
 		goto done;
 	}
+	algs = policy->algs != 0 ? policy->algs : MEDFW_HTTPSIG_ED25519;
 	label = policy->label != NULL ? policy->label : MEDFW_HTTPSIG_LABEL;
 	params = calloc(1, sizeof(*params));
 	if (params == NULL) {
@@ -930,9 +990,9 @@ enum medfw_err medfw_httpsig_verify(const struct medfw_httpsig_request *req,
 				     "signature %s lacks one of created, nonce, keyid, alg", label);
 		goto done;
 	}
-	if (strcmp(params->alg, MEDFW_HTTPSIG_ALG) != 0) {
+	if (alg_parse(params->alg, &alg) != MEDFW_OK || (algs & (unsigned)alg) == 0) {
 		err = medfw_diag_set(diag, MEDFW_ERR_KEY_UNSUPPORTED,
-				     "signature algorithm \"%s\" is not ed25519", params->alg);
+				     "signature algorithm \"%s\" is not accepted here", params->alg);
 		goto done;
 	}
 	if (params->keyid[0] == '\0' || params->nonce[0] == '\0') {
@@ -982,32 +1042,19 @@ enum medfw_err medfw_httpsig_verify(const struct medfw_httpsig_request *req,
 		if (err != MEDFW_OK)
 			goto done;
 	}
-	err = key_lookup(key_user, params->keyid, &key);
-	if (err != MEDFW_OK || key == NULL) {
-		if (err == MEDFW_OK)
-			err = MEDFW_ERR_NOT_FOUND;
-		err = medfw_diag_set(diag, err, "no usable key for keyid \"%s\"", params->keyid);
-		goto done;
-	}
-	if (medfw_pubkey_type(key) != MEDFW_KEY_ED25519) {
-		err = medfw_diag_set(diag, MEDFW_ERR_KEY_UNSUPPORTED,
-				     "key of \"%s\" is not Ed25519", params->keyid);
+	err = lookup_key(key_lookup, key_user, key_ex, params->keyid, alg, &key);
+	if (err == MEDFW_OK && (key.alg != alg || (alg == MEDFW_HTTPSIG_ED25519 && key.pub == NULL)))
+		err = MEDFW_ERR_KEY_UNSUPPORTED; /* a key of another kind never verifies */
+	if (err != MEDFW_OK) {
+		err = medfw_diag_set(diag, err, "no usable %s key for keyid \"%s\"", params->alg,
+				     params->keyid);
 		goto done;
 	}
 	err = medfw_httpsig_signature_base(req, params, &base, diag);
+	if (err == MEDFW_OK)
+		err = check_signature(&key, &base, sig, sig_len, params->keyid, diag);
 	if (err != MEDFW_OK)
 		goto done;
-	if (sig_len != MEDFW_HTTPSIG_ED25519_SIG_LEN) {
-		err = medfw_diag_set(diag, MEDFW_ERR_SIGNATURE,
-				     "an Ed25519 signature is 64 bytes, got %zu", sig_len);
-		goto done;
-	}
-	err = medfw_pubkey_verify(key, base.data, base.len, sig, sig_len, diag);
-	if (err != MEDFW_OK) {
-		err = medfw_diag_set(diag, MEDFW_ERR_SIGNATURE,
-				     "request signature of \"%s\" does not verify", params->keyid);
-		goto done;
-	}
 	err = nonce_check(nonce_user, params->keyid, params->nonce, params->created);
 	if (err != MEDFW_OK) {
 		err = medfw_diag_set(diag, err,
@@ -1019,12 +1066,44 @@ enum medfw_err medfw_httpsig_verify(const struct medfw_httpsig_request *req,
 	memcpy(out->keyid, params->keyid, sizeof(out->keyid));
 	memcpy(out->nonce, params->nonce, sizeof(out->nonce));
 	out->created = params->created;
+	out->alg = alg;
 	err = MEDFW_OK;
 done:
-	medfw_pubkey_free(key);
+	medfw_pubkey_free(key.pub);
+	medfw_wipe(key.secret, sizeof(key.secret));
 	medfw_buf_free(&base);
 	free(params);
 	return err;
+}
+
+enum medfw_err medfw_httpsig_verify(const struct medfw_httpsig_request *req,
+				    const struct medfw_httpsig_policy *policy,
+				    medfw_httpsig_key_fn key_lookup, void *key_user,
+				    medfw_httpsig_nonce_fn nonce_check, void *nonce_user,
+				    struct medfw_httpsig_result *out, struct medfw_diag *diag)
+{
+	if (key_lookup == NULL) {
+		if (out != NULL)
+			memset(out, 0, sizeof(*out));
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "bad verification arguments");
+	}
+	return verify(req, policy, key_lookup, NULL, key_user, nonce_check, nonce_user, out,
+		      diag);
+}
+
+enum medfw_err medfw_httpsig_verify_ex(const struct medfw_httpsig_request *req,
+				       const struct medfw_httpsig_policy *policy,
+				       medfw_httpsig_key_ex_fn key_lookup, void *key_user,
+				       medfw_httpsig_nonce_fn nonce_check, void *nonce_user,
+				       struct medfw_httpsig_result *out, struct medfw_diag *diag)
+{
+	if (key_lookup == NULL) {
+		if (out != NULL)
+			memset(out, 0, sizeof(*out));
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "bad verification arguments");
+	}
+	return verify(req, policy, NULL, key_lookup, key_user, nonce_check, nonce_user, out,
+		      diag);
 }
 
 /* ---- signing ---- */
@@ -1035,32 +1114,62 @@ static const char *sign_header(void *user, const char *name)
 	return strcmp(name, "content-digest") == 0 ? (const char *)user : NULL;
 }
 
-enum medfw_err medfw_httpsig_sign(const struct medfw_privkey *key, const char *keyid,
-				  const char *method, const char *path, const char *query,
-				  const uint8_t *body, size_t body_len, int64_t created,
-				  const char *nonce, struct medfw_httpsig_headers *out,
-				  struct medfw_diag *diag)
+/* What signs the base: a device's Ed25519 key or a session's HMAC-SHA256 secret. */
+struct signer {
+	enum medfw_httpsig_alg alg;
+	const struct medfw_privkey *key;
+	const uint8_t *secret;
+	size_t secret_len;
+};
+
+static enum medfw_err sign_base(const struct signer *s, const struct medfw_buf *base,
+				uint8_t *sig, size_t *sig_len, struct medfw_diag *diag)
+{
+	struct medfw_buf out;
+	enum medfw_err err;
+
+	if (s->alg == MEDFW_HTTPSIG_HMAC_SHA256) {
+		err = medfw_hmac(MEDFW_MAC_HMAC_SHA256, s->secret, s->secret_len, base->data,
+				 base->len, sig, MEDFW_HMAC_SHA256_LEN, sig_len);
+		return err == MEDFW_OK ? MEDFW_OK
+				       : medfw_diag_set(diag, err, "cannot compute the HMAC");
+	}
+	medfw_buf_init(&out, MEDFW_SIG_MAX_LEN);
+	err = medfw_privkey_sign(s->key, base->data, base->len, &out, diag);
+	if (err == MEDFW_OK && out.len != MEDFW_HTTPSIG_ED25519_SIG_LEN)
+		err = medfw_diag_set(diag, MEDFW_ERR_CRYPTO, "unexpected signature length");
+	if (err == MEDFW_OK) {
+		memcpy(sig, out.data, out.len);
+		*sig_len = out.len;
+	}
+	medfw_buf_free(&out);
+	return err;
+}
+
+static enum medfw_err sign_request(const struct signer *s, const char *keyid,
+				   const char *method, const char *path, const char *query,
+				   const uint8_t *body, size_t body_len, int64_t created,
+				   const char *nonce, struct medfw_httpsig_headers *out,
+				   struct medfw_diag *diag)
 {
 	struct medfw_httpsig_params *params = NULL;
 	struct medfw_httpsig_request req;
-	struct medfw_buf base, sig, sfparams;
+	struct medfw_buf base, sfparams;
+	uint8_t sig[MEDFW_HTTPSIG_ED25519_SIG_LEN];
 	char sig_b64[(MEDFW_HTTPSIG_ED25519_SIG_LEN + 2) / 3 * 4 + 1];
+	const char *alg = s->alg == MEDFW_HTTPSIG_ED25519 ? MEDFW_HTTPSIG_ALG
+							  : MEDFW_HTTPSIG_ALG_HMAC;
+	size_t sig_len = 0;
 	enum medfw_err err;
 	int n;
 
 	medfw_buf_init(&base, MEDFW_HTTPSIG_BASE_MAX);
-	medfw_buf_init(&sig, MEDFW_SIG_MAX_LEN);
 	medfw_buf_init(&sfparams, MEDFW_HTTPSIG_HEADER_MAX);
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
-	if (key == NULL || keyid == NULL || method == NULL || path == NULL || nonce == NULL ||
-	    out == NULL || (body == NULL && body_len != 0) || created < 0) {
+	if (keyid == NULL || method == NULL || path == NULL || nonce == NULL || out == NULL ||
+	    (body == NULL && body_len != 0) || created < 0) {
 		err = medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "bad signing arguments");
-		goto done;
-	}
-	if (medfw_privkey_type(key) != MEDFW_KEY_ED25519) {
-		err = medfw_diag_set(diag, MEDFW_ERR_KEY_UNSUPPORTED,
-				     "request signing needs an Ed25519 key");
 		goto done;
 	}
 	if (keyid[0] == '\0' || nonce[0] == '\0' ||
@@ -1086,7 +1195,7 @@ enum medfw_err medfw_httpsig_sign(const struct medfw_privkey *key, const char *k
 	params->created = created;
 	memcpy(params->nonce, nonce, strlen(nonce) + 1);
 	memcpy(params->keyid, keyid, strlen(keyid) + 1);
-	memcpy(params->alg, MEDFW_HTTPSIG_ALG, sizeof(MEDFW_HTTPSIG_ALG));
+	memcpy(params->alg, alg, strlen(alg) + 1);
 	params->order[0] = MEDFW_HTTPSIG_P_CREATED;
 	params->order[1] = MEDFW_HTTPSIG_P_NONCE;
 	params->order[2] = MEDFW_HTTPSIG_P_KEYID;
@@ -1104,14 +1213,12 @@ enum medfw_err medfw_httpsig_sign(const struct medfw_privkey *key, const char *k
 	req.header = sign_header;
 	req.header_user = out->content_digest;
 	err = medfw_httpsig_signature_base(&req, params, &base, diag);
+	if (err == MEDFW_OK)
+		err = sign_base(s, &base, sig, &sig_len, diag);
 	if (err != MEDFW_OK)
 		goto done;
-	err = medfw_privkey_sign(key, base.data, base.len, &sig, diag);
-	if (err != MEDFW_OK)
-		goto done;
-	if (sig.len != MEDFW_HTTPSIG_ED25519_SIG_LEN ||
-	    b64_encode(sig.data, sig.len, sig_b64, sizeof(sig_b64)) != 0) {
-		err = medfw_diag_set(diag, MEDFW_ERR_CRYPTO, "unexpected signature length");
+	if (b64_encode(sig, sig_len, sig_b64, sizeof(sig_b64)) != 0) {
+		err = medfw_diag_set(diag, MEDFW_ERR_CRYPTO, "cannot encode the signature");
 		goto done;
 	}
 	err = medfw_httpsig_serialize_params(params, &sfparams, diag);
@@ -1133,9 +1240,47 @@ enum medfw_err medfw_httpsig_sign(const struct medfw_privkey *key, const char *k
 done:
 	if (err != MEDFW_OK && out != NULL)
 		memset(out, 0, sizeof(*out));
+	medfw_wipe(sig, sizeof(sig));
 	medfw_buf_free(&base);
-	medfw_buf_free(&sig);
 	medfw_buf_free(&sfparams);
 	free(params);
 	return err;
+}
+
+enum medfw_err medfw_httpsig_sign(const struct medfw_privkey *key, const char *keyid,
+				  const char *method, const char *path, const char *query,
+				  const uint8_t *body, size_t body_len, int64_t created,
+				  const char *nonce, struct medfw_httpsig_headers *out,
+				  struct medfw_diag *diag)
+{
+	struct signer s = {MEDFW_HTTPSIG_ED25519, key, NULL, 0};
+
+	if (key == NULL || medfw_privkey_type(key) != MEDFW_KEY_ED25519) {
+		if (out != NULL)
+			memset(out, 0, sizeof(*out));
+		return medfw_diag_set(diag, key == NULL ? MEDFW_ERR_INVALID_ARG
+							: MEDFW_ERR_KEY_UNSUPPORTED,
+				      "request signing needs an Ed25519 key");
+	}
+	return sign_request(&s, keyid, method, path, query, body, body_len, created, nonce,
+			    out, diag);
+}
+
+enum medfw_err medfw_httpsig_sign_hmac(const uint8_t *secret, size_t secret_len,
+				       const char *keyid, const char *method, const char *path,
+				       const char *query, const uint8_t *body, size_t body_len,
+				       int64_t created, const char *nonce,
+				       struct medfw_httpsig_headers *out, struct medfw_diag *diag)
+{
+	struct signer s = {MEDFW_HTTPSIG_HMAC_SHA256, NULL, secret, secret_len};
+
+	if (secret == NULL || secret_len != MEDFW_HMAC_SHA256_LEN) {
+		if (out != NULL)
+			memset(out, 0, sizeof(*out));
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				      "an HMAC-SHA256 session key is %d bytes",
+				      MEDFW_HMAC_SHA256_LEN);
+	}
+	return sign_request(&s, keyid, method, path, query, body, body_len, created, nonce,
+			    out, diag);
 }

@@ -54,6 +54,9 @@ const struct medfw_config_option medfwd_config_options[] = {
 	    "Least severe log level written."),
 	OPT(device_clock_skew, DURATION, "5m", 0, 3600, NULL, 0,
 	    "How far a device's signed request time may differ from the server's clock."),
+	OPT(device_session_lifetime, DURATION, "24h", 60, 7u * DAY, NULL, 0,
+	    "How long a device session (an HMAC key a device agrees with its own key, to "
+	    "sign its requests cheaply) lasts; the device then opens a new one."),
 	OPT(session_lifetime, DURATION, "8h", 300, 30u * DAY, NULL, 0,
 	    "A person's session ends this long after login, active or not."),
 	OPT(session_idle_timeout, DURATION, "30m", 60, DAY, NULL, 0,

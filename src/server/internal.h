@@ -30,6 +30,7 @@ struct medfwd_config {
 	unsigned log_format;
 	unsigned log_level;
 	uint64_t device_clock_skew;
+	uint64_t device_session_lifetime;
 	uint64_t session_lifetime;
 	uint64_t session_idle_timeout;
 };

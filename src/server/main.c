@@ -169,7 +169,8 @@ static int parse_args(int argc, char **argv, struct cli_args *a)
 
 static int print_routes(void)
 {
-	static const char *const auth[] = {"none", "session", "token", "device"};
+	static const char *const auth[] = {"none", "session", "token", "device",
+					       "device-key"};
 	struct medfwd_router r;
 	struct medfw_diag diag = {0};
 	enum medfw_err err = medfwd_router_build(&r, 0, &diag);

@@ -57,7 +57,9 @@ enum medfwd_auth_kind {
 	MEDFWD_AUTH_NONE = 0,    /* public (healthz, metrics, login, enrolment) */
 	MEDFWD_AUTH_SESSION = 1, /* a person: session cookie + CSRF token */
 	MEDFWD_AUTH_TOKEN = 2,   /* a script: API token (a session is accepted too) */
-	MEDFWD_AUTH_DEVICE = 3,  /* a device: HTTP message signature over the request */
+	MEDFWD_AUTH_DEVICE = 3,  /* a device: HTTP message signature over the request,
+				    with its own key or a session key */
+	MEDFWD_AUTH_DEVICE_KEY = 4, /* a device, signing with its own Ed25519 key only */
 };
 
 /* What the core does with the request body before the handler runs. */

@@ -90,7 +90,7 @@ def test_openapi_matches_routes():
     served = set()
     for line in medfwd("--routes", check=0).stdout.decode().splitlines():
         method, pattern, auth, name = line.split()
-        assert auth in ("none", "session", "token", "device")
+        assert auth in ("none", "session", "token", "device", "device-key")
         served.add((method, pattern))
     assert served, "no routes"
     assert served - documented == set(), "routes missing from docs/api/openapi.yaml"

@@ -5,7 +5,8 @@
  *   medfw_loadgen setup --data-dir DIR --devices N --keys KEYFILE [--seed TEXT]
  *       Creates a fresh medfwd SQLite store in DIR (DIR/medfwd.db must not exist) with
  *       one site and N enrolled devices written straight through the store library
- *       (medfw_store_device_create + medfw_store_device_enrol, 1000 per transaction),
+ *       (medfw_store_device_create + medfw_store_device_enrol, and one earlier check-in
+ *       each, as a fleet in service has: 1000 devices per transaction),
  *       and writes their private keys to KEYFILE.
  *       BENCHMARK ONLY: the keys are derived deterministically from a public seed
  *       (SHA-256 of "medfw-loadgen-v1", the seed and the device index) so that a run
@@ -39,6 +40,10 @@
  *                         client does no crypto while measuring; once they are used up it
  *                         signs in the loop (counted as live_signed). Created times stay well inside
  *                         medfwd's clock skew window (default 0: sign in the loop)
+ *   --session PATH        before the clock starts, open a device session for every
+ *                         signing device (POST PATH, e.g. /device/v1/session, signed
+ *                         with its Ed25519 key) and sign the measured requests with the
+ *                         session's HMAC-SHA256 key (docs/devices.md "Sessions")
  *   --presign-cycle 0|1   1: reuse the pre-signed requests when used up instead of
  *                         signing more (replays: only for a server that does not check,
  *                         i.e. the static nginx peer)
@@ -68,6 +73,7 @@
 #include "medfw/buf.h"
 #include "medfw/crypto.h"
 #include "medfw/ctx.h"
+#include "medfw/devsession.h"
 #include "medfw/encode.h"
 #include "medfw/error.h"
 #include "medfw/httpsig.h"
@@ -201,6 +207,7 @@ struct setup_state {
 	struct medfw_buf *keyfile;
 	uint8_t (*seeds)[32]; /* per device: key seed and public key, made in parallel */
 	uint8_t (*pubs)[32];
+	int64_t now;
 };
 
 /* The public half of an Ed25519 seed (libmedfw's fast path: ~50 us a key, where
@@ -246,6 +253,19 @@ static enum medfw_err setup_batch(struct medfw_store *tx, void *user, struct med
 		err = medfw_store_device_create(tx, &d, diag);
 		if (err == MEDFW_OK)
 			err = medfw_store_device_enrol(tx, d.id, st->pubs[i], diag);
+		if (err == MEDFW_OK) {
+			/* a fleet in service: each device checked in before, within the
+			 * last check-in interval (so no first-check-in audit record) */
+			struct medfw_store_checkin c;
+
+			memset(&c, 0, sizeof(c));
+			snprintf(c.firmware_version, sizeof(c.firmware_version), "1.0.0");
+			snprintf(c.agent_version, sizeof(c.agent_version), "0.1.0");
+			c.image_is_signed_release = MEDFW_TRI_UNKNOWN;
+			c.clinical_state = MEDFW_CLINICAL_IDLE;
+			c.now = st->now - (int64_t)(i % 300u);
+			err = medfw_store_device_checkin(tx, d.id, &c, diag);
+		}
 		if (err == MEDFW_OK)
 			err = medfw_hex_encode(st->seeds[i], 32, hex, sizeof(hex));
 		if (err == MEDFW_OK)
@@ -335,6 +355,7 @@ static int cmd_setup(int argc, char **argv)
 			       KEYFILE_MAGIC, seed, (unsigned long long)n, (long long)site.id);
 	st.seed = seed;
 	st.site_id = site.id;
+	st.now = (int64_t)time(NULL);
 	st.end = n;
 	st.keyfile = &keyfile;
 	st.seeds = calloc(n, 32);
@@ -397,14 +418,19 @@ struct device_key {
 	char keyid[MEDFW_HTTPSIG_STRING_MAX + 1];
 	char serial[MEDFW_STORE_SHORT_MAX + 1];
 	struct medfw_privkey *key;
+	int has_session; /* --session: sign with session_key under session_keyid */
+	char session_keyid[MEDFW_DEVSESSION_KEYID_MAX];
+	uint8_t session_key[MEDFW_DEVSESSION_KEY_LEN];
 };
 
 static void free_devices(struct device_key *dev, size_t n)
 {
 	size_t i;
 
-	for (i = 0; dev != NULL && i < n; i++)
+	for (i = 0; dev != NULL && i < n; i++) {
 		medfw_privkey_free(dev[i].key);
+		medfw_wipe(dev[i].session_key, sizeof(dev[i].session_key));
+	}
 	free(dev);
 }
 
@@ -639,6 +665,7 @@ struct run_cfg {
 	int presign_cycle;      /* 1: reuse the pool when used up (static servers only) */
 	int timeout_s;
 	const char *save_response;
+	const char *session_path; /* --session */
 };
 
 enum transport_err {
@@ -775,7 +802,12 @@ static size_t build_request(struct worker *w, uint64_t seq)
 		err = medfw_random_bytes(rnd, sizeof(rnd));
 		if (err == MEDFW_OK)
 			err = medfw_hex_encode(rnd, sizeof(rnd), nonce, sizeof(nonce));
-		if (err == MEDFW_OK)
+		if (err == MEDFW_OK && dev->has_session)
+			err = medfw_httpsig_sign_hmac(dev->session_key, sizeof(dev->session_key),
+						      dev->session_keyid, cfg->method, cfg->path,
+						      NULL, (const uint8_t *)w->body, body_len,
+						      (int64_t)time(NULL), nonce, &w->sig, &diag);
+		else if (err == MEDFW_OK)
 			err = medfw_httpsig_sign(dev->key, dev->keyid, cfg->method, cfg->path, NULL,
 						 (const uint8_t *)w->body, body_len,
 						 (int64_t)time(NULL), nonce, &w->sig, &diag);
@@ -1056,6 +1088,119 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* ------------------------------------------------------------------ sessions */
+
+/* One device's session: POST cfg->session_path signed with its Ed25519 key, the
+ * answer's sealed key opened with the X25519 key made for it. 0 on success. */
+static int open_session(struct worker *w, struct device_key *dev)
+{
+	const struct run_cfg *cfg = w->cfg;
+	uint8_t priv[MEDFW_X25519_LEN], pub[MEDFW_X25519_LEN], rnd[16];
+	char pub_hex[2 * MEDFW_X25519_LEN + 1], nonce[33], body[128];
+	struct medfw_devsession_sealed sealed;
+	struct medfw_diag diag;
+	const char *keyid, *fields[3];
+	uint8_t *dst[3];
+	size_t lens[3], n = 0, body_off = 0, body_len = 0, i;
+	unsigned status = 0;
+	int len, keep = 1, rc = -1, terr;
+	json_t *doc = NULL;
+	json_error_t jerr;
+	enum medfw_err err;
+
+	medfw_diag_clear(&diag);
+	err = medfw_x25519_generate(priv, pub);
+	if (err == MEDFW_OK)
+		err = medfw_hex_encode(pub, sizeof(pub), pub_hex, sizeof(pub_hex));
+	if (err == MEDFW_OK)
+		err = medfw_random_bytes(rnd, sizeof(rnd));
+	if (err == MEDFW_OK)
+		err = medfw_hex_encode(rnd, sizeof(rnd), nonce, sizeof(nonce));
+	len = snprintf(body, sizeof(body), "{\"x25519_public_key\":\"%s\"}", pub_hex);
+	if (err == MEDFW_OK)
+		err = medfw_httpsig_sign(dev->key, dev->keyid, "POST", cfg->session_path, NULL,
+					 (const uint8_t *)body, (size_t)len, (int64_t)time(NULL),
+					 nonce, &w->sig, &diag);
+	if (err != MEDFW_OK) {
+		fail("session request", err, &diag);
+		goto out;
+	}
+	len = snprintf(w->req, REQ_MAX,
+		       "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+		       "Content-Length: %d\r\nContent-Digest: %s\r\nSignature-Input: %s\r\n"
+		       "Signature: %s\r\n\r\n%s",
+		       cfg->session_path, cfg->host, len, w->sig.content_digest,
+		       w->sig.signature_input, w->sig.signature, body);
+	if (w->fd < 0 && conn_open(w) != 0) {
+		fprintf(stderr, "medfw_loadgen: session: cannot connect\n");
+		goto out;
+	}
+	terr = send_all(w->fd, w->req, (size_t)len);
+	if (terr < 0)
+		terr = read_response(w, &status, &body_off, &body_len, &keep);
+	if (terr >= 0 || !keep)
+		conn_close(w);
+	if (terr >= 0 || status != 200) {
+		fprintf(stderr, "medfw_loadgen: session of %s: %s %u: %.*s\n", dev->keyid,
+			terr >= 0 ? transport_names[terr] : "status", status,
+			terr >= 0 ? 0 : (int)(body_len < 300 ? body_len : 300),
+			w->resp + body_off);
+		goto out;
+	}
+	doc = json_loadb(w->resp + body_off, body_len, JSON_REJECT_DUPLICATES, &jerr);
+	keyid = json_string_value(json_object_get(doc, "keyid"));
+	if (keyid == NULL || strlen(keyid) >= sizeof(dev->session_keyid)) {
+		fprintf(stderr, "medfw_loadgen: session of %s: no keyid in the answer\n",
+			dev->keyid);
+		goto out;
+	}
+	fields[0] = "server_public_key", dst[0] = sealed.server_public,
+	lens[0] = sizeof(sealed.server_public);
+	fields[1] = "nonce", dst[1] = sealed.nonce, lens[1] = sizeof(sealed.nonce);
+	fields[2] = "sealed_key", dst[2] = sealed.sealed, lens[2] = sizeof(sealed.sealed);
+	for (i = 0; i < 3; i++) {
+		const char *hex = json_string_value(json_object_get(doc, fields[i]));
+
+		if (hex == NULL || medfw_hex_decode(hex, dst[i], lens[i], &n) != MEDFW_OK ||
+		    n != lens[i]) {
+			fprintf(stderr, "medfw_loadgen: session of %s: bad %s\n", dev->keyid,
+				fields[i]);
+			goto out;
+		}
+	}
+	snprintf(dev->session_keyid, sizeof(dev->session_keyid), "%s", keyid);
+	err = medfw_devsession_open(priv, pub, dev->session_keyid, &sealed, dev->session_key);
+	if (err != MEDFW_OK) {
+		fail("session key", err, NULL);
+		goto out;
+	}
+	dev->has_session = 1;
+	rc = 0;
+out:
+	medfw_wipe(priv, sizeof(priv));
+	json_decref(doc);
+	return rc;
+}
+
+static atomic_size_t session_next;
+static atomic_int session_failed;
+
+static void *session_main(void *arg)
+{
+	struct worker *w = arg;
+	struct device_key *devs = w->cfg->devices;
+	size_t i;
+
+	w->fd = -1;
+	while (!atomic_load(&session_failed) &&
+	       (i = atomic_fetch_add(&session_next, 1)) < w->cfg->n_devices) {
+		if (open_session(w, &devs[i]) != 0)
+			atomic_store(&session_failed, 1);
+	}
+	conn_close(w);
+	return NULL;
+}
+
 /* ------------------------------------------------------------------ run */
 
 static int parse_url(const char *url, struct run_cfg *cfg)
@@ -1228,6 +1373,9 @@ static int cmd_run(int argc, char **argv)
 			if (parse_num(opt, val, 0, 10000000, &v))
 				return 2;
 			presign_total = v;
+		} else if (strcmp(opt, "--session") == 0 && val[0] == '/' &&
+			   strlen(val) < PATH_MAX_LEN) {
+			cfg.session_path = val;
 		} else if (strcmp(opt, "--presign-cycle") == 0 &&
 			   (strcmp(val, "0") == 0 || strcmp(val, "1") == 0)) {
 			cfg.presign_cycle = val[0] == '1';
@@ -1263,6 +1411,26 @@ static int cmd_run(int argc, char **argv)
 			fprintf(stderr, "medfw_loadgen: out of memory\n");
 			goto out;
 		}
+	}
+	if (cfg.session_path != NULL) {
+		unsigned threads = cfg.connections < 16 ? cfg.connections : 16, built;
+		int64_t t_session = now_ns();
+
+		if (cfg.n_devices == 0) {
+			fprintf(stderr, "medfw_loadgen: --session needs --keys\n");
+			goto out;
+		}
+		for (built = 0; built < threads; built++)
+			if (pthread_create(&w[built].thread, NULL, session_main, &w[built]) != 0)
+				break;
+		for (k = 0; k < built; k++)
+			pthread_join(w[k].thread, NULL);
+		if (built != threads || atomic_load(&session_failed)) {
+			fprintf(stderr, "medfw_loadgen: opening sessions failed\n");
+			goto out;
+		}
+		fprintf(stderr, "medfw_loadgen: %zu sessions opened in %.1f s\n", cfg.n_devices,
+			(double)(now_ns() - t_session) / 1e9);
 	}
 	cfg.presign = (size_t)((presign_total + cfg.connections - 1) / cfg.connections);
 	if (cfg.presign > 0) {
@@ -1335,6 +1503,10 @@ static int cmd_run(int argc, char **argv)
 			live += w[k].live_signed;
 		json_object_set_new(res, "presigned", json_integer((json_int_t)(cfg.presign * cfg.connections)));
 		json_object_set_new(res, "presign_cycle", json_boolean(cfg.presign_cycle));
+		json_object_set_new(res, "signature",
+				    json_string(cfg.session_path != NULL ? "hmac-sha256 (session)"
+						: cfg.n_devices > 0      ? "ed25519"
+									 : "none"));
 		json_object_set_new(res, "presign_s", json_real((double)t_presign / 1e9));
 		json_object_set_new(res, "live_signed", json_integer((json_int_t)live));
 		if (cpu1 > cpu0)
@@ -1384,6 +1556,7 @@ static int usage(FILE *f)
 	      "           [--devices N] [--keyid id|serial] [--keyid-prefix TEXT]\n"
 	      "           [--connections M] [--duration S | --requests N] [--warmup S]\n"
 	      "           [--body-size N] [--presign N] [--presign-cycle 0|1] [--timeout S]\n"
+	      "           [--session PATH]\n"
 	      "           [--out FILE] [--save-response FILE]\n"
 	      "Benchmark tool only: setup derives device keys from a public seed.\n",
 	      f);

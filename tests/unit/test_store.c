@@ -891,6 +891,75 @@ static void test_audit_in_tx(void **state)
 
 /* ------------------------------------------------------------------ device auth */
 
+struct nonce_item {
+	int64_t device_id, created;
+	uint8_t byte;
+	enum medfw_err want;
+	uint8_t byte_[16]; /* the nonce: 16 times `byte` */
+};
+
+static enum medfw_err nonce_batch_fn(struct medfw_store *tx, void *user, struct medfw_diag *diag)
+{
+	struct nonce_item *it = user;
+
+	memset(it->byte_, it->byte, sizeof(it->byte_));
+	return medfw_store_nonce_insert(tx, it->device_id, it->created, it->byte_,
+					sizeof(it->byte_), diag);
+}
+
+/* Many threads group-commit at once; every second item repeats an earlier nonce of
+ * its own thread (a replay) and must fail alone, the others must all be stored. */
+struct batch_thread {
+	struct fixture *f;
+	int64_t device_id;
+	int index;
+	int wrong; /* results that differ from what was expected */
+};
+
+#define BATCH_THREADS 8
+#define BATCH_PER_THREAD 200
+
+static void *batch_thread_main(void *arg)
+{
+	struct batch_thread *t = arg;
+
+	for (int i = 0; i < BATCH_PER_THREAD; i++) {
+		struct nonce_item it = {t->device_id, 1000 + t->index * 10000 + i / 2, 0x5A,
+					i % 2 == 0 ? MEDFW_OK : MEDFW_ERR_EXISTS, {0}};
+
+		if (medfw_store_batch(t->f->store, nonce_batch_fn, &it, NULL) != it.want)
+			t->wrong++;
+	}
+	return NULL;
+}
+
+static void test_batch_concurrent(void **state)
+{
+	struct fixture *f = *state;
+	struct batch_thread t[BATCH_THREADS];
+	pthread_t th[BATCH_THREADS];
+	struct medfw_store_device d;
+	int64_t site = make_site(f, "Batch Hospital");
+	size_t purged = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.site_id = site;
+	snprintf(d.serial, sizeof(d.serial), "B-1");
+	d.enrolment_state = MEDFW_ENROLMENT_PENDING;
+	assert_int_equal(medfw_store_device_create(f->store, &d, NULL), MEDFW_OK);
+	for (int i = 0; i < BATCH_THREADS; i++) {
+		t[i] = (struct batch_thread){f, d.id, i, 0};
+		assert_int_equal(pthread_create(&th[i], NULL, batch_thread_main, &t[i]), 0);
+	}
+	for (int i = 0; i < BATCH_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(t[i].wrong, 0);
+	}
+	/* exactly the first use of each (created, nonce) was kept */
+	assert_int_equal(medfw_store_nonce_purge(f->store, INT64_MAX, &purged, NULL), MEDFW_OK);
+	assert_int_equal(purged, BATCH_THREADS * BATCH_PER_THREAD / 2);
+}
+
 static void test_enrolment_nonces_director(void **state)
 {
 	struct fixture *f = *state;
@@ -924,15 +993,40 @@ static void test_enrolment_nonces_director(void **state)
 
 	/* nonces: replay refused, purge forgets */
 	memset(nonce, 0xAB, sizeof(nonce));
-	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, nonce, sizeof(nonce), NULL), MEDFW_OK);
-	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, nonce, sizeof(nonce), NULL),
+	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, f->now, nonce, sizeof(nonce), NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, f->now, nonce, sizeof(nonce), NULL),
 			 MEDFW_ERR_EXISTS);
-	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, nonce, MEDFW_STORE_NONCE_MAX + 1, NULL),
+	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, f->now, nonce,
+						  MEDFW_STORE_NONCE_MAX + 1, NULL),
 			 MEDFW_ERR_TOO_LARGE);
+	/* another device may use the same nonce, as may this one in another request */
+	assert_int_equal(medfw_store_nonce_insert(f->store, d.id + 1, f->now, nonce, sizeof(nonce),
+						  NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, f->now + 1, nonce, sizeof(nonce),
+						  NULL),
+			 MEDFW_OK);
+	/* inside a group commit: the replay fails alone, the other item is kept */
+	{
+		struct nonce_item items[2] = {{d.id, f->now + 2, 0x01, MEDFW_OK, {0}},
+					      {d.id, f->now, 0xAB, MEDFW_ERR_EXISTS, {0}}};
+
+		assert_int_equal(medfw_store_batch(f->store, nonce_batch_fn, &items[0], NULL),
+				 MEDFW_OK);
+		assert_int_equal(medfw_store_batch(f->store, nonce_batch_fn, &items[1], NULL),
+				 MEDFW_ERR_EXISTS);
+		assert_int_equal(medfw_store_nonce_insert(f->store, d.id, f->now + 2,
+							  items[0].byte_,
+							  sizeof(nonce), NULL),
+				 MEDFW_ERR_EXISTS);
+	}
 	f->now += 400;
 	assert_int_equal(medfw_store_nonce_purge(f->store, f->now - 300, &n, NULL), MEDFW_OK);
-	assert_int_equal(n, 1);
-	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, nonce, sizeof(nonce), NULL), MEDFW_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(medfw_store_nonce_insert(f->store, d.id, f->now - 400, nonce, sizeof(nonce),
+						  NULL),
+			 MEDFW_OK);
 
 	/* director */
 	memset(&as, 0, sizeof(as));
@@ -1016,6 +1110,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_concurrent_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_audit_in_tx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enrolment_nonces_director, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_concurrent, setup, teardown),
 		cmocka_unit_test(test_enum_names),
 	};
 

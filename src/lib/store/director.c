@@ -85,24 +85,40 @@ enum medfw_err medfw_store_enrolment_token_consume(struct medfw_store *store,
 /* ------------------------------------------------------------------ nonces */
 
 static const char SQL_NONCE_INSERT[] =
-	"INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES (?, ?, ?)";
-static const char SQL_NONCE_PURGE[] = "DELETE FROM device_nonces WHERE seen_at < ?";
+	"INSERT INTO request_nonces (created, device_id, nonce) VALUES (?, ?, ?)";
+/* nonces recorded before schema version 2, until they age out */
+static const char SQL_NONCE_LEGACY[] =
+	"SELECT 1 FROM device_nonces WHERE device_id = ? AND nonce = ?";
+static const char SQL_NONCE_PURGE[] = "DELETE FROM request_nonces WHERE created < ?";
+static const char SQL_NONCE_PURGE_LEGACY[] = "DELETE FROM device_nonces WHERE seen_at < ?";
 
 enum medfw_err medfw_store_nonce_insert(struct medfw_store *store, int64_t device_id,
-					const uint8_t *nonce, size_t nonce_len,
+					int64_t created, const uint8_t *nonce, size_t nonce_len,
 					struct medfw_diag *diag)
 {
 	struct medfwi_q q;
+	int row = 0;
+	enum medfw_err err;
 
 	if (nonce == NULL || nonce_len == 0)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_MISSING, "nonce: empty");
 	if (nonce_len > MEDFW_STORE_NONCE_MAX)
 		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "nonce: longer than %d bytes",
 				      MEDFW_STORE_NONCE_MAX);
-	if (medfwi_q_begin(&q, store, "nonce", SQL_NONCE_INSERT, diag) == MEDFW_OK) {
+	if (medfwi_q_begin(&q, store, "nonce", SQL_NONCE_LEGACY, diag) == MEDFW_OK) {
 		medfwi_q_int(&q, device_id);
 		medfwi_q_blob(&q, nonce, nonce_len);
-		medfwi_q_int(&q, medfwi_now(store));
+		medfwi_q_step(&q, &row);
+	}
+	err = medfwi_q_end(&q);
+	if (err == MEDFW_OK && row)
+		err = medfw_diag_set(diag, MEDFW_ERR_EXISTS, "nonce: already used");
+	if (err != MEDFW_OK)
+		return err;
+	if (medfwi_q_begin(&q, store, "nonce", SQL_NONCE_INSERT, diag) == MEDFW_OK) {
+		medfwi_q_int(&q, created);
+		medfwi_q_int(&q, device_id);
+		medfwi_q_blob(&q, nonce, nonce_len);
 		medfwi_q_exec(&q, NULL);
 	}
 	return medfwi_q_end(&q);
@@ -112,7 +128,7 @@ enum medfw_err medfw_store_nonce_purge(struct medfw_store *store, int64_t before
 				       size_t *out_count, struct medfw_diag *diag)
 {
 	struct medfwi_q q;
-	int64_t changed = 0;
+	int64_t changed = 0, legacy = 0;
 	enum medfw_err err;
 
 	if (medfwi_q_begin(&q, store, "nonce", SQL_NONCE_PURGE, diag) == MEDFW_OK) {
@@ -120,8 +136,15 @@ enum medfw_err medfw_store_nonce_purge(struct medfw_store *store, int64_t before
 		medfwi_q_exec(&q, &changed);
 	}
 	err = medfwi_q_end(&q);
+	if (err == MEDFW_OK &&
+	    medfwi_q_begin(&q, store, "nonce", SQL_NONCE_PURGE_LEGACY, diag) == MEDFW_OK) {
+		medfwi_q_int(&q, before);
+		medfwi_q_exec(&q, &legacy);
+	}
+	if (err == MEDFW_OK)
+		err = medfwi_q_end(&q);
 	if (out_count != NULL)
-		*out_count = err == MEDFW_OK ? (size_t)changed : 0;
+		*out_count = err == MEDFW_OK ? (size_t)(changed + legacy) : 0;
 	return err;
 }
 

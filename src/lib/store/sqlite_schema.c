@@ -146,5 +146,17 @@ const struct medfwi_migration medfwi_sqlite_migrations[] = {
 	    " key TEXT PRIMARY KEY,"
 	    " value TEXT NOT NULL) WITHOUT ROWID"},
 
+	/* Version 2: request nonces keyed by the signed `created` time first, so that
+	 * inserts land on the newest pages and the purge cuts off the oldest (keyed by
+	 * device, every check-in wrote a page somewhere in the middle). A replayed
+	 * request carries the same signed created time, so (created, device, nonce)
+	 * catches it. No foreign key: rows live minutes and the purge drops them. The
+	 * version 1 table stays, checked until its rows age out. */
+	{2, "CREATE TABLE request_nonces ("
+	    " created INTEGER NOT NULL,"
+	    " device_id INTEGER NOT NULL,"
+	    " nonce BLOB NOT NULL,"
+	    " PRIMARY KEY (created, device_id, nonce)) WITHOUT ROWID"},
+
 	{0, NULL},
 };

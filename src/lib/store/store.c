@@ -1,4 +1,5 @@
 /* The store handle: backend selection, migrations, transactions, query helpers. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,6 +217,150 @@ enum medfw_err medfw_store_tx(struct medfw_store *store, medfw_store_tx_fn fn, v
 	return medfwi_run(store, MEDFWI_TX_DURABLE, tx_trampoline, &a, diag);
 }
 
+/* ------------------------------------------------------------------ group commit */
+
+#define BATCH_MAX 512 /* callers' work items in one transaction */
+
+struct batch_item {
+	medfw_store_tx_fn fn;
+	void *user;
+	enum medfw_err err;
+	struct medfw_diag diag;
+	int done;
+	int lead;          /* told to run the queue */
+	pthread_cond_t cv; /* its caller waits here: no thundering herd */
+	struct batch_item *next;
+};
+
+struct medfwi_batcher {
+	pthread_mutex_t mu;
+	struct batch_item *head, **tail;
+	int leader; /* a caller is running a transaction for the queue */
+};
+
+static enum medfw_err batcher_new(struct medfwi_batcher **out)
+{
+	struct medfwi_batcher *b = calloc(1, sizeof(*b));
+
+	*out = NULL;
+	if (b == NULL)
+		return MEDFW_ERR_NOMEM;
+	pthread_mutex_init(&b->mu, NULL);
+	b->tail = &b->head;
+	*out = b;
+	return MEDFW_OK;
+}
+
+static void batcher_free(struct medfwi_batcher *b)
+{
+	if (b == NULL)
+		return;
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+}
+
+/* The leader's transaction: every item between a savepoint and its release (or
+ * roll-back, when the item failed: its changes go, the others' stay). */
+static enum medfw_err batch_fn(struct medfw_store *pinned, void *arg, struct medfw_diag *diag)
+{
+	enum medfw_err err;
+
+	for (struct batch_item *it = arg; it != NULL; it = it->next) {
+		medfw_diag_clear(&it->diag);
+		err = pinned->ops->savepoint(pinned->pinned, MEDFWI_SAVEPOINT_MARK, diag);
+		if (err != MEDFW_OK)
+			return err;
+		it->err = it->fn(pinned, it->user, &it->diag);
+		err = pinned->ops->savepoint(pinned->pinned,
+					     it->err == MEDFW_OK ? MEDFWI_SAVEPOINT_RELEASE
+								 : MEDFWI_SAVEPOINT_ROLLBACK,
+					     diag);
+		if (err != MEDFW_OK)
+			return err;
+	}
+	return MEDFW_OK;
+}
+
+enum medfw_err medfw_store_batch(struct medfw_store *store, medfw_store_tx_fn fn, void *user,
+				 struct medfw_diag *diag)
+{
+	struct medfwi_batcher *b;
+	struct batch_item item;
+
+	if (store == NULL || fn == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "store: batch without function");
+	if (store->pinned != NULL || store->batcher == NULL) {
+		struct tx_arg a = {fn, user};
+
+		return medfwi_run(store, MEDFWI_TX_WRITE, tx_trampoline, &a, diag);
+	}
+	b = store->batcher;
+	memset(&item, 0, sizeof(item));
+	item.fn = fn;
+	item.user = user;
+	pthread_cond_init(&item.cv, NULL);
+	pthread_mutex_lock(&b->mu);
+	*b->tail = &item;
+	b->tail = &item.next;
+	if (!b->leader) {
+		b->leader = 1;
+		item.lead = 1;
+	}
+	while (!item.done) {
+		struct batch_item *list, *it, **cut;
+		struct medfw_diag local;
+		enum medfw_err err;
+		size_t n = 0;
+
+		if (!item.lead) {
+			pthread_cond_wait(&item.cv, &b->mu);
+			continue;
+		}
+		/* lead: take up to BATCH_MAX queued items (ours is among them: the queue
+		 * is FIFO and a leader is only named from its head) */
+		item.lead = 0;
+		list = b->head;
+		for (cut = &b->head; *cut != NULL && n < BATCH_MAX; cut = &(*cut)->next)
+			n++;
+		b->head = *cut;
+		*cut = NULL;
+		if (b->head == NULL)
+			b->tail = &b->head;
+		pthread_mutex_unlock(&b->mu);
+
+		medfw_diag_clear(&local);
+		err = medfwi_run(store, MEDFWI_TX_WRITE, batch_fn, list, &local);
+
+		pthread_mutex_lock(&b->mu);
+		for (it = list; it != NULL;) {
+			struct batch_item *next = it->next;
+
+			if (err != MEDFW_OK) { /* nothing was committed */
+				it->err = err;
+				it->diag = local;
+			}
+			it->done = 1;
+			if (it != &item)
+				pthread_cond_signal(&it->cv);
+			it = next;
+		}
+		/* hand the lead to the oldest waiter, if any */
+		if (b->head != NULL) {
+			b->head->lead = 1;
+			pthread_cond_signal(&b->head->cv);
+		} else {
+			b->leader = 0;
+		}
+	}
+	pthread_mutex_unlock(&b->mu);
+	pthread_cond_destroy(&item.cv);
+	if (item.err != MEDFW_OK)
+		return medfw_diag_set(diag, item.err, "%s",
+				      item.diag.msg[0] != '\0' ? item.diag.msg
+							       : medfw_strerror(item.err));
+	return MEDFW_OK;
+}
+
 /* ------------------------------------------------------------------ migrations */
 
 static const char SQL_SCHEMA_TABLE[] =
@@ -374,7 +519,11 @@ enum medfw_err medfw_store_open_with(struct medfw_ctx *ctx, const char *url,
 	store->ops = ops;
 	store->ctx = ctx;
 	store->retries = o.busy_retries;
-	err = ops->open(ctx, location, &o, &store->backend, diag);
+	err = batcher_new(&store->batcher);
+	if (err != MEDFW_OK)
+		err = medfw_diag_set(diag, err, "store: out of memory");
+	if (err == MEDFW_OK)
+		err = ops->open(ctx, location, &o, &store->backend, diag);
 	if (err == MEDFW_OK)
 		err = migrate(store, diag);
 	if (err != MEDFW_OK) {
@@ -397,6 +546,7 @@ void medfw_store_close(struct medfw_store *store)
 		return;
 	if (store->backend != NULL)
 		store->ops->close(store->backend);
+	batcher_free(store->batcher);
 	free(store);
 }
 

@@ -22,6 +22,12 @@ enum medfwi_tx_kind {
 	MEDFWI_TX_DURABLE = 3, /* WRITE, and the commit is synced to disk */
 };
 
+enum medfwi_savepoint {
+	MEDFWI_SAVEPOINT_MARK = 0,
+	MEDFWI_SAVEPOINT_RELEASE = 1,
+	MEDFWI_SAVEPOINT_ROLLBACK = 2,
+};
+
 /* One DDL statement of a schema version. A backend's list is ordered by version and
  * ends with {0, NULL}; it is append only. */
 struct medfwi_migration {
@@ -49,6 +55,11 @@ struct medfw_store_ops {
 				struct medfw_diag *diag);
 	enum medfw_err (*commit)(struct medfwi_conn *conn, struct medfw_diag *diag);
 	void (*rollback)(struct medfwi_conn *conn);
+	/* Inside a write transaction: mark a savepoint, release it (keep what was done
+	 * since), or roll back to it and release it. Group commits (medfw_store_batch)
+	 * run each caller's work between a mark and a release or roll-back. */
+	enum medfw_err (*savepoint)(struct medfwi_conn *conn, enum medfwi_savepoint op,
+				    struct medfw_diag *diag);
 	/* Whether the last failure on conn was lock contention (worth a retry). */
 	int (*last_busy)(const struct medfwi_conn *conn);
 
@@ -81,6 +92,7 @@ struct medfw_store {
 	struct medfw_ctx *ctx;
 	struct medfwi_conn *pinned; /* non-NULL: a handle inside a transaction */
 	unsigned retries;
+	struct medfwi_batcher *batcher; /* medfw_store_batch's queue (shared by views) */
 };
 
 /* Run fn with a pinned handle, in a transaction of `kind`, retrying on contention.

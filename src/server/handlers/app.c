@@ -404,6 +404,7 @@ int medfwd_app_authenticate(void *user, const struct medfwd_route *route,
 		}
 		return auth_session(app, req, resp, cookie);
 	case MEDFWD_AUTH_DEVICE:
+	case MEDFWD_AUTH_DEVICE_KEY:
 		return medfwd_auth_device(app, req, resp);
 	}
 	medfwd_respond_error(resp, 401, "unauthenticated", NULL, "unknown authentication kind");
@@ -449,28 +450,32 @@ static enum medfw_err load_or_make_key(struct medfwd_app *app, const char *dir,
 	return err;
 }
 
-static enum medfw_err load_or_make_secret(struct medfwd_app *app, struct medfw_diag *diag)
+/* A random secret kept in the store's settings as `name`: made at first start. */
+static enum medfw_err load_or_make_secret(struct medfwd_app *app, const char *name,
+					  uint8_t *secret, size_t len, struct medfw_diag *diag)
 {
-	char hex[2 * MEDFWD_CSRF_SECRET_LEN + 1];
+	char hex[2 * 64 + 1];
 	size_t n = 0;
-	enum medfw_err err = medfw_store_setting_get(app->store, "csrf_secret", hex, sizeof(hex), NULL);
+	enum medfw_err err;
 
+	if (len > 64)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "secret %s too long", name);
+	err = medfw_store_setting_get(app->store, name, hex, sizeof(hex), NULL);
 	if (err == MEDFW_ERR_NOT_FOUND) {
-		uint8_t raw[MEDFWD_CSRF_SECRET_LEN];
+		uint8_t raw[64];
 
-		err = medfw_random_bytes(raw, sizeof(raw));
+		err = medfw_random_bytes(raw, len);
 		if (err == MEDFW_OK)
-			err = medfw_hex_encode(raw, sizeof(raw), hex, sizeof(hex));
+			err = medfw_hex_encode(raw, len, hex, sizeof(hex));
 		medfw_wipe(raw, sizeof(raw));
 		if (err == MEDFW_OK)
-			err = medfw_store_setting_add(app->store, "csrf_secret", hex, diag);
+			err = medfw_store_setting_add(app->store, name, hex, diag);
 		if (err == MEDFW_ERR_EXISTS) /* another start won the race: use theirs */
-			err = medfw_store_setting_get(app->store, "csrf_secret", hex, sizeof(hex), diag);
+			err = medfw_store_setting_get(app->store, name, hex, sizeof(hex), diag);
 	}
 	if (err == MEDFW_OK &&
-	    (medfw_hex_decode(hex, app->csrf_secret, sizeof(app->csrf_secret), &n) != MEDFW_OK ||
-	     n != sizeof(app->csrf_secret)))
-		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "stored csrf_secret is malformed");
+	    (medfw_hex_decode(hex, secret, len, &n) != MEDFW_OK || n != len))
+		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "stored %s is malformed", name);
 	medfw_wipe(hex, sizeof(hex));
 	return err;
 }
@@ -524,12 +529,17 @@ enum medfw_err medfwd_app_init(struct medfwd_app *app, const struct medfwd_confi
 	app->session_lifetime = (int64_t)cfg->session_lifetime;
 	app->session_idle_timeout = (int64_t)cfg->session_idle_timeout;
 	app->device_clock_skew = (int64_t)cfg->device_clock_skew;
+	app->device_session_lifetime = (int64_t)cfg->device_session_lifetime;
 	snprintf(url, sizeof(url), "sqlite:%s/medfwd.db", cfg->data_dir);
 	err = medfw_store_open(ctx, url, &app->store, diag);
 	if (err == MEDFW_OK)
 		err = load_or_make_key(app, cfg->data_dir, diag);
 	if (err == MEDFW_OK)
-		err = load_or_make_secret(app, diag);
+		err = load_or_make_secret(app, "csrf_secret", app->csrf_secret,
+					  sizeof(app->csrf_secret), diag);
+	if (err == MEDFW_OK)
+		err = load_or_make_secret(app, "device_session_secret", app->device_session_secret,
+					  sizeof(app->device_session_secret), diag);
 	if (err == MEDFW_OK)
 		err = medfwd_repo_init(app, cfg->data_dir, diag);
 	if (err == MEDFW_OK)
@@ -581,5 +591,6 @@ void medfwd_app_free(struct medfwd_app *app)
 	medfw_ratelimit_free(app->login_limit);
 	medfw_ratelimit_free(app->device_fail_limit);
 	medfw_wipe(app->csrf_secret, sizeof(app->csrf_secret));
+	medfw_wipe(app->device_session_secret, sizeof(app->device_session_secret));
 	memset(app, 0, sizeof(*app));
 }

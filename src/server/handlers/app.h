@@ -18,6 +18,7 @@
 #define MEDFWD_SESSION_COOKIE "medfw_session"
 #define MEDFWD_CSRF_HEADER "X-CSRF-Token"
 #define MEDFWD_CSRF_SECRET_LEN 32
+#define MEDFWD_DEVICE_SESSION_SECRET_LEN 32 /* = MEDFW_DEVSESSION_MASTER_LEN */
 /* A checkpoint signs the audit chain after this many new records (and at stop). */
 #define MEDFWD_CHECKPOINT_EVERY 64
 
@@ -31,6 +32,9 @@ struct medfwd_app {
 	int64_t session_lifetime;
 	int64_t session_idle_timeout;
 	int64_t device_clock_skew;
+	int64_t device_session_lifetime;
+	/* derives every device session key (include/medfw/devsession.h) */
+	uint8_t device_session_secret[MEDFWD_DEVICE_SESSION_SECRET_LEN];
 	struct medfw_ratelimit *device_fail_limit; /* audit of refused device requests */
 	atomic_uint_fast64_t device_checkins;      /* medfwd_device_checkins_total */
 	/* Hook: whether a reported image hash is a release the manufacturer signed. NULL
@@ -56,6 +60,7 @@ struct medfwd_principal {
 	uint8_t session_id[MEDFW_STORE_HASH_LEN]; /* SESSION */
 	int64_t token_id;                         /* TOKEN */
 	struct medfw_store_device device;         /* DEVICE: its record when it signed */
+	int device_session;                       /* DEVICE: signed with a session key */
 };
 
 /* The permission matrix (docs/permissions.md). */

@@ -546,6 +546,8 @@ static void devices_revoke(struct medfwd_request *req, struct medfwd_response *r
 const struct medfwd_route medfwd_routes_devices[] = {
 	{"POST", "/device/v1/enrol", medfwd_device_enrol, MEDFWD_AUTH_NONE, MEDFWD_BODY_JSON,
 	 "device.enrol"},
+	{"POST", "/device/v1/session", medfwd_device_session, MEDFWD_AUTH_DEVICE_KEY,
+	 MEDFWD_BODY_JSON, "device.session"},
 	{"POST", "/device/v1/checkin", medfwd_device_checkin, MEDFWD_AUTH_DEVICE, MEDFWD_BODY_JSON,
 	 "device.checkin"},
 	{"GET", "/api/v1/devices", devices_list, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,

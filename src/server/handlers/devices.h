@@ -13,6 +13,8 @@
 /* devices_agent.c: the device side (/device/v1). */
 void medfwd_device_enrol(struct medfwd_request *req, struct medfwd_response *resp);
 void medfwd_device_checkin(struct medfwd_request *req, struct medfwd_response *resp);
+/* POST /device/v1/session (devices_session.c) */
+void medfwd_device_session(struct medfwd_request *req, struct medfwd_response *resp);
 
 /* devices_io.c: import, export, the firmware report. */
 void medfwd_devices_export(struct medfwd_request *req, struct medfwd_response *resp);

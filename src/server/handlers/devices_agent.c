@@ -187,6 +187,22 @@ static int is_ip(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
+struct checkin_arg {
+	int64_t device_id;
+	const struct medfw_store_checkin *c;
+	int64_t version; /* out: the device's director metadata version */
+};
+
+static enum medfw_err checkin_tx(struct medfw_store *tx, void *user, struct medfw_diag *diag)
+{
+	struct checkin_arg *a = user;
+	enum medfw_err err = medfw_store_device_checkin(tx, a->device_id, a->c, diag);
+
+	if (err == MEDFW_OK)
+		err = medfw_store_director_version(tx, a->device_id, &a->version, diag);
+	return err;
+}
+
 /* POST /device/v1/checkin (signed) */
 void medfwd_device_checkin(struct medfwd_request *req, struct medfwd_response *resp)
 {
@@ -195,6 +211,7 @@ void medfwd_device_checkin(struct medfwd_request *req, struct medfwd_response *r
 	struct medfwd_app *app = medfwd_app_of(req);
 	const struct medfwd_principal *p = medfwd_principal_of(req);
 	struct medfw_store_checkin c;
+	struct checkin_arg arg = {0, NULL, 0};
 	const char *fw, *image, *agent, *clinical, *ip, *mac, *zone;
 	int64_t version = 0;
 	struct medfw_diag d;
@@ -246,9 +263,11 @@ void medfwd_device_checkin(struct medfwd_request *req, struct medfwd_response *r
 					    : MEDFW_TRI_UNKNOWN;
 	c.now = medfw_ctx_now(app->ctx);
 	medfw_diag_clear(&d);
-	err = medfw_store_device_checkin(app->store, p->device.id, &c, &d);
-	if (err == MEDFW_OK)
-		err = medfw_store_director_version(app->store, p->device.id, &version, &d);
+	/* a group commit with the other devices' check-ins */
+	arg.device_id = p->device.id;
+	arg.c = &c;
+	err = medfw_store_batch(app->store, checkin_tx, &arg, &d);
+	version = arg.version;
 	if (err != MEDFW_OK) {
 		medfwd_respond_medfw_error(resp, err, &d);
 		return;

@@ -1,17 +1,21 @@
 /* Device authentication: every request on a MEDFWD_AUTH_DEVICE route carries an HTTP
  * message signature (RFC 9421, include/medfw/httpsig.h) made with the device's own
- * Ed25519 key, bound at enrolment. docs/devices.md describes the scheme.
+ * Ed25519 key, bound at enrolment, or with the HMAC-SHA256 key of a session the
+ * device opened with that key (include/medfw/devsession.h; MEDFWD_AUTH_DEVICE_KEY
+ * routes take the device key only). docs/devices.md describes the scheme.
  *
- * Fails closed: the principal is set in one place, after medfw_httpsig_verify
- * returned MEDFW_OK (signature, freshness, body digest, key of an enrolled device and
- * a fresh nonce all checked). Every refusal is a 401 naming the reason and is audited
- * (rate limited per address so garbage cannot flood the trail). */
+ * Fails closed: the principal is set in one place, after medfw_httpsig_verify_ex
+ * returned MEDFW_OK (signature, freshness, body digest, key of an enrolled device,
+ * session not expired and a fresh nonce all checked). Every refusal is a 401 naming
+ * the reason and is audited (rate limited per address so garbage cannot flood the
+ * trail). */
 #include <stdlib.h>
 #include <string.h>
 
 #include <microhttpd.h>
 
 #include "app.h"
+#include "medfw/devsession.h"
 #include "medfw/httpsig.h"
 #include "medfw/num.h"
 
@@ -21,6 +25,9 @@ struct device_lookup {
 	struct medfwd_app *app;
 	struct medfw_store_device device; /* the device the keyid names, when known */
 	int known;
+	int allow_session;                /* the route takes session keys */
+	int session;                      /* the keyid named a session */
+	int64_t now;
 	const char *reason;               /* why its key is not usable */
 };
 
@@ -42,16 +49,9 @@ static int parse_keyid(const char *keyid, int64_t *out_id)
 	return 1;
 }
 
-static enum medfw_err key_lookup(void *user, const char *keyid, struct medfw_pubkey **out)
+/* The enrolled device `id`, or NOT_FOUND with the reason. */
+static enum medfw_err enrolled_device(struct device_lookup *l, int64_t id)
 {
-	struct device_lookup *l = user;
-	int64_t id = 0;
-
-	*out = NULL;
-	if (!parse_keyid(keyid, &id)) {
-		l->reason = "keyid is not \"device:<id>\"";
-		return MEDFW_ERR_NOT_FOUND;
-	}
 	if (medfw_store_device_get(l->app->store, medfw_store_scope_all(), id, &l->device, NULL) !=
 	    MEDFW_OK) {
 		l->reason = "unknown device";
@@ -66,19 +66,100 @@ static enum medfw_err key_lookup(void *user, const char *keyid, struct medfw_pub
 		l->reason = "the device is not enrolled";
 		return MEDFW_ERR_NOT_FOUND;
 	}
-	return medfw_httpsig_pubkey_from_raw(l->device.public_key, sizeof(l->device.public_key),
-					     out, NULL);
+	return MEDFW_OK;
 }
 
+/* A session keyid: not expired, not longer than any session medfwd opens, of an
+ * enrolled device; its key derived from the master secret and the device's key. */
+static enum medfw_err session_key(struct device_lookup *l, const char *keyid,
+				  enum medfw_httpsig_alg alg, struct medfw_httpsig_key *out)
+{
+	int64_t id = 0, expires = 0;
+	enum medfw_err err;
+
+	l->session = 1;
+	if (alg != MEDFW_HTTPSIG_HMAC_SHA256) {
+		l->reason = "a session signs with hmac-sha256";
+		return MEDFW_ERR_KEY_UNSUPPORTED;
+	}
+	if (!l->allow_session) {
+		l->reason = "this request must be signed with the device key, not a session";
+		return MEDFW_ERR_KEY_UNSUPPORTED;
+	}
+	if (medfw_devsession_keyid_parse(keyid, &id, &expires) != MEDFW_OK) {
+		l->reason = "malformed session keyid";
+		return MEDFW_ERR_NOT_FOUND;
+	}
+	if (expires <= l->now) {
+		l->reason = "the session has expired";
+		return MEDFW_ERR_NOT_FOUND;
+	}
+	if (expires - l->now > l->app->device_session_lifetime) {
+		l->reason = "the session outlives any session this server opens";
+		return MEDFW_ERR_NOT_FOUND;
+	}
+	err = enrolled_device(l, id);
+	if (err != MEDFW_OK)
+		return err;
+	err = medfw_devsession_derive(l->app->device_session_secret, keyid, l->device.public_key,
+				      out->secret);
+	if (err != MEDFW_OK)
+		return err;
+	out->alg = MEDFW_HTTPSIG_HMAC_SHA256;
+	return MEDFW_OK;
+}
+
+static enum medfw_err key_lookup(void *user, const char *keyid, enum medfw_httpsig_alg alg,
+				 struct medfw_httpsig_key *out)
+{
+	struct device_lookup *l = user;
+	int64_t id = 0;
+	enum medfw_err err;
+
+	if (medfw_devsession_is_keyid(keyid))
+		return session_key(l, keyid, alg, out);
+	if (alg != MEDFW_HTTPSIG_ED25519) {
+		l->reason = "a device key signs with ed25519";
+		return MEDFW_ERR_KEY_UNSUPPORTED;
+	}
+	if (!parse_keyid(keyid, &id)) {
+		l->reason = "keyid is not \"device:<id>\" or a session";
+		return MEDFW_ERR_NOT_FOUND;
+	}
+	err = enrolled_device(l, id);
+	if (err != MEDFW_OK)
+		return err;
+	err = medfw_httpsig_pubkey_from_raw(l->device.public_key, sizeof(l->device.public_key),
+					    &out->pub, NULL);
+	if (err == MEDFW_OK)
+		out->alg = MEDFW_HTTPSIG_ED25519;
+	return err;
+}
+
+struct nonce_arg {
+	int64_t device_id;
+	int64_t created;
+	const char *nonce;
+};
+
+static enum medfw_err nonce_insert(struct medfw_store *tx, void *user, struct medfw_diag *diag)
+{
+	const struct nonce_arg *a = user;
+
+	return medfw_store_nonce_insert(tx, a->device_id, a->created, (const uint8_t *)a->nonce,
+					strlen(a->nonce), diag);
+}
+
+/* Recorded in a group commit with the other requests' nonces (and check-ins): one
+ * transaction for many devices instead of one each. */
 static enum medfw_err nonce_check(void *user, const char *keyid, const char *nonce,
 				  int64_t created)
 {
 	struct device_lookup *l = user;
+	struct nonce_arg a = {l->device.id, created, nonce};
 
 	(void)keyid;
-	(void)created;
-	return medfw_store_nonce_insert(l->app->store, l->device.id, (const uint8_t *)nonce,
-					strlen(nonce), NULL);
+	return medfw_store_batch(l->app->store, nonce_insert, &a, NULL);
 }
 
 /* Whether the request URL has a query string (device routes take none). */
@@ -107,8 +188,10 @@ static void refuse(struct medfwd_app *app, struct medfwd_request *req,
 				   json_pack("{s:s, s:s, s:s}", "reason", reason, "detail", detail,
 					     "route", req->route->name));
 	}
-	medfwd_respond_error(resp, 401, "unauthenticated", NULL, "device request refused: %s (%s)",
-			     reason, detail);
+	/* error.field "session": the device should open a new session and retry */
+	medfwd_respond_error(resp, 401, "unauthenticated",
+			     l != NULL && l->session ? "session" : NULL,
+			     "device request refused: %s (%s)", reason, detail);
 }
 
 static void principal_free(void *p)
@@ -133,6 +216,8 @@ int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 
 	memset(&lookup, 0, sizeof(lookup));
 	lookup.app = app;
+	lookup.allow_session = req->route->auth == MEDFWD_AUTH_DEVICE;
+	lookup.now = medfw_ctx_now(app->ctx);
 	if (has_query(req)) {
 		refuse(app, req, resp, NULL, "query", "device requests carry no query string");
 		return 0;
@@ -149,11 +234,12 @@ int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 	policy.label = MEDFW_HTTPSIG_LABEL;
 	policy.required = required;
 	policy.n_required = sizeof(required) / sizeof(required[0]);
-	policy.now = medfw_ctx_now(app->ctx);
+	policy.now = lookup.now;
 	policy.max_skew = app->device_clock_skew;
+	policy.algs = MEDFW_HTTPSIG_ED25519 | MEDFW_HTTPSIG_HMAC_SHA256;
 	medfw_diag_clear(&diag);
-	err = medfw_httpsig_verify(&hreq, &policy, key_lookup, &lookup, nonce_check, &lookup,
-				   &result, &diag);
+	err = medfw_httpsig_verify_ex(&hreq, &policy, key_lookup, &lookup, nonce_check, &lookup,
+				      &result, &diag);
 	switch (err) {
 	case MEDFW_OK: reason = NULL; break;
 	case MEDFW_ERR_FIELD_MISSING: reason = "unsigned"; break;
@@ -161,7 +247,9 @@ int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 	case MEDFW_ERR_HASH_MISMATCH: reason = "body digest mismatch"; break;
 	case MEDFW_ERR_SIGNATURE: reason = "bad signature"; break;
 	case MEDFW_ERR_EXISTS: reason = "replayed"; break;
-	case MEDFW_ERR_KEY_UNSUPPORTED: reason = "unsupported algorithm"; break;
+	case MEDFW_ERR_KEY_UNSUPPORTED:
+		reason = lookup.reason != NULL ? lookup.reason : "unsupported algorithm";
+		break;
 	case MEDFW_ERR_NOT_FOUND: reason = lookup.reason != NULL ? lookup.reason : "unknown key"; break;
 	case MEDFW_ERR_FIELD_VALUE:
 	case MEDFW_ERR_TOO_LARGE:
@@ -187,6 +275,7 @@ int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 	p->kind = MEDFWD_PRINCIPAL_DEVICE;
 	p->user.site_id = lookup.device.site_id; /* no role: medfwd_require refuses */
 	p->device = lookup.device;
+	p->device_session = lookup.session;
 	medfwd_request_set_principal(req, p, principal_free);
 	return 1;
 }
