@@ -181,6 +181,20 @@ static enum medfw_err verify_at(const struct medfw_buf *b,
 	return err;
 }
 
+/* Verify an envelope tree (serialized canonically) at T0. */
+static enum medfw_err verify_env(const json_t *env, const struct medfw_device_statement_keys *keys,
+				 char *signer, struct medfw_diag *diag)
+{
+	struct medfw_buf t;
+	enum medfw_err err;
+
+	medfw_buf_init(&t, MEDFW_DEVSTMT_MAX_BYTES);
+	assert_int_equal(medfw_json_canonical(env, &t, NULL), MEDFW_OK);
+	err = verify_at(&t, keys, T0, 0, signer, diag);
+	medfw_buf_free(&t);
+	return err;
+}
+
 /* ---------------------------------------------------------------- good */
 
 static void test_good_statement_verifies(void **state)
@@ -253,7 +267,7 @@ static void test_tampered_statement_is_refused(void **state)
 {
 	struct fx *f = *state;
 	struct medfw_device_statement_fields d = fields_of(f);
-	struct medfw_buf b = signed_doc(&d, f->mfr), t;
+	struct medfw_buf b = signed_doc(&d, f->mfr);
 	static const char *const fields[] = {"model", "serial", "hardware_id", "manufacturer"};
 	struct medfw_diag diag;
 	char signer[65];
@@ -265,12 +279,8 @@ static void test_tampered_statement_is_refused(void **state)
 		json_object_set_new(sig, fields[i], json_string("X-1"));
 		if (strcmp(fields[i], "serial") == 0)
 			json_object_del(sig, "udi_pi"); /* keep it consistent: only the signature fails */
-		medfw_buf_init(&t, MEDFW_DEVSTMT_MAX_BYTES);
-		assert_int_equal(medfw_json_canonical(env, &t, NULL), MEDFW_OK);
-		assert_int_equal(verify_at(&t, f->trusted, T0, 0, signer, &diag),
-				 MEDFW_ERR_THRESHOLD);
+		assert_int_equal(verify_env(env, f->trusted, signer, &diag), MEDFW_ERR_THRESHOLD);
 		assert_non_null(strstr(diag.msg, "not signed by a trusted manufacturer key"));
-		medfw_buf_free(&t);
 		json_decref(env);
 	}
 	/* a flipped signature byte */
@@ -282,11 +292,7 @@ static void test_tampered_statement_is_refused(void **state)
 		snprintf(sig, sizeof(sig), "%s", json_string_value(json_object_get(s0, "sig")));
 		sig[0] = sig[0] == '0' ? '1' : '0';
 		json_object_set_new(s0, "sig", json_string(sig));
-		medfw_buf_init(&t, MEDFW_DEVSTMT_MAX_BYTES);
-		assert_int_equal(medfw_json_canonical(env, &t, NULL), MEDFW_OK);
-		assert_int_equal(verify_at(&t, f->trusted, T0, 0, signer, &diag),
-				 MEDFW_ERR_THRESHOLD);
-		medfw_buf_free(&t);
+		assert_int_equal(verify_env(env, f->trusted, signer, &diag), MEDFW_ERR_THRESHOLD);
 		json_decref(env);
 	}
 	medfw_buf_free(&b);
@@ -312,7 +318,7 @@ static void test_duplicate_signatures_count_once(void **state)
 {
 	struct fx *f = *state;
 	struct medfw_device_statement_fields d = fields_of(f);
-	struct medfw_buf b = signed_doc(&d, f->mfr), bad = signed_doc(&d, f->other), t;
+	struct medfw_buf b = signed_doc(&d, f->mfr), bad = signed_doc(&d, f->other);
 	json_t *env = doc_of(&b), *other = doc_of(&bad);
 	json_t *sigs = json_object_get(env, "signatures");
 	json_t *good = json_array_get(sigs, 0);
@@ -328,17 +334,11 @@ static void test_duplicate_signatures_count_once(void **state)
 	json_array_insert_new(sigs, 0, forged);
 	json_array_append(sigs, good);
 	json_array_append(sigs, json_array_get(json_object_get(other, "signatures"), 0));
-	medfw_buf_init(&t, MEDFW_DEVSTMT_MAX_BYTES);
-	assert_int_equal(medfw_json_canonical(env, &t, NULL), MEDFW_OK);
-	assert_int_equal(verify_at(&t, f->trusted, T0, 0, signer, &diag), MEDFW_OK);
-	medfw_buf_free(&t);
+	assert_int_equal(verify_env(env, f->trusted, signer, &diag), MEDFW_OK);
 	/* only bad and untrusted ones: refused */
 	json_array_remove(sigs, 2);
 	json_array_remove(sigs, 1);
-	medfw_buf_init(&t, MEDFW_DEVSTMT_MAX_BYTES);
-	assert_int_equal(medfw_json_canonical(env, &t, NULL), MEDFW_OK);
-	assert_int_equal(verify_at(&t, f->trusted, T0, 0, signer, &diag), MEDFW_ERR_THRESHOLD);
-	medfw_buf_free(&t);
+	assert_int_equal(verify_env(env, f->trusted, signer, &diag), MEDFW_ERR_THRESHOLD);
 	json_decref(env);
 	json_decref(other);
 	medfw_buf_free(&b);
