@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from server_fixture import medfwd_server  # noqa: F401 (fixture)
 from test_devices import CHECKIN, Device, audit_events, get_device, new_device
 from test_people import PASSWORD, admin, make_site
+from test_server import raw_exchange
 
 PATH = "/device/v1/enrol-statement"
 MODEL = "InfuPump 3"
@@ -255,8 +256,10 @@ def test_refusals_change_nothing(server, mfr, untrusted, medfwd_server):
     assert status == 400, resp
     status, resp = dev.enrol_statement(st, colour="red")
     refused(status, resp, 400, "unknown field", "colour")
-    status, _, _ = server.request("POST", PATH, body=b"{" + b" " * (2 << 20) + b"}",
-                                  headers={"Content-Type": "application/json"})
+    # over max_body_bytes: refused from Content-Length, before the body is sent
+    status, _, _ = raw_exchange(server, f"POST {PATH} HTTP/1.1\r\nHost: x\r\n"
+                                        "Content-Type: application/json\r\n"
+                                        "Content-Length: 100000000\r\n\r\n".encode())
     assert status == 413
     unchanged()
     assert audit_events(c, "device.enrolled") == []
