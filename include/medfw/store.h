@@ -605,6 +605,22 @@ enum medfw_err medfw_store_setting_add(struct medfw_store *store, const char *ke
 enum medfw_err medfw_store_setting_delete(struct medfw_store *store, const char *key,
 					  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* ---------------------------------------------------------------- statement enrolment */
+
+/* Ids of the devices of every site (any enrolment state) whose model and serial are
+ * exactly these, ordered by id; more than cap: MEDFW_ERR_TOO_LARGE. No scope: the
+ * manufacturer statement names the device, not a site. */
+enum medfw_err medfw_store_device_find_by_model_serial(struct medfw_store *store,
+						       const char *model, const char *serial,
+						       int64_t *out_ids, size_t cap,
+						       size_t *out_count,
+						       struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* *out_id = a device other than except_id with this public key bound (0: none). */
+enum medfw_err medfw_store_device_find_by_public_key(struct medfw_store *store,
+						     const uint8_t public_key[MEDFW_STORE_PUBKEY_LEN],
+						     int64_t except_id, int64_t *out_id,
+						     struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

@@ -23,5 +23,9 @@ const struct cli_command cli_commands[] = {
 	{"audit verify", "check an exported audit trail offline", CMD_AUDIT_VERIFY_USAGE,
 	 cmd_audit_verify},
 	{"push", "upload a published repository to medfwd", CMD_PUSH_USAGE, cmd_push},
+	{"device-statement sign", "sign a device statement at the factory (offline)",
+	 CMD_DEVICE_STATEMENT_SIGN_USAGE, cmd_device_statement_sign},
+	{"device-statement verify", "check a device statement against trusted keys",
+	 CMD_DEVICE_STATEMENT_VERIFY_USAGE, cmd_device_statement_verify},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

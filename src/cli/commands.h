@@ -135,4 +135,27 @@ int cmd_audit_verify(struct cli *cli, int argc, char **argv);
 	"by other users of the machine: prefer a file). Exit 0 committed, 1 refused.\n"
 int cmd_push(struct cli *cli, int argc, char **argv);
 
+#define CMD_DEVICE_STATEMENT_SIGN_USAGE                                                     \
+	"Usage: medfw device-statement sign --key KEY.pem [--passphrase-file FILE]\n"       \
+	"                                   --manufacturer NAME --model MODEL --serial SN\n" \
+	"                                   --hardware-id HW --public-key HEX\n"           \
+	"                                   [--udi-di DI] [--udi-pi PI] [--expires TIME]\n" \
+	"                                   --out FILE\n\n"                                \
+	"At the factory, offline: signs a device statement binding the device's own\n"    \
+	"Ed25519 public key (HEX: 64 hex digits, made on the device) to its manufacturer,\n" \
+	"model, serial and hardware id, and optionally its UDI-DI and production\n"       \
+	"identifier (PI as the inventory stores it: lot=...;serial=...;expiry=YYYY-MM-DD).\n" \
+	"KEY.pem is a manufacturer key from key generate; TIME is YYYY-MM-DDTHH:MM:SSZ.\n" \
+	"Every field is checked as medfwd checks it, and the written statement is verified\n" \
+	"again. Refuses to overwrite FILE. See docs/formats/device-statement.md.\n"
+int cmd_device_statement_sign(struct cli *cli, int argc, char **argv);
+
+#define CMD_DEVICE_STATEMENT_VERIFY_USAGE                                                   \
+	"Usage: medfw device-statement verify --trusted-keys KEYS.json STATEMENT [--json]\n\n" \
+	"Checks a device statement offline as medfwd does at enrolment: its format, a\n"  \
+	"valid signature by one of the trusted manufacturer keys (KEYS.json, the file of\n" \
+	"medfwd's device_statement_keys: {\"keys\": {KEYID: KEY}}), issued not in the\n"  \
+	"future, not expired. Prints what the statement binds. Exit 0 verified, 1 not.\n"
+int cmd_device_statement_verify(struct cli *cli, int argc, char **argv);
+
 #endif

@@ -12,10 +12,10 @@ static void print_help(FILE *out)
 		     "medfw signs, publishes and verifies medical-device firmware releases\n"
 		     "(TUF metadata with a signed release notice).\n\nCommands:\n");
 	for (size_t i = 0; i < cli_command_count; i++)
-		fprintf(out, "  %-22s %s\n", cli_commands[i].name, cli_commands[i].summary);
+		fprintf(out, "  %-24s %s\n", cli_commands[i].name, cli_commands[i].summary);
 	fprintf(out, "\nGeneral options:\n"
-		     "  -h, --help             show help (also after any command)\n"
-		     "  --version              show the version\n\n"
+		     "  -h, --help               show help (also after any command)\n"
+		     "  --version                show the version\n\n"
 		     "Exit status: 0 success, 1 an operation or check failed, 2 usage error.\n"
 		     "See medfw(1).\n");
 }

@@ -61,6 +61,12 @@ const struct medfw_config_option medfwd_config_options[] = {
 	    "A person's session ends this long after login, active or not."),
 	OPT(session_idle_timeout, DURATION, "30m", 60, DAY, NULL, 0,
 	    "A person's session ends after this long without a request."),
+	OPT(device_statement_keys, PATH, NULL, 0, 0, NULL, 0,
+	    "JSON file of the manufacturer public keys (TUF key objects: {\"keys\": "
+	    "{KEYID: KEY, ...}}) whose signed device statements enrol pending devices "
+	    "(POST /device/v1/enrol-statement; docs/devices.md). Read and checked at start-up; "
+	    "not set: statement enrolment is refused. Only the operator can change it: no web "
+	    "account can add a trusted manufacturer key."),
 };
 
 const size_t medfwd_config_option_count =

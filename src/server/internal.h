@@ -33,6 +33,7 @@ struct medfwd_config {
 	uint64_t device_session_lifetime;
 	uint64_t session_lifetime;
 	uint64_t session_idle_timeout;
+	char *device_statement_keys;
 };
 
 extern const struct medfw_config_option medfwd_config_options[];

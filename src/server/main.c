@@ -310,6 +310,9 @@ static int run(const struct cli_args *a)
 	if (err != MEDFW_OK)
 		goto out;
 	app_ready = 1;
+	err = medfwd_device_statement_init(&app, cfg.device_statement_keys, &diag);
+	if (err != MEDFW_OK)
+		goto out;
 	medfwd_server_set_app(&srv, &app);
 	medfwd_server_set_authenticator(&srv, medfwd_app_authenticate, &app);
 	(void)medfwd_devices_metrics_install(&srv, &app);
@@ -342,8 +345,10 @@ out:
 	}
 	if (srv_ready)
 		medfwd_server_free(&srv);
-	if (app_ready)
+	if (app_ready) {
+		medfwd_device_statement_free(&app);
 		medfwd_app_free(&app);
+	}
 	if (lock_fd >= 0)
 		close(lock_fd);
 	medfw_ctx_free(ctx);

@@ -10,6 +10,7 @@
 	X(medfwd_routes_people) \
 	X(medfwd_routes_totp) \
 	X(medfwd_routes_devices) \
+	X(medfwd_routes_device_statement) \
 	X(medfwd_routes_repo) X(medfwd_routes_director)
 
 #define DECLARE(table) extern const struct medfwd_route table[];

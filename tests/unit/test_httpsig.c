@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "medfw/crypto.h"
+#include "medfw/encode.h"
 #include "medfw/httpsig.h"
 
 /* ---- a request with a small header table ---- */
@@ -288,6 +289,200 @@ static void test_rfc9421_b26(void **state)
 	medfw_buf_free(&pem);
 	medfw_buf_free(&base);
 	medfw_buf_free(&sig);
+	hdr_free(&h);
+}
+
+/* ---- RFC 9421 Appendix B.2.5: HMAC-SHA256 with the shared secret of B.1.5 ---- */
+
+static const char rfc_b25_input[] =
+	"sig-b25=(\"date\" \"@authority\" \"content-type\");created=1618884473;"
+	"keyid=\"test-shared-secret\"";
+static const char rfc_b25_signature[] = "sig-b25=:pxcQw6G3AjtMBQjwo8XzkZf/bws5LelbaMk5rGIGtE8=:";
+static const char rfc_b25_secret_b64[] =
+	"uzvJfB4u3N0Jy4T7NZ75MDVcr8zSTInedJtkgcu46YW4XByzNJjxBdtjUkdJPBtbmHhIDi6pcl8jsasjlTMtDQ==";
+
+static void test_rfc9421_b25_hmac(void **state)
+{
+	struct hdrs h = {0};
+	struct medfw_httpsig_request req = {0};
+	struct medfw_httpsig_params params;
+	struct medfw_buf base;
+	uint8_t secret[64], want[MEDFW_HTTPSIG_BYTES_MAX], mac[MEDFW_HMAC_MAX_LEN];
+	size_t secret_len = 0, want_len = 0, mac_len = 0;
+	struct medfw_diag d;
+
+	(void)state;
+	medfw_diag_clear(&d);
+	hdr_set(&h, "date", "Tue, 20 Apr 2021 02:07:55 GMT");
+	hdr_set(&h, "content-type", "application/json");
+	req.method = "POST";
+	req.path = "/foo";
+	req.authority = "example.com";
+	req.header = hdr_get;
+	req.header_user = &h;
+	/* the padded secret without its "==" */
+	assert_int_equal(medfw_base64_nopad_decode(rfc_b25_secret_b64,
+						   strlen(rfc_b25_secret_b64) - 2, secret,
+						   sizeof(secret), &secret_len),
+			 MEDFW_OK);
+	assert_int_equal(secret_len, 64);
+	assert_int_equal(medfw_httpsig_parse_input(rfc_b25_input, "sig-b25", &params, &d),
+			 MEDFW_OK);
+	medfw_buf_init(&base, MEDFW_HTTPSIG_BASE_MAX);
+	assert_int_equal(medfw_httpsig_signature_base(&req, &params, &base, &d), MEDFW_OK);
+	assert_int_equal(medfw_hmac(MEDFW_MAC_HMAC_SHA256, secret, secret_len, base.data, base.len,
+				    mac, sizeof(mac), &mac_len),
+			 MEDFW_OK);
+	assert_int_equal(medfw_httpsig_parse_signature(rfc_b25_signature, "sig-b25", want,
+						       sizeof(want), &want_len, &d),
+			 MEDFW_OK);
+	assert_int_equal(want_len, 32);
+	assert_int_equal(mac_len, 32);
+	assert_memory_equal(mac, want, 32);
+	medfw_buf_free(&base);
+	hdr_free(&h);
+}
+
+/* verify_ex: HMAC-SHA256 session keys beside Ed25519 device keys */
+static const uint8_t session_secret[MEDFW_HMAC_SHA256_LEN] = {
+	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+
+static enum medfw_err key_lookup_ex(void *user, const char *keyid, enum medfw_httpsig_alg alg,
+				    struct medfw_httpsig_key *out)
+{
+	if (strcmp(keyid, "sess-1") == 0) {
+		if (alg != MEDFW_HTTPSIG_HMAC_SHA256)
+			return MEDFW_ERR_KEY_UNSUPPORTED;
+		out->alg = alg;
+		memcpy(out->secret, session_secret, sizeof(session_secret));
+		return MEDFW_OK;
+	}
+	if (strcmp(keyid, "sess-liar") == 0) { /* hands out a key of the wrong kind */
+		out->alg = MEDFW_HTTPSIG_ED25519;
+		return MEDFW_OK;
+	}
+	if (alg != MEDFW_HTTPSIG_ED25519)
+		return MEDFW_ERR_KEY_UNSUPPORTED;
+	out->alg = alg;
+	return key_lookup(user, keyid, &out->pub);
+}
+
+static enum medfw_err verify_ex(struct hdrs *h, unsigned algs, struct keyring *kr,
+				struct nonces *ns, struct medfw_httpsig_result *res)
+{
+	struct medfw_httpsig_request req = {0};
+	struct medfw_httpsig_policy policy = {0};
+
+	req.method = "POST";
+	req.path = "/device/v1/checkin";
+	req.header = hdr_get;
+	req.header_user = h;
+	req.body = (const uint8_t *)body;
+	req.body_len = strlen(body);
+	policy.label = MEDFW_HTTPSIG_LABEL;
+	policy.required = required;
+	policy.n_required = 3;
+	policy.now = T0;
+	policy.max_skew = SKEW;
+	policy.algs = algs;
+	return medfw_httpsig_verify_ex(&req, &policy, key_lookup_ex, kr, nonce_check, ns, res,
+				       NULL);
+}
+
+static void set_signed(struct hdrs *h, const struct medfw_httpsig_headers *sig)
+{
+	hdr_set(h, "content-digest", sig->content_digest);
+	hdr_set(h, "signature-input", sig->signature_input);
+	hdr_set(h, "signature", sig->signature);
+}
+
+static void test_hmac_sessions(void **state)
+{
+	struct keyring kr = {0};
+	struct nonces ns = {0};
+	struct hdrs h = {0};
+	struct medfw_httpsig_headers sig;
+	struct medfw_httpsig_result res;
+	const unsigned both = MEDFW_HTTPSIG_ED25519 | MEDFW_HTTPSIG_HMAC_SHA256;
+	uint8_t other[MEDFW_HMAC_SHA256_LEN];
+
+	(void)state;
+	assert_int_equal(medfw_privkey_generate(MEDFW_KEY_ED25519, &kr.dev1, NULL), MEDFW_OK);
+
+	/* an HMAC-signed request verifies, once */
+	assert_int_equal(medfw_httpsig_sign_hmac(session_secret, sizeof(session_secret), "sess-1",
+						 "POST", "/device/v1/checkin", NULL,
+						 (const uint8_t *)body, strlen(body), T0, "h-1",
+						 &sig, NULL),
+			 MEDFW_OK);
+	assert_non_null(strstr(sig.signature_input, "alg=\"hmac-sha256\""));
+	set_signed(&h, &sig);
+	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_OK);
+	assert_int_equal(res.alg, MEDFW_HTTPSIG_HMAC_SHA256);
+	assert_string_equal(res.keyid, "sess-1");
+	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_EXISTS);
+	/* a policy that does not take HMAC refuses it before any key lookup */
+	assert_int_equal(verify_ex(&h, MEDFW_HTTPSIG_ED25519, &kr, &ns, &res),
+			 MEDFW_ERR_KEY_UNSUPPORTED);
+	assert_int_equal(verify_ex(&h, 0, &kr, &ns, &res), MEDFW_ERR_KEY_UNSUPPORTED);
+
+	/* another secret, a tampered MAC, a tampered alg */
+	memcpy(other, session_secret, sizeof(other));
+	other[0] ^= 1;
+	assert_int_equal(medfw_httpsig_sign_hmac(other, sizeof(other), "sess-1", "POST",
+						 "/device/v1/checkin", NULL, (const uint8_t *)body,
+						 strlen(body), T0, "h-2", &sig, NULL),
+			 MEDFW_OK);
+	set_signed(&h, &sig);
+	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_SIGNATURE);
+	assert_int_equal(medfw_httpsig_sign_hmac(session_secret, sizeof(session_secret), "sess-1",
+						 "POST", "/device/v1/checkin", NULL,
+						 (const uint8_t *)body, strlen(body), T0, "h-3",
+						 &sig, NULL),
+			 MEDFW_OK);
+	set_signed(&h, &sig);
+	hdr_replace(&h, "signature", "sig1=:", "sig1=:AAAA");
+	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_SIGNATURE);
+	set_signed(&h, &sig);
+	hdr_replace(&h, "signature-input", "hmac-sha256", "ed25519");
+	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_KEY_UNSUPPORTED);
+	set_signed(&h, &sig);
+	hdr_replace(&h, "signature-input", "hmac-sha256", "hmac-sha512");
+	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_KEY_UNSUPPORTED);
+	/* a lookup that answers with a key of another kind never verifies */
+	assert_int_equal(medfw_httpsig_sign_hmac(session_secret, sizeof(session_secret),
+						 "sess-liar", "POST", "/device/v1/checkin", NULL,
+						 (const uint8_t *)body, strlen(body), T0, "h-4",
+						 &sig, NULL),
+			 MEDFW_OK);
+	set_signed(&h, &sig);
+	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_KEY_UNSUPPORTED);
+
+	/* an Ed25519 device key under the same policy; its keyid cannot claim HMAC */
+	assert_int_equal(medfw_httpsig_sign(kr.dev1, "dev-1", "POST", "/device/v1/checkin", NULL,
+					    (const uint8_t *)body, strlen(body), T0, "e-1", &sig,
+					    NULL),
+			 MEDFW_OK);
+	set_signed(&h, &sig);
+	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_OK);
+	assert_int_equal(res.alg, MEDFW_HTTPSIG_ED25519);
+	assert_int_equal(medfw_httpsig_sign_hmac(session_secret, sizeof(session_secret), "dev-1",
+						 "POST", "/device/v1/checkin", NULL,
+						 (const uint8_t *)body, strlen(body), T0, "e-2",
+						 &sig, NULL),
+			 MEDFW_OK);
+	set_signed(&h, &sig);
+	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_KEY_UNSUPPORTED);
+
+	/* bad signing arguments */
+	assert_int_equal(medfw_httpsig_sign_hmac(session_secret, 16, "sess-1", "POST", "/", NULL,
+						 NULL, 0, T0, "x", &sig, NULL),
+			 MEDFW_ERR_INVALID_ARG);
+	assert_int_equal(medfw_httpsig_sign_hmac(NULL, 32, "sess-1", "POST", "/", NULL, NULL, 0,
+						 T0, "x", &sig, NULL),
+			 MEDFW_ERR_INVALID_ARG);
+	medfw_privkey_free(kr.dev1);
 	hdr_free(&h);
 }
 
@@ -709,6 +904,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc9421_b26),
+		cmocka_unit_test(test_rfc9421_b25_hmac),
+		cmocka_unit_test(test_hmac_sessions),
 		cmocka_unit_test(test_content_digest),
 		cmocka_unit_test_setup_teardown(test_round_trip_and_replay, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_tamper, fx_setup, fx_teardown),

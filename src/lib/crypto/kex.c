@@ -52,11 +52,12 @@ enum medfw_err medfw_x25519_shared(const uint8_t priv[MEDFW_X25519_LEN],
 		goto done;
 	ctx = EVP_PKEY_CTX_new(mine, NULL);
 	if (ctx == NULL || EVP_PKEY_derive_init(ctx) != 1 ||
-	    EVP_PKEY_derive_set_peer(ctx, theirs) != 1 ||
-	    EVP_PKEY_derive(ctx, out, &n) != 1 || n != MEDFW_X25519_LEN)
+	    EVP_PKEY_derive_set_peer(ctx, theirs) != 1)
 		goto done;
-	/* A low-order peer point gives the all-zero secret (RFC 7748 section 6.1). */
-	if (medfw_ct_equal(out, zero, sizeof(zero))) {
+	/* A low-order peer point gives the all-zero secret (RFC 7748 section 6.1):
+	 * OpenSSL refuses to derive it, and should it not, so do we. */
+	if (EVP_PKEY_derive(ctx, out, &n) != 1 || n != MEDFW_X25519_LEN ||
+	    medfw_ct_equal(out, zero, sizeof(zero))) {
 		err = MEDFW_ERR_KEY_UNSUPPORTED;
 		goto done;
 	}

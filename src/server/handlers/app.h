@@ -45,6 +45,9 @@ struct medfwd_app {
 	int bootstrap_note;                  /* 1: issued earlier, 2: issued and unused */
 	struct medfwd_repo *repo;         /* hosted image repository (handlers/repo.c) */
 	struct medfwd_director *director; /* director key and root (handlers/director.c) */
+	/* Trusted manufacturer keys of statement enrolment (devices_statement.c); NULL:
+	 * device_statement_keys not set, statement enrolment refused. */
+	struct medfw_device_statement_keys *statement_keys;
 };
 
 /* Who is asking. */
@@ -147,6 +150,12 @@ void medfwd_repo_free(struct medfwd_repo *repo);
 enum medfw_err medfwd_director_init(struct medfwd_app *app, const char *data_dir,
 				    struct medfw_diag *diag);
 void medfwd_director_free(struct medfwd_director *director);
+/* Statement enrolment (handlers/devices_statement.c): load and check the trusted
+ * manufacturer keys of `keys_path` (NULL: disabled), log and audit their key ids;
+ * free them (before medfwd_app_free). */
+enum medfw_err medfwd_device_statement_init(struct medfwd_app *app, const char *keys_path,
+					    struct medfw_diag *diag);
+void medfwd_device_statement_free(struct medfwd_app *app);
 /* Whether an image SHA-256 (hex, either case) is a signed target of the repository
  * served now: YES / NO, UNKNOWN before the first repository was committed. Cheap (an
  * in-memory lookup under a read lock): meant for device check-ins. */

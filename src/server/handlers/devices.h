@@ -15,6 +15,16 @@ void medfwd_device_enrol(struct medfwd_request *req, struct medfwd_response *res
 void medfwd_device_checkin(struct medfwd_request *req, struct medfwd_response *resp);
 /* POST /device/v1/session (devices_session.c) */
 void medfwd_device_session(struct medfwd_request *req, struct medfwd_response *resp);
+/* Inside a store transaction: bind public_key to the device `before` (read in the same
+ * transaction; an enrolled or revoked one is reset to pending first, so its old key
+ * stops working), leaving it enrolled; record agent_version (if given) and
+ * hardware_id (if given and the record has none). *after is the record now. Shared by
+ * token and statement enrolment. */
+enum medfw_err medfwd_device_bind_key(struct medfw_store *tx,
+				      const struct medfw_store_device *before,
+				      const uint8_t public_key[MEDFW_STORE_PUBKEY_LEN],
+				      const char *agent_version, const char *hardware_id,
+				      struct medfw_store_device *after, struct medfw_diag *diag);
 
 /* devices_io.c: import, export, the firmware report. */
 void medfwd_devices_export(struct medfwd_request *req, struct medfwd_response *resp);

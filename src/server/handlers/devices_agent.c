@@ -45,27 +45,39 @@ static enum medfw_err enrol_tx(struct medfw_store *tx, void *user, struct medfw_
 				      "hardware_id differs from the device record's");
 	}
 	a->field = NULL;
-	a->after = a->before;
-	if (a->before.enrolment_state != MEDFW_ENROLMENT_PENDING) {
+	return medfwd_device_bind_key(tx, &a->before, a->public_key, a->agent_version,
+				      a->hardware_id, &a->after, diag);
+}
+
+enum medfw_err medfwd_device_bind_key(struct medfw_store *tx,
+				      const struct medfw_store_device *before,
+				      const uint8_t public_key[MEDFW_STORE_PUBKEY_LEN],
+				      const char *agent_version, const char *hardware_id,
+				      struct medfw_store_device *after, struct medfw_diag *diag)
+{
+	struct medfw_store_scope all = medfw_store_scope_all();
+	enum medfw_err err;
+
+	*after = *before;
+	if (before->enrolment_state != MEDFW_ENROLMENT_PENDING) {
 		/* re-enrolment with a new token: the old key stops working now */
-		a->after.enrolment_state = MEDFW_ENROLMENT_PENDING;
-		a->after.has_public_key = 0;
-		memset(a->after.public_key, 0, sizeof(a->after.public_key));
-		err = medfw_store_device_update(tx, all, &a->after, diag);
+		after->enrolment_state = MEDFW_ENROLMENT_PENDING;
+		after->has_public_key = 0;
+		memset(after->public_key, 0, sizeof(after->public_key));
+		err = medfw_store_device_update(tx, all, after, diag);
 		if (err != MEDFW_OK)
 			return err;
 	}
-	err = medfw_store_device_enrol(tx, a->device_id, a->public_key, diag);
+	err = medfw_store_device_enrol(tx, before->id, public_key, diag);
 	if (err == MEDFW_OK)
-		err = medfw_store_device_get(tx, all, a->device_id, &a->after, diag);
+		err = medfw_store_device_get(tx, all, before->id, after, diag);
 	if (err != MEDFW_OK)
 		return err;
-	if (a->agent_version != NULL)
-		snprintf(a->after.agent_version, sizeof(a->after.agent_version), "%s",
-			 a->agent_version);
-	if (a->hardware_id != NULL && a->after.hardware_id[0] == '\0')
-		snprintf(a->after.hardware_id, sizeof(a->after.hardware_id), "%s", a->hardware_id);
-	return medfw_store_device_update(tx, all, &a->after, diag);
+	if (agent_version != NULL)
+		snprintf(after->agent_version, sizeof(after->agent_version), "%s", agent_version);
+	if (hardware_id != NULL && after->hardware_id[0] == '\0')
+		snprintf(after->hardware_id, sizeof(after->hardware_id), "%s", hardware_id);
+	return medfw_store_device_update(tx, all, after, diag);
 }
 
 static void enrol_refused(struct medfwd_app *app, struct medfwd_request *req,
