@@ -36,8 +36,7 @@ static int versioned(const char *name, const char **out_rest)
 int medfw_repo_host_role_name_ok(const char *role)
 {
 	static const char *const top[] = {"root", "timestamp", "snapshot", "targets"};
-	const char *rest;
-	size_t len;
+	size_t len, digits;
 
 	if (role == NULL)
 		return 0;
@@ -49,7 +48,8 @@ int medfw_repo_host_role_name_ok(const char *role)
 	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
 		if (strcmp(role, top[i]) == 0)
 			return 0;
-	return !versioned(role, &rest); /* "2.x" would read as version 2 of x */
+	digits = strspn(role, "0123456789");
+	return digits == 0 || role[digits] != '.'; /* "2.x" would read as version 2 of x */
 }
 
 /* The role of a file name "ROLE.json" (delegated roles only) into out. */
@@ -83,12 +83,13 @@ int medfw_repo_host_metadata_name_ok(const char *name)
 
 int medfw_repo_host_served_name_ok(const char *name)
 {
-	const char *rest;
+	const char *rest, *again;
 
 	if (medfw_repo_host_metadata_name_ok(name))
 		return 1;
-	return name != NULL && versioned(name, &rest) && strcmp(rest, "root.json") != 0 &&
-	       strcmp(rest, "timestamp.json") != 0 && medfw_repo_host_metadata_name_ok(rest);
+	return name != NULL && versioned(name, &rest) && !versioned(rest, &again) &&
+	       strcmp(rest, "root.json") != 0 && strcmp(rest, "timestamp.json") != 0 &&
+	       medfw_repo_host_metadata_name_ok(rest);
 }
 
 size_t medfw_repo_host_metadata_max_len(const char *name)
