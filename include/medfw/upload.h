@@ -20,7 +20,9 @@ extern "C" {
 /* Largest response body kept; more is an error (MEDFW_ERR_TOO_LARGE). */
 #define MEDFW_UPLOAD_RESPONSE_MAX (64u * 1024u)
 #define MEDFW_UPLOAD_CONNECT_TIMEOUT 15
-#define MEDFW_UPLOAD_TIMEOUT 3600
+/* A transfer that moves less than 1 byte/s for this long is aborted (no total timeout:
+ * a body is streamed from its file, whatever its size). */
+#define MEDFW_UPLOAD_STALL_TIMEOUT 120
 
 struct medfw_uploader;
 

@@ -113,7 +113,45 @@ static enum medfw_err send_file(struct push *p, const char *path, const char *ap
 	return err;
 }
 
-static enum medfw_err push_metadata(struct push *p, const char *repo)
+/* Parse REPO/metadata/NAME (not verified: the server verifies the whole set). */
+static enum medfw_err load_local(struct push *p, const char *repo, const char *name,
+				 enum medfw_tuf_role_type type, struct medfw_tuf_meta **out)
+{
+	char path[PATH_MAX];
+	struct medfw_buf b;
+	enum medfw_err err;
+
+	*out = NULL;
+	if (snprintf(path, sizeof(path), "%s/metadata/%s", repo, name) >= (int)sizeof(path))
+		return medfw_diag_set(p->diag, MEDFW_ERR_TOO_LARGE, "%s: path too long", name);
+	err = medfw_file_read(path, medfw_tuf_role_max_len(type), &b, p->diag);
+	if (err == MEDFW_OK)
+		err = medfw_tuf_meta_parse_unverified(b.data, b.len, medfw_tuf_role_max_len(type),
+						      type, out, p->diag);
+	medfw_buf_free(&b);
+	return err;
+}
+
+/* Whether the metadata file NAME goes up: the top-level files, every N.root.json, and
+ * the delegated roles the snapshot lists. */
+static int wanted_metadata(const char *name, const struct medfw_tuf_meta *snap)
+{
+	static const char *const fixed[] = {"root.json", "timestamp.json", "snapshot.json",
+					    "targets.json"};
+	size_t digits = strspn(name, "0123456789");
+
+	if (!medfw_repo_host_metadata_name_ok(name))
+		return 0;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strcmp(name, fixed[i]) == 0)
+			return 1;
+	if (digits > 0 && name[digits] == '.')
+		return 1; /* N.root.json */
+	return medfw_tuf_meta_file(snap, name) != NULL;
+}
+
+static enum medfw_err push_metadata(struct push *p, const char *repo,
+				    const struct medfw_tuf_meta *snap)
 {
 	char dir[PATH_MAX], file[PATH_MAX + 512], api[URL_MAX];
 	struct dirent **names = NULL;
@@ -127,7 +165,7 @@ static enum medfw_err push_metadata(struct push *p, const char *repo)
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 
-		if (err == MEDFW_OK && medfw_repo_host_metadata_name_ok(name)) {
+		if (err == MEDFW_OK && wanted_metadata(name, snap)) {
 			if (snprintf(file, sizeof(file), "%s/%s", dir, name) >= (int)sizeof(file) ||
 			    snprintf(api, sizeof(api), "/api/v1/repository/metadata/%s", name) >=
 				    (int)sizeof(api))
@@ -142,28 +180,19 @@ static enum medfw_err push_metadata(struct push *p, const char *repo)
 	return err;
 }
 
-static enum medfw_err push_targets(struct push *p, const char *repo, size_t *out_count)
+/* Upload every target of one targets role (each streamed from its file). */
+static enum medfw_err push_role_targets(struct push *p, const char *repo,
+					const struct medfw_tuf_meta *tg, size_t *count)
 {
 	char path[PATH_MAX], enc[URL_MAX / 2], api[URL_MAX];
-	struct medfw_buf b;
-	struct medfw_tuf_meta *tg = NULL;
-	enum medfw_err err;
+	enum medfw_err err = MEDFW_OK;
 
-	*out_count = 0;
-	snprintf(path, sizeof(path), "%s/metadata/targets.json", repo);
-	err = medfw_file_read(path, MEDFW_TUF_TARGETS_MAX_LEN, &b, p->diag);
-	if (err == MEDFW_OK)
-		err = medfw_tuf_meta_parse_unverified(b.data, b.len, MEDFW_TUF_TARGETS_MAX_LEN,
-						      MEDFW_TUF_TARGETS, &tg, p->diag);
-	medfw_buf_free(&b);
 	for (size_t i = 0; err == MEDFW_OK && i < tg->target_count; i++) {
 		const char *t = tg->targets[i].path;
 
-		if (!medfw_repo_host_target_path_ok(t) || encode_path(t, enc, sizeof(enc)) != 0) {
-			err = medfw_diag_set(p->diag, MEDFW_ERR_FIELD_VALUE,
-					     "target \"%.200s\": not a path medfwd can host", t);
-			break;
-		}
+		if (!medfw_repo_host_target_path_ok(t) || encode_path(t, enc, sizeof(enc)) != 0)
+			return medfw_diag_set(p->diag, MEDFW_ERR_FIELD_VALUE,
+					      "target \"%.200s\": not a path medfwd can host", t);
 		if (snprintf(path, sizeof(path), "%s/targets/%s", repo, t) >= (int)sizeof(path) ||
 		    snprintf(api, sizeof(api), "/api/v1/repository/targets/%s", enc) >=
 			    (int)sizeof(api))
@@ -171,9 +200,26 @@ static enum medfw_err push_targets(struct push *p, const char *repo, size_t *out
 		else
 			err = send_file(p, path, api, NULL);
 		if (err == MEDFW_OK)
-			(*out_count)++;
+			(*count)++;
 	}
-	medfw_tuf_meta_free(tg);
+	return err;
+}
+
+/* The targets of targets.json and of every delegated role the snapshot lists. */
+static enum medfw_err push_targets(struct push *p, const char *repo,
+				   const struct medfw_tuf_meta *snap, size_t *out_count)
+{
+	enum medfw_err err = MEDFW_OK;
+
+	*out_count = 0;
+	for (size_t i = 0; err == MEDFW_OK && i < snap->meta_count; i++) {
+		struct medfw_tuf_meta *tg = NULL;
+
+		err = load_local(p, repo, snap->meta[i].name, MEDFW_TUF_TARGETS, &tg);
+		if (err == MEDFW_OK)
+			err = push_role_targets(p, repo, tg, out_count);
+		medfw_tuf_meta_free(tg);
+	}
 	return err;
 }
 
@@ -215,6 +261,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 	struct push p;
 	struct medfw_diag diag;
 	json_t *res = NULL;
+	struct medfw_tuf_meta *snap = NULL;
 	size_t sent = 0;
 	int replace = 0, c;
 	enum medfw_err err;
@@ -276,23 +323,27 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 			printf("medfw push: pinned %s as the trusted root\n", pin);
 	}
 	if (err == MEDFW_OK)
+		err = load_local(&p, repo, "snapshot.json", MEDFW_TUF_SNAPSHOT, &snap);
+	if (err == MEDFW_OK)
 		err = call(&p, "DELETE", "/api/v1/repository/staging", NULL, 200, NULL);
 	if (err == MEDFW_OK)
-		err = push_metadata(&p, repo);
+		err = push_metadata(&p, repo, snap);
 	if (err == MEDFW_OK)
-		err = push_targets(&p, repo, &sent);
+		err = push_targets(&p, repo, snap, &sent);
 	if (err == MEDFW_OK)
 		err = call(&p, "POST", "/api/v1/repository/commit", NULL, 200, &res);
 	medfw_wipe(token, sizeof(token));
+	medfw_tuf_meta_free(snap);
 	medfw_uploader_free(p.up);
 	if (err != MEDFW_OK)
 		return cli_fail("push", err, &diag);
 	printf("medfw push: committed root %lld, timestamp %lld, snapshot %lld, targets %lld "
-	       "(%lld targets served, %zu uploaded)\n",
+	       "(%lld delegated roles, %lld targets served, %zu uploaded)\n",
 	       (long long)json_integer_value(json_object_get(res, "root_version")),
 	       (long long)json_integer_value(json_object_get(res, "timestamp_version")),
 	       (long long)json_integer_value(json_object_get(res, "snapshot_version")),
 	       (long long)json_integer_value(json_object_get(res, "targets_version")),
+	       (long long)json_integer_value(json_object_get(res, "delegated_roles")),
 	       (long long)json_integer_value(json_object_get(res, "target_count")), sent);
 	json_decref(res);
 	return CLI_EXIT_OK;

@@ -125,11 +125,13 @@ int cmd_audit_verify(struct cli *cli, int argc, char **argv);
 #define CMD_PUSH_USAGE                                                                      \
 	"Usage: medfw push --server URL --repo DIR [--token-file FILE | --token TOKEN]\n"   \
 	"                  [--pin-root ROOT.json [--replace-root]]\n\n"                      \
-	"Uploads a published repository (DIR/metadata and the signed targets) to medfwd\n" \
-	"and commits it: the server verifies the whole set against its pinned trusted\n"  \
-	"root (root chain, thresholds, versions not rolled back, expiry, every target's\n" \
-	"length and hashes) and only then serves it; a refused upload changes nothing and\n" \
-	"the error names the failed check. --pin-root first pins ROOT.json (usually\n"    \
+	"Uploads a published repository (DIR/metadata with the delegated roles its\n"      \
+	"snapshot lists, and the targets of every role, each streamed from its file) to\n" \
+	"medfwd and commits it: the server verifies the whole set against its pinned\n"    \
+	"trusted root (root chain, thresholds, delegations, versions not rolled back,\n"   \
+	"expiry, every target's length and hashes) and only then serves it; a refused\n"   \
+	"upload changes nothing and the error names the failed check. --pin-root first\n" \
+	"pins ROOT.json (usually\n"                                                        \
 	"1.root.json) as the server's trusted root (--replace-root to replace one). The\n" \
 	"API token (permission repo.write) comes from FILE, MEDFW_TOKEN or --token (seen\n" \
 	"by other users of the machine: prefer a file). Exit 0 committed, 1 refused.\n"

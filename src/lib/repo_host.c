@@ -18,26 +18,91 @@
 #define TARGET_PATH_MAX 1024
 #define READ_CHUNK (256u * 1024u)
 
+/* "<N>.<rest>" with N a version 1..2^31 (no leading zero): *out_rest = rest. */
+static int versioned(const char *name, const char **out_rest)
+{
+	size_t digits = strspn(name, "0123456789");
+	char num[16];
+	uint64_t v;
+
+	if (digits == 0 || digits >= sizeof(num) || name[0] == '0' || name[digits] != '.')
+		return 0;
+	memcpy(num, name, digits);
+	num[digits] = 0;
+	*out_rest = name + digits + 1;
+	return medfw_parse_u64(num, 1, INT32_MAX, &v) == MEDFW_OK;
+}
+
+int medfw_repo_host_role_name_ok(const char *role)
+{
+	static const char *const top[] = {"root", "timestamp", "snapshot", "targets"};
+	size_t len, digits;
+
+	if (role == NULL)
+		return 0;
+	len = strlen(role);
+	if (len == 0 || len > MEDFW_REPO_HOST_ROLE_NAME_MAX || role[0] == '.' ||
+	    strspn(role, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+		    len)
+		return 0;
+	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+		if (strcmp(role, top[i]) == 0)
+			return 0;
+	digits = strspn(role, "0123456789");
+	return digits == 0 || role[digits] != '.'; /* "2.x" would read as version 2 of x */
+}
+
+/* The role of a file name "ROLE.json" (delegated roles only) into out. */
+static int delegated_role_of(const char *name, char *out, size_t cap)
+{
+	size_t len = strlen(name);
+
+	if (len <= 5 || len - 5 >= cap || strcmp(name + len - 5, ".json") != 0)
+		return 0;
+	memcpy(out, name, len - 5);
+	out[len - 5] = 0;
+	return medfw_repo_host_role_name_ok(out);
+}
+
 int medfw_repo_host_metadata_name_ok(const char *name)
 {
 	static const char *const fixed[] = {"root.json", "timestamp.json", "snapshot.json",
 					    "targets.json"};
-	uint64_t v;
-	const char *dot;
-	char num[16];
+	char role[MEDFW_REPO_HOST_ROLE_NAME_MAX + 1];
+	const char *rest;
 
 	if (name == NULL)
 		return 0;
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (strcmp(name, fixed[i]) == 0)
 			return 1;
-	dot = strchr(name, '.');
-	if (dot == NULL || strcmp(dot, ".root.json") != 0 || dot == name ||
-	    (size_t)(dot - name) >= sizeof(num) || name[0] == '0')
-		return 0;
-	memcpy(num, name, (size_t)(dot - name));
-	num[dot - name] = 0;
-	return medfw_parse_u64(num, 1, INT32_MAX, &v) == MEDFW_OK;
+	if (versioned(name, &rest))
+		return strcmp(rest, "root.json") == 0;
+	return delegated_role_of(name, role, sizeof(role));
+}
+
+int medfw_repo_host_served_name_ok(const char *name)
+{
+	const char *rest, *again;
+
+	if (medfw_repo_host_metadata_name_ok(name))
+		return 1;
+	return name != NULL && versioned(name, &rest) && !versioned(rest, &again) &&
+	       strcmp(rest, "root.json") != 0 && strcmp(rest, "timestamp.json") != 0 &&
+	       medfw_repo_host_metadata_name_ok(rest);
+}
+
+size_t medfw_repo_host_metadata_max_len(const char *name)
+{
+	const char *rest;
+
+	if (strcmp(name, "timestamp.json") == 0)
+		return medfw_tuf_role_max_len(MEDFW_TUF_TIMESTAMP);
+	if (strcmp(name, "snapshot.json") == 0)
+		return medfw_tuf_role_max_len(MEDFW_TUF_SNAPSHOT);
+	if (strcmp(name, "root.json") == 0 || (versioned(name, &rest) && strcmp(rest, "root.json") == 0))
+		return medfw_tuf_role_max_len(MEDFW_TUF_ROOT);
+	return medfw_tuf_role_max_len(MEDFW_TUF_TARGETS);
 }
 
 int medfw_repo_host_target_path_ok(const char *path)
@@ -175,8 +240,19 @@ enum medfw_err medfw_repo_host_check_root(const uint8_t *root, size_t len, int64
 
 /* ---- the commit ---- */
 
+/* A delegated targets role listed in the new snapshot. */
+struct deleg {
+	char name[MEDFW_REPO_HOST_ROLE_NAME_MAX + 1];
+	struct medfw_buf b;
+	struct medfw_tuf_meta *meta;
+	int verified;    /* reached from targets, signed for every role delegating to it */
+};
+
 struct commit {
 	struct medfw_ctx *ctx;
+	struct deleg *dl;                                  /* sorted by name */
+	size_t dl_count;
+	size_t target_count;                               /* targets placed */
 	const char *served, *staged, *out_dir;
 	int64_t now;
 	struct medfw_tuf_meta *root;                       /* newest verified root */
@@ -202,6 +278,11 @@ static void commit_free(struct commit *c)
 	medfw_buf_free(&c->ts_b);
 	medfw_buf_free(&c->snap_b);
 	medfw_buf_free(&c->tg_b);
+	for (size_t i = 0; i < c->dl_count; i++) {
+		medfw_tuf_meta_free(c->dl[i].meta);
+		medfw_buf_free(&c->dl[i].b);
+	}
+	free(c->dl);
 }
 
 /* The served set, already verified at its commit: only read for rollback checks. */
@@ -362,6 +443,56 @@ static enum medfw_err root_chain(struct commit *c, const uint8_t *trusted, size_
 	return err;
 }
 
+/* Read and parse metadata file `name` (staged, else served) of `type`: the length,
+ * hashes and version `referrer` (may be NULL) names for it. Signatures not checked. */
+static enum medfw_err load_file(struct commit *c, const char *name, const char *what,
+				enum medfw_tuf_role_type type, const struct medfw_tuf_meta *referrer,
+				struct medfw_buf *b, struct medfw_tuf_meta **out,
+				struct medfw_diag *diag)
+{
+	const struct medfw_tuf_metafile *mf = NULL;
+	int staged = 0;
+	enum medfw_err err;
+
+	err = read_meta(c->staged, c->served, name, medfw_tuf_role_max_len(type), b, &staged,
+			diag);
+	if (err == MEDFW_ERR_NOT_FOUND)
+		return medfw_diag_set(diag, err, "%s: %s not uploaded", what, name);
+	if (err == MEDFW_OK && referrer != NULL) {
+		mf = medfw_tuf_meta_file(referrer, name);
+		if (mf == NULL)
+			err = medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "%s: not listed by the %s",
+					     what, medfw_tuf_role_name(referrer->type));
+		else if (mf->length >= 0 || mf->hashes != NULL)
+			err = medfw_tuf_check_length_hashes(b->data, b->len, mf->length, mf->hashes,
+							    what, diag);
+	}
+	if (err == MEDFW_OK)
+		err = parse(b, type, what, out, diag);
+	if (err == MEDFW_OK && mf != NULL && (*out)->version != mf->version)
+		err = medfw_diag_set(diag, MEDFW_ERR_VERSION_MISMATCH,
+				     "%s: version %lld, the %s names version %lld", what,
+				     (long long)(*out)->version, medfw_tuf_role_name(referrer->type),
+				     (long long)mf->version);
+	return err;
+}
+
+/* Not older than the served copy; an equal version only with the same bytes. */
+static enum medfw_err check_not_older(const char *what, const struct medfw_tuf_meta *m,
+				      const struct medfw_buf *b, const struct medfw_tuf_meta *served,
+				      const struct medfw_buf *served_b, struct medfw_diag *diag)
+{
+	if (served != NULL && m->version < served->version)
+		return medfw_diag_set(diag, MEDFW_ERR_ROLLBACK,
+				      "%s: version %lld is older than the served version %lld", what,
+				      (long long)m->version, (long long)served->version);
+	if (served != NULL && m->version == served->version && !same_bytes(b, served_b))
+		return medfw_diag_set(diag, MEDFW_ERR_VERSION_MISMATCH,
+				      "%s: version %lld is served already with other content", what,
+				      (long long)m->version);
+	return MEDFW_OK;
+}
+
 /* Load one top-level role: staged or served file, referenced length/hashes/version,
  * signatures, expiry, no rollback against the served copy. */
 static enum medfw_err load_role(struct commit *c, enum medfw_tuf_role_type type,
@@ -370,46 +501,261 @@ static enum medfw_err load_role(struct commit *c, enum medfw_tuf_role_type type,
 				const struct medfw_tuf_meta *served, struct medfw_diag *diag)
 {
 	const char *role = medfw_tuf_role_name(type);
-	const struct medfw_tuf_metafile *mf = NULL;
 	char name[32];
-	int staged = 0;
 	enum medfw_err err;
 
 	snprintf(name, sizeof(name), "%s.json", role);
-	err = read_meta(c->staged, c->served, name, medfw_tuf_role_max_len(type), b, &staged, diag);
-	if (err == MEDFW_ERR_NOT_FOUND)
-		return medfw_diag_set(diag, err, "%s: not uploaded", name);
-	if (err == MEDFW_OK && referrer != NULL) {
-		mf = medfw_tuf_meta_file(referrer, name);
-		if (mf == NULL)
-			err = medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "%s: not listed by the %s", role,
-					     medfw_tuf_role_name(referrer->type));
-		else if (mf->length >= 0 || mf->hashes != NULL)
-			err = medfw_tuf_check_length_hashes(b->data, b->len, mf->length, mf->hashes,
-							    role, diag);
-	}
-	if (err == MEDFW_OK)
-		err = parse(b, type, role, out, diag);
-	if (err == MEDFW_OK && mf != NULL && (*out)->version != mf->version)
-		err = medfw_diag_set(diag, MEDFW_ERR_VERSION_MISMATCH,
-				     "%s: version %lld, the %s names version %lld", role,
-				     (long long)(*out)->version, medfw_tuf_role_name(referrer->type),
-				     (long long)mf->version);
+	err = load_file(c, name, role, type, referrer, b, out, diag);
 	if (err == MEDFW_OK)
 		err = medfw_tuf_meta_verify_role(*out, &c->root->keys,
 						 medfw_tuf_root_role(c->root, type), role, diag);
 	if (err == MEDFW_OK)
 		err = check_expiry(*out, c->now, role, diag);
-	if (err == MEDFW_OK && served != NULL && (*out)->version < served->version)
-		err = medfw_diag_set(diag, MEDFW_ERR_ROLLBACK,
-				     "%s: version %lld is older than the served version %lld", role,
-				     (long long)(*out)->version, (long long)served->version);
-	if (err == MEDFW_OK && served != NULL && (*out)->version == served->version &&
-	    !same_bytes(b, served_b))
-		err = medfw_diag_set(diag, MEDFW_ERR_VERSION_MISMATCH,
-				     "%s: version %lld is served already with other content", role,
-				     (long long)(*out)->version);
+	if (err == MEDFW_OK)
+		err = check_not_older(role, *out, b, served, served_b, diag);
 	return err;
+}
+
+/* ---- delegated targets ---- */
+
+static int cmp_deleg(const void *a, const void *b)
+{
+	return strcmp(((const struct deleg *)a)->name, ((const struct deleg *)b)->name);
+}
+
+static struct deleg *find_deleg(const struct commit *c, const char *name)
+{
+	struct deleg key;
+
+	if (snprintf(key.name, sizeof(key.name), "%s", name) >= (int)sizeof(key.name))
+		return NULL;
+	return c->dl_count == 0 ? NULL : bsearch(&key, c->dl, c->dl_count, sizeof(*c->dl),
+						  cmp_deleg);
+}
+
+/* Every delegated role the new snapshot lists: its file (staged or served) as the
+ * snapshot names it, not expired, not older than the served one. */
+static enum medfw_err load_delegated(struct commit *c, struct medfw_diag *diag)
+{
+	enum medfw_err err = MEDFW_OK;
+
+	if (c->snap->meta_count > MEDFW_REPO_HOST_MAX_ROLES)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE,
+				      "snapshot: %zu roles, at most %u can be hosted",
+				      c->snap->meta_count, MEDFW_REPO_HOST_MAX_ROLES);
+	c->dl = calloc(c->snap->meta_count + 1, sizeof(*c->dl));
+	if (c->dl == NULL)
+		return MEDFW_ERR_NOMEM;
+	for (size_t i = 0; err == MEDFW_OK && i < c->snap->meta_count; i++) {
+		const char *name = c->snap->meta[i].name;
+		struct deleg *d = &c->dl[c->dl_count];
+		struct medfw_tuf_meta *served = NULL;
+		struct medfw_buf sb;
+		char what[MEDFW_REPO_HOST_ROLE_NAME_MAX + 32], path[PATH_MAX];
+
+		if (strcmp(name, "targets.json") == 0)
+			continue;
+		if (!delegated_role_of(name, d->name, sizeof(d->name)))
+			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+					      "snapshot: \"%.200s\" is not a delegated targets role "
+					      "medfwd can host (ROLE.json; letters, digits, '.', '_', "
+					      "'-'; at most %u bytes)",
+					      name, MEDFW_REPO_HOST_ROLE_NAME_MAX);
+		c->dl_count++;
+		snprintf(what, sizeof(what), "delegated role %s", d->name);
+		err = load_file(c, name, what, MEDFW_TUF_TARGETS, c->snap, &d->b, &d->meta, diag);
+		if (err == MEDFW_OK)
+			err = check_expiry(d->meta, c->now, what, diag);
+		medfw_buf_init(&sb, 0);
+		if (err == MEDFW_OK && c->served != NULL &&
+		    path_join(path, sizeof(path), c->served, "metadata", name, NULL) == MEDFW_OK &&
+		    medfw_file_read(path, MEDFW_TUF_TARGETS_MAX_LEN, &sb, NULL) == MEDFW_OK) {
+			err = parse(&sb, MEDFW_TUF_TARGETS, "served metadata", &served, diag);
+			if (err == MEDFW_OK)
+				err = check_not_older(what, d->meta, &d->b, served, &sb, diag);
+		}
+		medfw_tuf_meta_free(served);
+		medfw_buf_free(&sb);
+	}
+	if (err == MEDFW_OK)
+		qsort(c->dl, c->dl_count, sizeof(*c->dl), cmp_deleg);
+	return err;
+}
+
+/* The delegation from `delegator` (named dname) to role `name` under `rule`: the role
+ * must be listed in snapshot and signed by the rule's threshold of the delegator's
+ * keys. Newly verified roles are appended to queue. */
+static enum medfw_err check_edge(struct commit *c, const struct medfw_tuf_meta *delegator,
+				 const char *dname, const char *name,
+				 const struct medfw_tuf_role_keys *rule, struct deleg **queue,
+				 size_t *queue_len, struct medfw_diag *diag)
+{
+	struct deleg *d;
+	char what[2 * MEDFW_REPO_HOST_ROLE_NAME_MAX + 64];
+	enum medfw_err err;
+
+	if (!medfw_repo_host_role_name_ok(name))
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+				      "%s delegates to \"%.200s\": not a role name medfwd can host "
+				      "(letters, digits, '.', '_', '-')", dname, name);
+	d = find_deleg(c, name);
+	if (d == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND,
+				      "delegated role %s (delegated by %s) is not listed in "
+				      "snapshot.json", name, dname);
+	snprintf(what, sizeof(what), "delegated role %s (signed for %s)", name, dname);
+	err = medfw_tuf_meta_verify_role(d->meta, &delegator->delegation_keys, rule, what, diag);
+	if (err == MEDFW_OK && !d->verified) {
+		d->verified = 1;
+		queue[(*queue_len)++] = d;
+	}
+	return err;
+}
+
+/* Every delegation of every role reachable from targets (breadth first). */
+static enum medfw_err verify_delegations(struct commit *c, struct medfw_diag *diag)
+{
+	struct deleg **queue = calloc(c->dl_count + 1, sizeof(*queue));
+	size_t queue_len = 0;
+	enum medfw_err err = MEDFW_OK;
+
+	if (queue == NULL)
+		return MEDFW_ERR_NOMEM;
+	for (size_t q = 0; err == MEDFW_OK && q <= queue_len; q++) {
+		const struct medfw_tuf_meta *t = q == 0 ? c->tg : queue[q - 1]->meta;
+		const char *dname = q == 0 ? "targets" : queue[q - 1]->name;
+
+		if (!t->has_delegations)
+			continue;
+		if (t->has_succinct_roles) {
+			const struct medfw_tuf_succinct_roles *sr = &t->succinct;
+			uint64_t bins = (uint64_t)1 << sr->bit_length;
+			int width = snprintf(NULL, 0, "%llx", (unsigned long long)(bins - 1));
+			char bin[MEDFW_REPO_HOST_ROLE_NAME_MAX + 16];
+
+			if (bins > MEDFW_REPO_HOST_MAX_ROLES)
+				err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE,
+						     "%s: succinct_roles with %llu bins, at most %u "
+						     "roles can be hosted", dname,
+						     (unsigned long long)bins, MEDFW_REPO_HOST_MAX_ROLES);
+			for (uint64_t b = 0; err == MEDFW_OK && b < bins; b++) {
+				if (snprintf(bin, sizeof(bin), "%s-%0*llx", sr->name_prefix, width,
+					     (unsigned long long)b) >= (int)sizeof(bin))
+					err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+							     "%s: succinct_roles name_prefix too long",
+							     dname);
+				else
+					err = check_edge(c, t, dname, bin, &sr->keys, queue,
+							 &queue_len, diag);
+			}
+			continue;
+		}
+		for (size_t i = 0; err == MEDFW_OK && i < t->delegated_count; i++)
+			err = check_edge(c, t, dname, t->delegated[i].keys.name,
+					 &t->delegated[i].keys, queue, &queue_len, diag);
+	}
+	free(queue);
+	/* a role nobody delegates to: only one the served snapshot listed already (a
+	 * delegation was removed; TUF keeps it listed) is kept, and serves no target */
+	for (size_t i = 0; err == MEDFW_OK && i < c->dl_count; i++) {
+		char file[MEDFW_REPO_HOST_ROLE_NAME_MAX + 8];
+
+		snprintf(file, sizeof(file), "%s.json", c->dl[i].name);
+		if (!c->dl[i].verified &&
+		    (c->s_snap == NULL || medfw_tuf_meta_file(c->s_snap, file) == NULL))
+			err = medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND,
+					     "snapshot.json lists %s, but no targets role delegates "
+					     "to %s", file, c->dl[i].name);
+	}
+	return err;
+}
+
+/* The roles a TUF client visits looking for one target path (spec 5.6.7, pre-order,
+ * terminating delegations and succinct hash bins end the search, at most
+ * MEDFW_REPO_HOST_MAX_VISITS roles): whether `want` is among them. */
+struct walk {
+	const struct commit *c;
+	const char *path;
+	const struct deleg *want;
+	const struct deleg *visited[MEDFW_REPO_HOST_MAX_VISITS];
+	size_t n_visited;
+	int reached;
+};
+
+static int walk_from(struct walk *w, const struct medfw_tuf_meta *t);
+
+/* Returns 1 when the search ends. */
+static int walk_visit(struct walk *w, const char *name)
+{
+	const struct deleg *d = find_deleg(w->c, name);
+
+	if (d == NULL || !d->verified)
+		return 0; /* cannot happen after verify_delegations */
+	for (size_t i = 0; i < w->n_visited; i++)
+		if (w->visited[i] == d)
+			return 0; /* cycles */
+	if (w->n_visited == MEDFW_REPO_HOST_MAX_VISITS)
+		return 1;
+	w->visited[w->n_visited++] = d;
+	if (d == w->want) {
+		w->reached = 1;
+		return 1;
+	}
+	return walk_from(w, d->meta);
+}
+
+static int walk_from(struct walk *w, const struct medfw_tuf_meta *t)
+{
+	if (!t->has_delegations)
+		return 0;
+	if (t->has_succinct_roles) {
+		char bin[MEDFW_REPO_HOST_ROLE_NAME_MAX + 16];
+
+		if (medfw_tuf_succinct_role_for(&t->succinct, w->path, bin, sizeof(bin)) !=
+		    MEDFW_OK)
+			return 1;
+		(void)walk_visit(w, bin);
+		return 1; /* succinct roles are terminating (TAP 15, as python-tuf) */
+	}
+	for (size_t i = 0; i < t->delegated_count; i++) {
+		const struct medfw_tuf_delegated_role *r = &t->delegated[i];
+
+		if (!medfw_tuf_delegation_matches(r, w->path))
+			continue;
+		if (walk_visit(w, r->keys.name) || r->terminating)
+			return 1;
+	}
+	return 0;
+}
+
+/* Every target a delegated role lists must be one that role is trusted for: a
+ * client looking for it reaches the role through matching delegations. */
+static enum medfw_err check_delegated_paths(struct commit *c, struct medfw_diag *diag)
+{
+	struct walk *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return MEDFW_ERR_NOMEM;
+	for (size_t i = 0; i < c->dl_count; i++) {
+		const struct deleg *d = &c->dl[i];
+
+		for (size_t k = 0; d->verified && k < d->meta->target_count; k++) {
+			memset(w, 0, sizeof(*w));
+			w->c = c;
+			w->path = d->meta->targets[k].path;
+			w->want = d;
+			(void)walk_from(w, c->tg);
+			if (!w->reached) {
+				free(w);
+				return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+						      "target \"%.200s\" of delegated role %s is "
+						      "outside the paths %s is trusted for",
+						      d->meta->targets[k].path, d->name, d->name);
+			}
+		}
+	}
+	free(w);
+	return MEDFW_OK;
 }
 
 /* Link src to dst, creating dst's directories. */
@@ -473,13 +819,16 @@ static enum medfw_err hash_file(const char *path, const struct medfw_tuf_target 
 	return err;
 }
 
-static enum medfw_err place_targets(struct commit *c, struct medfw_diag *diag)
+/* Link every target of `tm` into the new tree and check it. A path listed by two
+ * roles is placed once and must match both. */
+static enum medfw_err place_targets(struct commit *c, const struct medfw_tuf_meta *tm,
+				    struct medfw_diag *diag)
 {
 	char src[PATH_MAX], dst[PATH_MAX], alias[PATH_MAX];
 	enum medfw_err err = MEDFW_OK;
 
-	for (size_t i = 0; err == MEDFW_OK && i < c->tg->target_count; i++) {
-		const struct medfw_tuf_target *t = &c->tg->targets[i];
+	for (size_t i = 0; err == MEDFW_OK && i < tm->target_count; i++) {
+		const struct medfw_tuf_target *t = &tm->targets[i];
 		int staged = 0;
 
 		if (!medfw_repo_host_target_path_ok(t->path))
@@ -490,8 +839,13 @@ static enum medfw_err place_targets(struct commit *c, struct medfw_diag *diag)
 			return medfw_diag_set(diag, err, "target %s: file not uploaded", t->path);
 		if (err == MEDFW_OK)
 			err = path_join(dst, sizeof(dst), c->out_dir, "targets", t->path, diag);
-		if (err == MEDFW_OK)
+		if (err == MEDFW_OK) {
 			err = link_file(src, dst, diag);
+			if (err == MEDFW_ERR_EXISTS)
+				err = MEDFW_OK; /* listed by another role too: checked again */
+			else if (err == MEDFW_OK)
+				c->target_count++;
+		}
 		/* hash what will be served, after linking */
 		if (err == MEDFW_OK)
 			err = hash_file(dst, t, diag);
@@ -530,7 +884,7 @@ enum medfw_err medfw_repo_host_commit(struct medfw_ctx *ctx, const uint8_t *trus
 				      struct medfw_tuf_meta **out_targets, struct medfw_diag *diag)
 {
 	struct commit c;
-	char path[PATH_MAX], name[64];
+	char path[PATH_MAX], name[MEDFW_REPO_HOST_ROLE_NAME_MAX + 32];
 	enum medfw_err err;
 
 	memset(&c, 0, sizeof(c));
@@ -576,12 +930,29 @@ enum medfw_err medfw_repo_host_commit(struct medfw_ctx *ctx, const uint8_t *trus
 	}
 	if (err == MEDFW_OK)
 		err = load_role(&c, MEDFW_TUF_TARGETS, c.snap, &c.tg_b, &c.tg, &c.s_tg_b, c.s_tg, diag);
-	if (err == MEDFW_OK && c.tg->has_delegations)
-		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
-				     "targets: delegations are not supported by the hosted "
-				     "repository yet");
 	if (err == MEDFW_OK)
-		err = place_targets(&c, diag);
+		err = load_delegated(&c, diag);
+	if (err == MEDFW_OK)
+		err = verify_delegations(&c, diag);
+	if (err == MEDFW_OK)
+		err = check_delegated_paths(&c, diag);
+	if (err == MEDFW_OK)
+		err = place_targets(&c, c.tg, diag);
+	for (size_t i = 0; err == MEDFW_OK && i < c.dl_count; i++)
+		if (c.dl[i].verified)
+			err = place_targets(&c, c.dl[i].meta, diag);
+	for (size_t i = 0; err == MEDFW_OK && i < c.dl_count; i++) {
+		int n = snprintf(name, sizeof(name), "%s.json", c.dl[i].name);
+
+		err = n > 0 && (size_t)n < sizeof(name) ? write_meta(new_dir, name, &c.dl[i].b, diag)
+							 : MEDFW_ERR_TOO_LARGE;
+		n = snprintf(name, sizeof(name), "%lld.%s.json", (long long)c.dl[i].meta->version,
+			     c.dl[i].name);
+		if (err == MEDFW_OK)
+			err = n > 0 && (size_t)n < sizeof(name)
+				      ? write_meta(new_dir, name, &c.dl[i].b, diag)
+				      : MEDFW_ERR_TOO_LARGE;
+	}
 	if (err == MEDFW_OK)
 		err = write_meta(new_dir, "targets.json", &c.tg_b, diag);
 	snprintf(name, sizeof(name), "%lld.targets.json", (long long)(c.tg ? c.tg->version : 0));
@@ -599,7 +970,9 @@ enum medfw_err medfw_repo_host_commit(struct medfw_ctx *ctx, const uint8_t *trus
 		out->timestamp_version = c.ts->version;
 		out->snapshot_version = c.snap->version;
 		out->targets_version = c.tg->version;
-		out->target_count = c.tg->target_count;
+		out->target_count = c.target_count;
+		for (size_t i = 0; i < c.dl_count; i++)
+			out->delegated_role_count += c.dl[i].verified != 0;
 		if (out_targets != NULL) {
 			*out_targets = c.tg;
 			c.tg = NULL;

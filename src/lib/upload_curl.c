@@ -130,7 +130,11 @@ enum medfw_err medfw_upload(struct medfw_uploader *u, const char *method, const 
 	     u->api.easy_setopt(u->api.easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_CONNECTTIMEOUT, (long)MEDFW_UPLOAD_CONNECT_TIMEOUT) !=
 		     CURLE_OK ||
-	     u->api.easy_setopt(u->api.easy, CURLOPT_TIMEOUT, (long)MEDFW_UPLOAD_TIMEOUT) != CURLE_OK ||
+	     /* no total timeout (images of several GiB on slow links): a stalled transfer
+	      * (under 1 byte/s for MEDFW_UPLOAD_STALL_TIMEOUT seconds) is aborted */
+	     u->api.easy_setopt(u->api.easy, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+	     u->api.easy_setopt(u->api.easy, CURLOPT_LOW_SPEED_TIME, (long)MEDFW_UPLOAD_STALL_TIMEOUT) !=
+		     CURLE_OK ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_USERAGENT, "medfw-push") != CURLE_OK ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||

@@ -46,6 +46,11 @@ const struct medfw_config_option medfwd_config_options[] = {
 	OPT(max_body_bytes, SIZE, "1MiB", KIB, 256u * MIB, NULL, 0,
 	    "Largest request body; larger ones get 413 (refused from Content-Length before "
 	    "the body is read)."),
+	OPT(max_target_bytes, SIZE, "4GiB", KIB, 1024ull * 1024u * MIB, NULL, 0,
+	    "Largest firmware image (target) uploaded to the hosted repository. Uploads are "
+	    "streamed to a file in the staging directory, hashed on the way, never held in "
+	    "memory (max_body_bytes does not apply to them); larger ones get 413, from "
+	    "Content-Length before any byte is read."),
 	OPT(max_json_depth, INT, "32", 1, 128, NULL, 0,
 	    "Deepest nesting of a JSON request body (a top-level object is depth 1)."),
 	OPT(log_format, CHOICE, "json", 0, 0, "json|text", 0,

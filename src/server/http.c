@@ -1,11 +1,18 @@
 /* The HTTP layer on libmicrohttpd: epoll + thread pool, bounded request bodies,
- * routing, the one error format, security headers, request logs and metrics.
+ * streamed uploads, routing, the one error format, security headers, request logs
+ * and metrics.
  *
  * A request's life: on_request is called first with the headers (the exchange is
  * made, the path decoded and routed, Content-Length checked: 404/405/413/414 are
  * answered here, before the body is read), then with body chunks (appended to a
  * bounded buffer), then once more at the end (dispatch: query, auth, JSON body,
- * handler). on_completed logs the request and counts it. */
+ * handler). on_completed logs the request and counts it.
+ *
+ * MEDFWD_BODY_STREAM routes differ: at the first call query and authentication are
+ * checked and the handler runs (it installs a sink with medfwd_request_stream and
+ * checks permissions), so nothing of the body is read for a refused request; the
+ * chunks then go to the sink as they arrive, counted against the sink's limit, and
+ * the last call asks the sink for the response. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -48,6 +55,10 @@ struct exchange {
 	struct medfwd_response resp;
 	struct medfw_buf body;
 	struct medfwd_match match;
+	const struct medfwd_stream_sink *sink; /* MEDFWD_BODY_STREAM: installed, not released */
+	void *sink_state;
+	uint64_t stream_max, received;
+	const char *stream_limit_name;
 	size_t metric_route;      /* route index, or n_routes for "unmatched" */
 	int routed;
 	int too_large;
@@ -209,7 +220,63 @@ void medfwd_request_set_principal(struct medfwd_request *req, void *principal,
 	req->principal_free_ = free_fn;
 }
 
+static void stream_release(struct exchange *ex)
+{
+	const struct medfwd_stream_sink *sink = ex->sink;
+
+	ex->sink = NULL;
+	if (sink != NULL)
+		sink->release(ex->sink_state);
+	ex->sink_state = NULL;
+}
+
+static void respond_too_large(struct medfwd_response *resp, uint64_t len, uint64_t max,
+			      const char *limit_name)
+{
+	if (len > 0)
+		medfwd_respond_error(resp, 413, "too_large", NULL,
+				     "the body (%llu bytes) is larger than %s (%llu bytes)",
+				     (unsigned long long)len, limit_name, (unsigned long long)max);
+	else
+		medfwd_respond_error(resp, 413, "too_large", NULL,
+				     "the body is larger than %s (%llu bytes)", limit_name,
+				     (unsigned long long)max);
+}
+
+int medfwd_request_stream(struct medfwd_request *req, struct medfwd_response *resp,
+			  const struct medfwd_stream_sink *sink, void *state, uint64_t max_bytes,
+			  const char *limit_name)
+{
+	struct exchange *ex = req->priv_;
+	const char *clen = medfwd_request_header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t n = 0;
+
+	if (ex->sink != NULL || req->route->body != MEDFWD_BODY_STREAM) {
+		sink->release(state);
+		medfwd_respond_error(resp, 500, "internal", NULL, "not a streaming route");
+		return -1;
+	}
+	ex->sink = sink;
+	ex->sink_state = state;
+	ex->stream_max = max_bytes;
+	ex->stream_limit_name = limit_name;
+	/* on_headers refused a Content-Length that is not a number */
+	if (clen != NULL && medfw_parse_u64(clen, 0, UINT64_MAX, &n) == MEDFW_OK &&
+	    n > max_bytes) {
+		stream_release(ex);
+		respond_too_large(resp, n, max_bytes, limit_name);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- server accessors (server.h) ---- */
+
+uint64_t medfwd_server_max_target_bytes(const struct medfwd_server *srv)
+{
+	return srv->cfg->max_target_bytes;
+}
+
 
 void medfwd_server_set_authenticator(struct medfwd_server *srv, medfwd_auth_fn fn, void *user)
 {
@@ -250,6 +317,7 @@ static void exchange_free(struct exchange *ex)
 {
 	if (ex == NULL)
 		return;
+	stream_release(ex); /* an upload that did not finish: the sink removes it */
 	medfwd_match_free(&ex->match);
 	medfw_buf_free(&ex->body);
 	if (ex->req.principal_free_ != NULL)
@@ -466,11 +534,10 @@ static int on_headers(struct exchange *ex, const char *url)
 					     "Content-Length is not a number");
 			return -1;
 		}
-		if (n > srv->cfg->max_body_bytes) {
-			medfwd_respond_error(&ex->resp, 413, "too_large", NULL,
-					     "the body (%llu bytes) is larger than %llu bytes",
-					     (unsigned long long)n,
-					     (unsigned long long)srv->cfg->max_body_bytes);
+		/* streamed bodies: the sink's own limit (medfwd_request_stream) */
+		if (ex->req.route->body != MEDFWD_BODY_STREAM && n > srv->cfg->max_body_bytes) {
+			respond_too_large(&ex->resp, n, srv->cfg->max_body_bytes,
+					  "max_body_bytes");
 			return -1;
 		}
 	}
@@ -511,6 +578,34 @@ static int is_json_content_type(const char *ct)
 	return ct[n] == 0 || ct[n] == ';' || ct[n] == ' ';
 }
 
+/* Query parameters and authentication (headers only). 0: go on; -1: a response is
+ * set. */
+static int authorize(struct exchange *ex)
+{
+	struct medfwd_server *srv = ex->srv;
+	const struct medfwd_route *route = ex->req.route;
+
+	MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND, collect_query, ex);
+	if (ex->query_bad) {
+		medfwd_respond_error(&ex->resp, 400, "bad_query", NULL,
+				     ex->query_bad == 2 ? "more than %d query parameters"
+							: "a query parameter is not valid "
+							  "(bad %%-escape, %%00, control "
+							  "character or invalid UTF-8; limit %d)",
+				     MAX_QUERY_PARAMS);
+		return -1;
+	}
+	if (route->auth != MEDFWD_AUTH_NONE) {
+		if (srv->auth_fn == NULL || !srv->auth_fn(srv->auth_user, route, &ex->req,
+							  &ex->resp)) {
+			medfwd_respond_error(&ex->resp, 401, "unauthenticated", NULL,
+					     "authentication required");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Last call: the whole body is here. Run the checks and the handler. */
 static void dispatch(struct exchange *ex)
 {
@@ -520,31 +615,13 @@ static void dispatch(struct exchange *ex)
 	enum medfw_err err;
 
 	if (ex->too_large) {
-		medfwd_respond_error(&ex->resp, 413, "too_large", NULL,
-				     "the body is larger than %llu bytes",
-				     (unsigned long long)srv->cfg->max_body_bytes);
+		respond_too_large(&ex->resp, 0, srv->cfg->max_body_bytes, "max_body_bytes");
 		return;
 	}
 	ex->req.body = ex->body.data != NULL ? ex->body.data : (const uint8_t *)"";
 	ex->req.body_len = ex->body.len;
-	MHD_get_connection_values(ex->conn, MHD_GET_ARGUMENT_KIND, collect_query, ex);
-	if (ex->query_bad) {
-		medfwd_respond_error(&ex->resp, 400, "bad_query", NULL,
-				     ex->query_bad == 2 ? "more than %d query parameters"
-							: "a query parameter is not valid "
-							  "(bad %%-escape, %%00, control "
-							  "character or invalid UTF-8; limit %d)",
-				     MAX_QUERY_PARAMS);
+	if (authorize(ex) != 0)
 		return;
-	}
-	if (route->auth != MEDFWD_AUTH_NONE) {
-		if (srv->auth_fn == NULL || !srv->auth_fn(srv->auth_user, route, &ex->req,
-							  &ex->resp)) {
-			medfwd_respond_error(&ex->resp, 401, "unauthenticated", NULL,
-					     "authentication required");
-			return;
-		}
-	}
 	if (route->body == MEDFWD_BODY_JSON) {
 		if (!is_json_content_type(medfwd_request_header(&ex->req, "Content-Type"))) {
 			medfwd_respond_error(&ex->resp, 415, "unsupported_media_type", NULL,
@@ -571,6 +648,47 @@ static void dispatch(struct exchange *ex)
 	route->handler(&ex->req, &ex->resp);
 }
 
+/* First call of a streamed route: authenticate, let the handler check and install
+ * its sink. 0: read the body; -1: a response is set (nothing of the body is read). */
+static int stream_begin(struct exchange *ex)
+{
+	ex->req.body = (const uint8_t *)"";
+	ex->req.body_len = 0;
+	if (authorize(ex) != 0)
+		return -1;
+	ex->req.route->handler(&ex->req, &ex->resp);
+	if (ex->resp.status == 0 && ex->sink != NULL)
+		return 0;
+	stream_release(ex);
+	return -1;
+}
+
+/* A chunk of a streamed body: count it against the limit, hand it to the sink.
+ * After a failure the rest is discarded (the response is sent at the end). */
+static void stream_chunk(struct exchange *ex, const char *data, size_t len)
+{
+	if (ex->sink == NULL)
+		return;
+	if (len > ex->stream_max - ex->received) {
+		stream_release(ex);
+		respond_too_large(&ex->resp, 0, ex->stream_max, ex->stream_limit_name);
+		return;
+	}
+	ex->received += len;
+	if (ex->sink->write(ex->sink_state, (const uint8_t *)data, len, &ex->resp) != 0) {
+		stream_release(ex);
+		medfwd_respond_error(&ex->resp, 500, "internal", NULL, "the upload failed");
+	}
+}
+
+/* Last call of a streamed route. */
+static void stream_end(struct exchange *ex)
+{
+	if (ex->sink != NULL && ex->resp.status == 0)
+		ex->sink->finish(ex->sink_state, &ex->req, &ex->resp);
+	stream_release(ex);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -588,7 +706,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		atomic_fetch_add(&srv->metrics.in_flight, 1);
 		if (on_headers(ex, url) != 0)
 			return queue(ex);
+		if (ex->req.route->body == MEDFWD_BODY_STREAM && stream_begin(ex) != 0)
+			return queue(ex);
 		return MHD_YES;
+	}
+	if (ex->routed && ex->req.route->body == MEDFWD_BODY_STREAM) {
+		if (*upload_data_size != 0) {
+			stream_chunk(ex, upload_data, *upload_data_size);
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		if (ex->queued)
+			return MHD_YES;
+		stream_end(ex);
+		return queue(ex);
 	}
 	if (*upload_data_size != 0) {
 		if (!ex->too_large &&

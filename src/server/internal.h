@@ -26,6 +26,7 @@ struct medfwd_config {
 	uint64_t request_timeout;
 	uint64_t shutdown_timeout;
 	uint64_t max_body_bytes;
+	uint64_t max_target_bytes;
 	uint64_t max_json_depth;
 	unsigned log_format;
 	unsigned log_level;

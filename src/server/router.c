@@ -1,6 +1,8 @@
 /* The router: every route table of routes.c collected, validated once at start-up,
- * and matched segment by segment ({params} capture one decoded segment). When
- * several routes match, the one with the most literal segments wins. */
+ * and matched segment by segment ({params} capture one decoded segment; a last
+ * segment {name*} captures the 1..N remaining segments, joined with '/'). When several
+ * routes match, the one with the most literal segments wins, and on a tie the one
+ * without a catch-all. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +66,12 @@ bad:
 	return NULL;
 }
 
+/* Whether the pattern segment p[0..n) is a catch-all "{name*}". */
+static int is_catch_all(const char *p, size_t n)
+{
+	return n >= 4 && p[0] == '{' && p[n - 2] == '*' && p[n - 1] == '}';
+}
+
 /* Check one pattern; count its literal segments. */
 static enum medfw_err check_pattern(const struct medfwd_route *r, size_t *out_literals,
 				    struct medfw_diag *diag)
@@ -85,8 +93,12 @@ static enum medfw_err check_pattern(const struct medfwd_route *r, size_t *out_li
 		n = strcspn(p, "/");
 		segs++;
 		if (n >= 2 && p[0] == '{' && p[n - 1] == '}') {
-			if (strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_") != n - 2)
-				goto bad;
+			size_t name_len = is_catch_all(p, n) ? n - 3 : n - 2;
+
+			if (name_len == 0 ||
+			    strspn(p + 1, "abcdefghijklmnopqrstuvwxyz_") != name_len ||
+			    (is_catch_all(p, n) && p[n] != 0))
+				goto bad; /* a catch-all only as the last segment */
 			params++;
 		} else if (strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n ||
 			   (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.')) {
@@ -116,6 +128,8 @@ static int same_shape(const struct medfwd_route *a, const struct medfwd_route *b
 		if (*p == '{' && *q == '{') {
 			p += strcspn(p, "}");
 			q += strcspn(q, "}");
+			if ((p[-1] == '*') != (q[-1] == '*'))
+				return 0; /* {a*} and {b}: different shapes */
 		}
 		if (*p != *q)
 			return 0;
@@ -180,13 +194,15 @@ void medfwd_match_free(struct medfwd_match *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Does `pattern` match the segments? Counts literal segments matched. */
+/* Does `pattern` match the segments? Counts literal segments matched and tells
+ * whether a catch-all took the rest. */
 static int match_pattern(const char *pattern, char *const *segs, size_t n_segs,
-			 size_t *out_literals)
+			 size_t *out_literals, int *out_catch_all)
 {
 	const char *p = pattern;
 	size_t i = 0, literals = 0;
 
+	*out_catch_all = 0;
 	while (*p == '/') {
 		size_t n;
 
@@ -194,6 +210,13 @@ static int match_pattern(const char *pattern, char *const *segs, size_t n_segs,
 		n = strcspn(p, "/");
 		if (i >= n_segs)
 			return 0;
+		if (is_catch_all(p, n)) {
+			for (; i < n_segs; i++)
+				if (segs[i][0] == 0)
+					return 0; /* no empty segment in a catch-all */
+			*out_catch_all = 1;
+			break;
+		}
 		if (p[0] == '{') {
 			if (segs[i][0] == 0)
 				return 0; /* a parameter is never empty */
@@ -207,6 +230,29 @@ static int match_pattern(const char *pattern, char *const *segs, size_t n_segs,
 	}
 	*out_literals = literals;
 	return i == n_segs;
+}
+
+/* segs[0]/segs[1]/... as one malloc()ed string. */
+static char *join_segments(char *const *segs, size_t n)
+{
+	size_t len = 0, o = 0;
+	char *out;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(segs[i]) + 1;
+	out = malloc(len + 1);
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = strlen(segs[i]);
+
+		if (i > 0)
+			out[o++] = '/';
+		memcpy(out + o, segs[i], k);
+		o += k;
+	}
+	out[o] = 0;
+	return out;
 }
 
 static void add_allow(char *allow, size_t cap, const char *method)
@@ -225,13 +271,13 @@ enum medfwd_match_result medfwd_router_match(const struct medfwd_router *r, cons
 {
 	const char *want = strcmp(method, "HEAD") == 0 ? "GET" : method;
 	size_t best = SIZE_MAX, best_lit = 0, lit;
-	int path_seen = 0;
+	int path_seen = 0, catch_all = 0, best_catch_all = 0;
 	const char *p;
 
 	memset(out, 0, sizeof(*out));
 	allow[0] = 0;
 	for (size_t i = 0; i < r->n_routes; i++) {
-		if (!match_pattern(r->routes[i]->pattern, segments, n_segments, &lit))
+		if (!match_pattern(r->routes[i]->pattern, segments, n_segments, &lit, &catch_all))
 			continue;
 		path_seen = 1;
 		add_allow(allow, allow_cap, r->routes[i]->method);
@@ -239,9 +285,11 @@ enum medfwd_match_result medfwd_router_match(const struct medfwd_router *r, cons
 			add_allow(allow, allow_cap, "HEAD");
 		if (strcmp(r->routes[i]->method, want) != 0)
 			continue;
-		if (best == SIZE_MAX || lit > best_lit) {
+		if (best == SIZE_MAX || lit > best_lit ||
+		    (lit == best_lit && best_catch_all && !catch_all)) {
 			best = i;
 			best_lit = lit;
+			best_catch_all = catch_all;
 		}
 	}
 	if (best == SIZE_MAX)
@@ -254,9 +302,12 @@ enum medfwd_match_result medfwd_router_match(const struct medfwd_router *r, cons
 		p++;
 		n = strcspn(p, "/");
 		if (p[0] == '{' && out->n_params < MEDFWD_MAX_PARAMS) {
+			int all = is_catch_all(p, n);
+
 			out->param_names[out->n_params] = p + 1;
-			out->param_name_lens[out->n_params] = n - 2;
-			out->param_values[out->n_params] = strdup(segments[i]);
+			out->param_name_lens[out->n_params] = all ? n - 3 : n - 2;
+			out->param_values[out->n_params] =
+				all ? join_segments(segments + i, n_segments - i) : strdup(segments[i]);
 			if (out->param_values[out->n_params] == NULL) {
 				medfwd_match_free(out);
 				return MEDFWD_MATCH_NO_PATH;

@@ -28,7 +28,8 @@
  * body is read), query parsing, authentication for the route's auth kind (fail closed:
  * 401 unless an authenticator accepts), and for MEDFWD_BODY_JSON: Content-Type
  * application/json (415) and a bounded parse (400 naming line and column). Handlers
- * only see well-formed input. Every response gets the security headers and an
+ * only see well-formed input. MEDFWD_BODY_STREAM routes (large uploads) are the
+ * exception: see medfwd_request_stream. Every response gets the security headers and an
  * X-Request-Id; every 4xx/5xx uses one JSON error shape:
  *     {"error": {"code": "not_found", "message": "...", "field": "..."}}
  * A handler that sets no response produces a 500.
@@ -66,6 +67,9 @@ enum medfwd_auth_kind {
 enum medfwd_body_kind {
 	MEDFWD_BODY_NONE = 0, /* read (bounded) but not interpreted; req->body */
 	MEDFWD_BODY_JSON = 1, /* must be application/json; parsed into req->json */
+	MEDFWD_BODY_STREAM = 2, /* never buffered: the handler runs as soon as the headers
+				 * are authenticated (before any body byte is read) and
+				 * takes the body chunk by chunk: medfwd_request_stream */
 };
 
 typedef void (*medfwd_handler_fn)(struct medfwd_request *req, struct medfwd_response *resp);
@@ -130,6 +134,35 @@ const char *medfwd_request_cookie(const struct medfwd_request *req, const char *
 /* Store who made the request; free_fn (may be NULL) releases it with the request. */
 void medfwd_request_set_principal(struct medfwd_request *req, void *principal,
 				  void (*free_fn)(void *principal));
+
+/* A streaming body sink (MEDFWD_BODY_STREAM routes). The core calls, on the
+ * server's threads, one request at a time:
+ *   write    for every chunk as libmicrohttpd delivers it (the body is never held
+ *            whole). Returns 0 to go on; else it sets an error response, the core
+ *            calls release at once, discards the rest of the body and sends it;
+ *   finish   once, when the whole body arrived within the limit: sets the response;
+ *   release  exactly once, last, whatever happened (finished, refused, over the
+ *            limit, the client went away): frees the state and removes whatever an
+ *            unfinished upload left behind. */
+struct medfwd_stream_sink {
+	int (*write)(void *state, const uint8_t *data, size_t len,
+		     struct medfwd_response *resp);
+	void (*finish)(void *state, struct medfwd_request *req, struct medfwd_response *resp);
+	void (*release)(void *state);
+};
+
+/* From the handler of a MEDFWD_BODY_STREAM route: take the body through `sink`, at
+ * most max_bytes of it (limit_name, e.g. "max_target_bytes", is named in the 413
+ * message). Takes `state` (sink->release is called even when this fails). Returns
+ * 0, or -1 with a response set: 413 when the Content-Length is larger than max_bytes
+ * (a body without Content-Length gets 413 as soon as it passes the limit). A handler
+ * that sets a response after a successful call refuses the upload (release is
+ * called, nothing of the body is read). */
+int medfwd_request_stream(struct medfwd_request *req, struct medfwd_response *resp,
+			  const struct medfwd_stream_sink *sink, void *state, uint64_t max_bytes,
+			  const char *limit_name);
+/* The limit of streamed target uploads (option max_target_bytes). */
+uint64_t medfwd_server_max_target_bytes(const struct medfwd_server *srv);
 
 /* ---- response (the first response set wins; later calls are ignored) ---- */
 

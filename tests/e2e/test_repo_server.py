@@ -408,3 +408,143 @@ def test_permissions(server, role, can_write, can_assign):
                          ("GET", "/api/v1/devices/1/assignment"),
                          ("GET", "/api/v1/director/root.json")):
         assert anon.call(method, path)[0] == 401
+
+
+# ---- delegated targets ----
+
+def delegated_repo(consistent_snapshot=False):
+    """targets delegates pump/* to pump-team (2 of 3 keys) and fw/*/dev-*.img (a path
+    pattern per segment) to dev-team (path_hash_prefixes for nothing else)."""
+    other = tufrepo.Repository(consistent_snapshot=consistent_snapshot)
+    other.add_delegation("targets", "pump-team", ["pump/*"], threshold=2, keys=3)
+    other.add_delegation("targets", "dev-team", ["fw/*/dev-*.img"])
+    other.signers["pump-team"] = other.signers["pump-team"][:2]
+    other.add_target("targets", "base.img", b"base" * 100)
+    other.add_target("pump-team", "pump/fw-1.img", b"pump one" * 1000)
+    other.add_target("dev-team", "fw/x/dev-2.img", b"dev two" * 50)
+    for role in ("pump-team", "dev-team", "targets"):
+        other.bump(role)
+    other.update_snapshot()
+    return other
+
+
+def upload_other(c, other, roles=("pump-team", "dev-team"), targets=None):
+    names = ["1.root.json", "timestamp.json", "snapshot.json", "targets.json"]
+    names += [f"{r}.json" for r in roles]
+    for name in names:
+        status, _, body = raw(c, "PUT", f"/api/v1/repository/metadata/{name}",
+                              other.files[f"metadata/{name}"])
+        assert status == 201, (name, body)
+    for role in ("targets",) + tuple(roles):
+        for path in (targets if targets is not None else other.signed[role]["targets"]):
+            status, _, body = raw(c, "PUT", f"/api/v1/repository/targets/{path}",
+                                  other.files[f"targets/{path}"])
+            assert status == 201, (path, body)
+
+
+def test_delegated_targets_push_serve_and_client(server, medfw, tmp_path):
+    other = delegated_repo(consistent_snapshot=True)
+    other.write_to(tmp_path / "repo")
+    c = token_client(server)
+    tokfile = tmp_path / "token"
+    tokfile.write_text(c.token + "\n")
+    url = f"http://127.0.0.1:{server.port}"
+    proc = medfw("push", "--server", url, "--token-file", tokfile, "--repo", tmp_path / "repo",
+                 "--pin-root", tmp_path / "repo" / "metadata" / "1.root.json", check=0)
+    assert b"2 delegated roles, 3 targets served, 3 uploaded" in proc.stdout, proc.stdout
+    for path in ("base.img", "pump/fw-1.img", "fw/x/dev-2.img"):
+        assert server.request("GET", f"/repo/targets/{path}")[2] == other.files[f"targets/{path}"]
+    version = other.signed["pump-team"]["version"]
+    assert server.request("GET", "/repo/metadata/pump-team.json")[2] == \
+        other.files["metadata/pump-team.json"]
+    assert server.request("GET", f"/repo/metadata/{version}.pump-team.json")[2] == \
+        other.files["metadata/pump-team.json"]
+    # the inventory knows delegated images as signed releases
+    assert c.call("GET", "/api/v1/repository")[2]["signed_images"] == 3
+    # a TUF client walks the delegations through medfwd
+    base = f"{url}/repo"
+    mdir, tdir = tmp_path / "mdir", tmp_path / "tdir"
+    mdir.mkdir()
+    tdir.mkdir()
+    (tmp_path / "trusted.json").write_bytes(other.files["metadata/1.root.json"])
+    medfw("tuf-client", "--metadata-dir", mdir, "init", tmp_path / "trusted.json", check=0)
+    for path in ("pump/fw-1.img", "fw/x/dev-2.img"):
+        medfw("tuf-client", "--metadata-dir", mdir, "--metadata-url", f"{base}/metadata",
+              "--target-name", path, "--target-dir", tdir, "--target-base-url",
+              f"{base}/targets/", "download", check=0)
+    got = sorted(p.read_bytes() for p in tdir.rglob("*") if p.is_file())
+    assert got == sorted([other.files["targets/pump/fw-1.img"],
+                          other.files["targets/fw/x/dev-2.img"]])
+
+
+def test_delegated_targets_refused(server, tmp_path):
+    other = delegated_repo()
+    c = token_client(server)
+    status, _, body = raw(c, "POST", "/api/v1/repository/trusted-root",
+                          other.files["metadata/1.root.json"], "application/json")
+    assert status == 201, body
+    upload_other(c, other)
+    status, _, body = raw(c, "POST", "/api/v1/repository/commit")
+    assert status == 200 and body["delegated_roles"] == 2, body
+    before = served_tree(server)
+    good_pump = other.files["metadata/pump-team.json"]
+
+    # a target outside the paths the role is trusted for (the glob is per segment:
+    # fw/*/dev-*.img does not cover fw/x/y/dev-3.img)
+    other.add_target("dev-team", "fw/x/y/dev-3.img", b"deep dev")
+    other.bump("dev-team")
+    other.update_snapshot()
+    upload_other(c, other, roles=("dev-team",), targets=["fw/x/y/dev-3.img"])
+    msg = refused(c, server, before, "MEDFW_ERR_FIELD_VALUE")
+    assert "fw/x/y/dev-3.img" in msg and "dev-team" in msg, msg
+    del other.signed["dev-team"]["targets"]["fw/x/y/dev-3.img"]
+    other.add_target("dev-team", "ventilator/fw.img", b"not yours")
+    other.bump("dev-team")
+    other.update_snapshot()
+    upload_other(c, other, roles=("dev-team",), targets=["ventilator/fw.img"])
+    msg = refused(c, server, before, "MEDFW_ERR_FIELD_VALUE")
+    assert "ventilator/fw.img" in msg, msg
+    del other.signed["dev-team"]["targets"]["ventilator/fw.img"]
+
+    # a delegated role signed below its threshold (1 of the 2 required keys)
+    other.add_target("pump-team", "pump/fw-2.img", b"pump two")
+    other.signers["pump-team"], keep = other.signers["pump-team"][:1], other.signers["pump-team"]
+    other.bump("pump-team")
+    other.bump("dev-team")
+    other.update_snapshot()
+    upload_other(c, other, targets=[])
+    msg = refused(c, server, before, "MEDFW_ERR_THRESHOLD")
+    assert "pump-team" in msg, msg
+
+    # properly signed: accepted, the new image served
+    other.signers["pump-team"] = keep
+    other.bump("pump-team")
+    other.update_snapshot()
+    upload_other(c, other, targets=["pump/fw-2.img"])
+    status, _, body = raw(c, "POST", "/api/v1/repository/commit")
+    assert status == 200, body
+    assert server.request("GET", "/repo/targets/pump/fw-2.img")[2] == b"pump two"
+    before = served_tree(server)
+
+    # a rolled-back delegated role: the older, validly signed pump-team again
+    other.signed["snapshot"]["meta"]["pump-team.json"] = {"version": 2}
+    other.bump("snapshot")
+    other.update_timestamp()
+    other.files["metadata/pump-team.json"] = good_pump
+    upload_other(c, other, targets=[])
+    msg = refused(c, server, before, "MEDFW_ERR_ROLLBACK")
+    assert "pump-team" in msg, msg
+
+    # a delegation whose role the snapshot does not list
+    other.add_delegation("targets", "late-team", ["late/*"])
+    other.bump("targets")
+    other.update_snapshot()
+    other.signed["snapshot"]["meta"].pop("late-team.json")
+    other.signed["snapshot"]["meta"]["pump-team.json"] = {
+        "version": other.signed["pump-team"]["version"]}
+    other.bump("snapshot")
+    other.update_timestamp()
+    other.files["metadata/pump-team.json"] = other.envelope_bytes("pump-team")
+    upload_other(c, other, targets=[])
+    msg = refused(c, server, before, "MEDFW_ERR_NOT_FOUND")
+    assert "late-team" in msg, msg

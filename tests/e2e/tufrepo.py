@@ -149,18 +149,36 @@ class Repository:
         head, sep, base = path.rpartition("/")
         self.files[f"targets/{head}{sep}{digest}.{base}"] = data
 
-    def add_delegation(self, delegator: str, name: str, paths: list[str],
-                       terminating: bool = False) -> None:
+    def add_delegation(self, delegator: str, name: str, paths: list[str] | None,
+                       terminating: bool = False, threshold: int = 1, keys: int = 1,
+                       path_hash_prefixes: list[str] | None = None) -> None:
+        """Delegate from `delegator` to a new targets role `name`, trusted for `paths`
+        (globs) or `path_hash_prefixes`, with `keys` new keys of which `threshold`
+        must sign."""
         d = self.signed[delegator]
         d.setdefault("delegations", {"keys": {}, "roles": []})
-        d["delegations"]["roles"].append({"name": name, "keyids": [], "threshold": 1,
-                                          "terminating": terminating, "paths": paths})
-        key = Key()
-        self.signers[name] = [key]
-        self._authorize(d, name, key)
+        role = {"name": name, "keyids": [], "threshold": threshold,
+                "terminating": terminating}
+        if path_hash_prefixes is not None:
+            role["path_hash_prefixes"] = path_hash_prefixes
+        else:
+            role["paths"] = paths
+        d["delegations"]["roles"].append(role)
+        self.signers[name] = [Key() for _ in range(keys)]
+        for key in self.signers[name]:
+            self._authorize(d, name, key)
         t = self._base("targets", 30)
         t["targets"] = {}
         self.signed[name] = t
+
+    def write_to(self, directory) -> None:
+        """Lay the repository out on disk as `medfw repo publish` does
+        (DIR/metadata/..., DIR/targets/...), for `medfw push`."""
+        from pathlib import Path
+        for rel, body in self.files.items():
+            path = Path(directory) / unquote(rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
 
     def metadata_requests(self) -> list[str]:
         return [r for r in self.requests if r.startswith("metadata/")]

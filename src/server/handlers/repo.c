@@ -8,6 +8,7 @@
  *   versions/N/         each committed tree (metadata/, targets/)
  *   current             symlink -> versions/N: what is served; replaced by rename()
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,7 +27,7 @@
 #include "medfw/tuf.h"
 
 #define SHA256_HEX 64
-#define UPLOAD_CHUNK (256u * 1024u)
+#define UPLOAD_PREFIX ".upload-" /* staging/.upload-RANDOM: an upload in progress */
 
 struct medfwd_repo {
 	char dir[PATH_MAX - 512]; /* room for the sub-paths below */
@@ -52,32 +53,74 @@ static int cmp_sha(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* Replace the in-memory set with the sha256 of every target of `targets`. */
-static void signed_set_load(struct medfwd_repo *r, const struct medfw_tuf_meta *targets)
+/* Append the sha256 (lower case) of every target of `t` to list (cap entries). */
+static size_t add_sha256s(const struct medfw_tuf_meta *t, char (*list)[SHA256_HEX + 1],
+			  size_t n, size_t cap)
 {
-	char (*list)[SHA256_HEX + 1] = NULL;
-	size_t n = 0;
+	for (size_t i = 0; i < t->target_count && n < cap; i++) {
+		const char *h = json_string_value(json_object_get(t->targets[i].hashes, "sha256"));
 
-	if (targets != NULL && targets->target_count > 0) {
-		list = calloc(targets->target_count, sizeof(*list));
-		for (size_t i = 0; list != NULL && i < targets->target_count; i++) {
-			const char *h = json_string_value(
-				json_object_get(targets->targets[i].hashes, "sha256"));
-
-			if (h == NULL || strlen(h) != SHA256_HEX)
-				continue;
-			for (size_t k = 0; k <= SHA256_HEX; k++)
-				list[n][k] = (char)(h[k] >= 'A' && h[k] <= 'F' ? h[k] + 32 : h[k]);
-			n++;
-		}
-		if (list != NULL)
-			qsort(list, n, sizeof(*list), cmp_sha);
+		if (h == NULL || strlen(h) != SHA256_HEX)
+			continue;
+		for (size_t k = 0; k <= SHA256_HEX; k++)
+			list[n][k] = (char)(h[k] >= 'A' && h[k] <= 'F' ? h[k] + 32 : h[k]);
+		n++;
 	}
+	return n;
+}
+
+/* A served metadata file of the current tree, parsed (verified at its commit). */
+static struct medfw_tuf_meta *served_meta(const struct medfwd_repo *r, const char *name,
+					  enum medfw_tuf_role_type type)
+{
+	struct medfw_buf b;
+	struct medfw_tuf_meta *m = NULL;
+	char path[PATH_MAX];
+
+	if (sub_path(r, path, sizeof(path), "current/metadata/", name) != MEDFW_OK ||
+	    medfw_file_read(path, medfw_tuf_role_max_len(type), &b, NULL) != MEDFW_OK)
+		return NULL;
+	if (medfw_tuf_meta_parse_unverified(b.data, b.len, medfw_tuf_role_max_len(type), type, &m,
+					    NULL) != MEDFW_OK)
+		m = NULL;
+	medfw_buf_free(&b);
+	return m;
+}
+
+/* Replace the in-memory set with the sha256 of every target served now (targets and
+ * every delegated role the served snapshot lists). */
+static void signed_set_reload(struct medfwd_repo *r)
+{
+	struct medfw_tuf_meta *snap = served_meta(r, "snapshot.json", MEDFW_TUF_SNAPSHOT);
+	char (*list)[SHA256_HEX + 1] = NULL;
+	size_t n = 0, cap = 0;
+	int served = 0;
+
+	for (size_t i = 0; snap != NULL && i < snap->meta_count; i++) {
+		struct medfw_tuf_meta *t = served_meta(r, snap->meta[i].name, MEDFW_TUF_TARGETS);
+
+		if (t != NULL && t->target_count > cap - n) {
+			char (*grown)[SHA256_HEX + 1] =
+				realloc(list, (n + t->target_count) * sizeof(*list));
+
+			if (grown != NULL) {
+				list = grown;
+				cap = n + t->target_count;
+			}
+		}
+		if (t != NULL)
+			n = add_sha256s(t, list, n, cap);
+		served |= t != NULL && strcmp(snap->meta[i].name, "targets.json") == 0;
+		medfw_tuf_meta_free(t);
+	}
+	medfw_tuf_meta_free(snap);
+	if (list != NULL)
+		qsort(list, n, sizeof(*list), cmp_sha);
 	pthread_rwlock_wrlock(&r->signed_lock);
 	free(r->signed_sha);
 	r->signed_sha = list;
-	r->signed_count = list != NULL ? n : 0;
-	r->served = targets != NULL;
+	r->signed_count = n;
+	r->served = served;
 	pthread_rwlock_unlock(&r->signed_lock);
 }
 
@@ -108,29 +151,33 @@ enum medfw_store_tristate medfwd_image_is_signed_release(struct medfwd_app *app,
 
 struct medfw_tuf_meta *medfwd_repo_served_targets(struct medfwd_app *app)
 {
-	struct medfw_buf b;
-	struct medfw_tuf_meta *m = NULL;
-	char path[PATH_MAX];
-
-	if (app->repo == NULL ||
-	    sub_path(app->repo, path, sizeof(path), "current/metadata/targets.json", NULL) != MEDFW_OK ||
-	    medfw_file_read(path, MEDFW_TUF_TARGETS_MAX_LEN, &b, NULL) != MEDFW_OK)
-		return NULL;
-	if (medfw_tuf_meta_parse_unverified(b.data, b.len, MEDFW_TUF_TARGETS_MAX_LEN,
-					    MEDFW_TUF_TARGETS, &m, NULL) != MEDFW_OK)
-		m = NULL;
-	medfw_buf_free(&b);
-	return m;
+	return app->repo != NULL ? served_meta(app->repo, "targets.json", MEDFW_TUF_TARGETS)
+				 : NULL;
 }
 
 /* ---- start-up ---- */
+
+/* Uploads cut short by a crash of the server: staging/.upload-* */
+static void remove_partial_uploads(const struct medfwd_repo *r)
+{
+	char path[PATH_MAX];
+	DIR *d;
+	struct dirent *e;
+
+	if (sub_path(r, path, sizeof(path), "staging", NULL) != MEDFW_OK ||
+	    (d = opendir(path)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, UPLOAD_PREFIX, sizeof(UPLOAD_PREFIX) - 1) == 0)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+}
 
 enum medfw_err medfwd_repo_init(struct medfwd_app *app, const char *data_dir,
 				struct medfw_diag *diag)
 {
 	struct medfwd_repo *r = calloc(1, sizeof(*r));
 	char path[PATH_MAX];
-	struct medfw_tuf_meta *served;
 	enum medfw_err err;
 
 	if (r == NULL)
@@ -153,10 +200,8 @@ enum medfw_err medfwd_repo_init(struct medfwd_app *app, const char *data_dir,
 		err = medfw_mkdir_p(path, 0755, diag);
 	if (err != MEDFW_OK)
 		return err;
-	served = medfwd_repo_served_targets(app);
-	if (served != NULL)
-		signed_set_load(r, served);
-	medfw_tuf_meta_free(served);
+	remove_partial_uploads(r);
+	signed_set_reload(r);
 	return MEDFW_OK;
 }
 
@@ -179,14 +224,6 @@ static int sha256_hex_of(const uint8_t *data, size_t len, char out[SHA256_HEX + 
 
 	return medfw_hash_oneshot(MEDFW_HASH_SHA256, data, len, d, sizeof(d), &n) == MEDFW_OK &&
 	       medfw_hex_encode(d, sizeof(d), out, SHA256_HEX + 1) == MEDFW_OK;
-}
-
-/* The path after `prefix` in the decoded request path ("/repo/targets/a/b" -> "a/b"). */
-static const char *path_after(const struct medfwd_request *req, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return strncmp(req->path, prefix, n) == 0 ? req->path + n : "";
 }
 
 static void respond_refused(struct medfwd_response *resp, enum medfw_err err,
@@ -242,76 +279,206 @@ static void trusted_root_pin(struct medfwd_request *req, struct medfwd_response 
 						 "sha256", sha));
 }
 
-/* ---- staging ---- */
+/* ---- staging: uploads streamed to a temporary file, renamed into place ---- */
 
-static void stage_file(struct medfwd_request *req, struct medfwd_response *resp,
-		       const char *sub, const char *name, size_t max)
+/* One upload in progress: data_dir/repository/staging/.upload-RANDOM (O_EXCL, 0600),
+ * hashed while it is written; renamed to staging/KIND/NAME when the whole body arrived
+ * within the limit, removed otherwise (release). */
+struct upload {
+	struct medfwd_app *app;
+	const char *kind;          /* "metadata" or "targets" */
+	char name[PATH_MAX / 2];   /* the staged file's name (target path) */
+	char tmp[PATH_MAX];        /* "" once renamed into place (or never made) */
+	int fd;
+	struct medfw_hash *sha256, *sha512;
+	uint64_t length;
+};
+
+static void upload_release(void *state)
 {
-	struct medfwd_app *app = medfwd_app_of(req);
-	struct medfw_diag diag;
-	char path[PATH_MAX], dir[PATH_MAX], sha[SHA256_HEX + 1];
-	char *slash;
-	enum medfw_err err;
+	struct upload *u = state;
 
-	if (req->body_len > max) {
-		medfwd_respond_error(resp, 413, "too_large", NULL, "%s is larger than %zu bytes",
-				     name, max);
+	if (u->fd >= 0)
+		close(u->fd);
+	if (u->tmp[0] != 0)
+		(void)unlink(u->tmp);
+	medfw_hash_free(u->sha256);
+	medfw_hash_free(u->sha512);
+	free(u);
+}
+
+static void respond_write_error(struct medfwd_response *resp, const char *name, int e)
+{
+	if (e == ENOSPC || e == EDQUOT)
+		medfwd_respond_error(resp, 507, "insufficient_storage", NULL,
+				     "%s: the server's disk is full", name);
+	else
+		medfwd_respond_error(resp, 500, "io", NULL, "%s: cannot write the upload: %s",
+				     name, strerror(e));
+}
+
+static int upload_write(void *state, const uint8_t *data, size_t len,
+			struct medfwd_response *resp)
+{
+	struct upload *u = state;
+
+	if (medfw_hash_update(u->sha256, data, len) != MEDFW_OK ||
+	    medfw_hash_update(u->sha512, data, len) != MEDFW_OK) {
+		medfwd_respond_error(resp, 500, "internal", NULL, "%s: hashing failed", u->name);
+		return -1;
+	}
+	while (len > 0) {
+		ssize_t n = write(u->fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			respond_write_error(resp, u->name, n < 0 ? errno : EIO);
+			return -1;
+		}
+		data += n;
+		len -= (size_t)n;
+		u->length += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int digest_hex(struct medfw_hash *h, char *out, size_t cap)
+{
+	uint8_t d[MEDFW_HASH_MAX_LEN];
+	size_t n = 0;
+
+	return medfw_hash_final(h, d, sizeof(d), &n) == MEDFW_OK &&
+	       medfw_hex_encode(d, n, out, cap) == MEDFW_OK;
+}
+
+static void upload_finish(void *state, struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct upload *u = state;
+	struct medfwd_repo *r = u->app->repo;
+	struct medfw_diag diag;
+	char path[PATH_MAX], dir[PATH_MAX], sha256[2 * 32 + 1], sha512[2 * 64 + 1];
+	enum medfw_err err = MEDFW_OK;
+	int fd = u->fd;
+
+	u->fd = -1;
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		respond_write_error(resp, u->name, errno);
+		return;
+	}
+	if (!digest_hex(u->sha256, sha256, sizeof(sha256)) ||
+	    !digest_hex(u->sha512, sha512, sizeof(sha512))) {
+		medfwd_respond_error(resp, 500, "internal", NULL, "%s: hashing failed", u->name);
 		return;
 	}
 	medfw_diag_clear(&diag);
-	if (snprintf(path, sizeof(path), "%s/staging/%s/%s", app->repo->dir, sub, name) >=
+	if (snprintf(path, sizeof(path), "%s/staging/%s/%s", r->dir, u->kind, u->name) >=
 	    (int)sizeof(path)) {
 		medfwd_respond_error(resp, 400, "invalid", "path", "path too long");
 		return;
 	}
 	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	*slash = 0;
-	pthread_mutex_lock(&app->repo->commit_lock);
+	*strrchr(dir, '/') = 0;
+	pthread_mutex_lock(&r->commit_lock);
 	err = medfw_mkdir_p(dir, 0700, &diag);
-	if (err == MEDFW_OK)
-		err = medfw_file_write_atomic(path, req->body, req->body_len, 0644, &diag);
-	pthread_mutex_unlock(&app->repo->commit_lock);
-	if (err != MEDFW_OK || !sha256_hex_of(req->body, req->body_len, sha)) {
-		medfwd_respond_medfw_error(resp, err != MEDFW_OK ? err : MEDFW_ERR_CRYPTO, &diag);
+	if (err == MEDFW_OK && rename(u->tmp, path) != 0)
+		err = medfw_diag_set(&diag, errno == ENOENT ? MEDFW_ERR_STATE : MEDFW_ERR_IO,
+				     "%s: %s", u->name,
+				     errno == ENOENT ? "the staging area was emptied during the upload"
+						     : strerror(errno));
+	if (err == MEDFW_OK) {
+		u->tmp[0] = 0; /* in place: release must not remove it */
+		err = medfw_fsync_parent(path, &diag);
+	}
+	pthread_mutex_unlock(&r->commit_lock);
+	if (err != MEDFW_OK) {
+		if (err == MEDFW_ERR_IO)
+			medfwd_respond_medfw_error(resp, err, &diag);
+		else
+			medfwd_respond_error(resp, 409, "conflict", "path", "%s",
+					     medfw_diag_message(&diag, err));
 		return;
 	}
-	(void)medfwd_audit(app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
+	(void)medfwd_audit(u->app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
 			   "repository.stage",
-			   json_pack("{s:s, s:s, s:I, s:s}", "kind", sub, "name", name, "length",
-				     (json_int_t)req->body_len, "sha256", sha));
-	medfwd_respond_json(resp, 201, json_pack("{s:s, s:I, s:s}", "name", name, "length",
-						 (json_int_t)req->body_len, "sha256", sha));
+			   json_pack("{s:s, s:s, s:I, s:s, s:s}", "kind", u->kind, "name", u->name,
+				     "length", (json_int_t)u->length, "sha256", sha256, "sha512",
+				     sha512));
+	medfwd_respond_json(resp, 201, json_pack("{s:s, s:I, s:s, s:s}", "name", u->name,
+						 "length", (json_int_t)u->length, "sha256", sha256,
+						 "sha512", sha512));
+}
+
+static const struct medfwd_stream_sink upload_sink = {upload_write, upload_finish,
+						      upload_release};
+
+/* Take the body of the request as staging/KIND/NAME, at most max bytes. */
+static void stage_stream(struct medfwd_request *req, struct medfwd_response *resp,
+			 const char *kind, const char *name, uint64_t max, const char *limit_name)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	struct upload *u = calloc(1, sizeof(*u));
+	uint8_t rnd[8];
+	char hex[2 * sizeof(rnd) + 1];
+
+	if (u == NULL) {
+		medfwd_respond_error(resp, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	u->app = app;
+	u->kind = kind;
+	u->fd = -1;
+	if (snprintf(u->name, sizeof(u->name), "%s", name) >= (int)sizeof(u->name)) {
+		free(u);
+		medfwd_respond_error(resp, 400, "invalid", "path", "path too long");
+		return;
+	}
+	if (medfwd_request_stream(req, resp, &upload_sink, u, max, limit_name) != 0)
+		return; /* 413 from Content-Length; u released */
+	u->sha256 = medfw_hash_new(MEDFW_HASH_SHA256);
+	u->sha512 = medfw_hash_new(MEDFW_HASH_SHA512);
+	if (u->sha256 == NULL || u->sha512 == NULL ||
+	    medfw_random_bytes(rnd, sizeof(rnd)) != MEDFW_OK ||
+	    medfw_hex_encode(rnd, sizeof(rnd), hex, sizeof(hex)) != MEDFW_OK) {
+		medfwd_respond_error(resp, 500, "internal", NULL, "cannot set up the upload");
+		return;
+	}
+	if (snprintf(u->tmp, sizeof(u->tmp), "%s/staging/" UPLOAD_PREFIX "%s", app->repo->dir,
+		     hex) >= (int)sizeof(u->tmp)) {
+		u->tmp[0] = 0;
+		medfwd_respond_error(resp, 500, "internal", NULL, "data_dir path too long");
+		return;
+	}
+	u->fd = open(u->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (u->fd < 0) {
+		int e = errno;
+
+		u->tmp[0] = 0; /* not ours (EEXIST) or not made */
+		respond_write_error(resp, name, e);
+	}
 }
 
 static void stage_metadata(struct medfwd_request *req, struct medfwd_response *resp)
 {
 	const char *name = medfwd_request_param(req, "name");
-	enum medfw_tuf_role_type type = MEDFW_TUF_ROOT;
-	char role[32];
-	const char *dot;
+	char limit[96];
 
 	if (!medfwd_require(req, resp, MEDFWD_PERM_REPO_WRITE))
 		return;
 	if (!medfw_repo_host_metadata_name_ok(name)) {
 		medfwd_respond_error(resp, 400, "invalid", "name",
 				     "metadata name must be root.json, timestamp.json, "
-				     "snapshot.json, targets.json or N.root.json");
+				     "snapshot.json, targets.json, N.root.json or ROLE.json of a "
+				     "delegated targets role (letters, digits, '.', '_', '-')");
 		return;
 	}
-	dot = strchr(name, '.');
-	if (dot != NULL && (size_t)(dot - name) < sizeof(role)) {
-		memcpy(role, name, (size_t)(dot - name));
-		role[dot - name] = 0;
-		if (medfw_tuf_role_parse(role, &type) != MEDFW_OK)
-			type = MEDFW_TUF_ROOT; /* N.root.json */
-	}
-	stage_file(req, resp, "metadata", name, medfw_tuf_role_max_len(type));
+	snprintf(limit, sizeof(limit), "the TUF size cap of %s", name);
+	stage_stream(req, resp, "metadata", name, medfw_repo_host_metadata_max_len(name), limit);
 }
 
 static void stage_target(struct medfwd_request *req, struct medfwd_response *resp)
 {
-	const char *path = path_after(req, "/api/v1/repository/targets/");
+	const char *path = medfwd_request_param(req, "path");
 
 	if (!medfwd_require(req, resp, MEDFWD_PERM_REPO_WRITE))
 		return;
@@ -319,8 +486,8 @@ static void stage_target(struct medfwd_request *req, struct medfwd_response *res
 		medfwd_respond_error(resp, 400, "invalid", "path", "not a safe target path");
 		return;
 	}
-	/* bounded by max_body_bytes (the core refuses larger bodies with 413) */
-	stage_file(req, resp, "targets", path, SIZE_MAX);
+	stage_stream(req, resp, "targets", path, medfwd_server_max_target_bytes(req->server),
+		     "max_target_bytes");
 }
 
 static enum medfw_err clear_staging(struct medfwd_repo *r, struct medfw_diag *diag)
@@ -444,7 +611,6 @@ static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 	struct medfwd_app *app = medfwd_app_of(req);
 	struct medfwd_repo *r = app->repo;
 	struct medfw_repo_host_result res;
-	struct medfw_tuf_meta *targets = NULL;
 	struct medfw_buf root;
 	struct medfw_diag diag;
 	char path[PATH_MAX], served[PATH_MAX], staged[PATH_MAX], fresh[PATH_MAX];
@@ -474,7 +640,7 @@ static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 	(void)medfw_repo_host_remove_tree(fresh, NULL);
 	if (err == MEDFW_OK)
 		err = medfw_repo_host_commit(app->ctx, root.data, root.len, cur > 0 ? served : NULL,
-					     staged, fresh, &res, &targets, &diag);
+					     staged, fresh, &res, NULL, &diag);
 	if (err == MEDFW_OK)
 		err = switch_current(r, next, &diag);
 	if (err != MEDFW_OK)
@@ -486,10 +652,9 @@ static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 	}
 	(void)clear_staging(r, NULL);
 	if (err == MEDFW_OK)
-		signed_set_load(r, targets);
+		signed_set_reload(r);
 	pthread_mutex_unlock(&r->commit_lock);
 	medfw_buf_free(&root);
-	medfw_tuf_meta_free(targets);
 	if (err != MEDFW_OK) {
 		(void)medfwd_audit(app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
 				   "repository.commit.refused",
@@ -500,20 +665,22 @@ static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 	}
 	(void)medfwd_audit(app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
 			   "repository.commit",
-			   json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "root",
+			   json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "root",
 				     (json_int_t)res.root_version, "timestamp",
 				     (json_int_t)res.timestamp_version, "snapshot",
 				     (json_int_t)res.snapshot_version, "targets",
 				     (json_int_t)res.targets_version, "target_count",
-				     (json_int_t)res.target_count, "devices_reclassified",
+				     (json_int_t)res.target_count, "delegated_roles",
+				     (json_int_t)res.delegated_role_count, "devices_reclassified",
 				     (json_int_t)recompute_signed_flags(app)));
 	medfwd_respond_json(resp, 200,
-			    json_pack("{s:I, s:I, s:I, s:I, s:I}", "root_version",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "root_version",
 				      (json_int_t)res.root_version, "timestamp_version",
 				      (json_int_t)res.timestamp_version, "snapshot_version",
 				      (json_int_t)res.snapshot_version, "targets_version",
 				      (json_int_t)res.targets_version, "target_count",
-				      (json_int_t)res.target_count));
+				      (json_int_t)res.target_count, "delegated_roles",
+				      (json_int_t)res.delegated_role_count));
 }
 
 static json_t *meta_summary(const struct medfwd_repo *r, const char *name,
@@ -649,27 +816,11 @@ static void serve_file(struct medfwd_request *req, struct medfwd_response *resp,
 	medfwd_respond_fd(resp, 200, content_type, fd, 0, (uint64_t)st.st_size);
 }
 
-static int served_metadata_name_ok(const char *name)
-{
-	const char *dot = strchr(name, '.');
-	uint64_t v;
-	char num[16];
-
-	if (medfw_repo_host_metadata_name_ok(name))
-		return 1;
-	if (dot == NULL || dot == name || (size_t)(dot - name) >= sizeof(num) || name[0] == '0' ||
-	    (strcmp(dot, ".snapshot.json") != 0 && strcmp(dot, ".targets.json") != 0))
-		return 0;
-	memcpy(num, name, (size_t)(dot - name));
-	num[dot - name] = 0;
-	return medfw_parse_u64(num, 1, INT64_MAX, &v) == MEDFW_OK;
-}
-
 static void get_metadata(struct medfwd_request *req, struct medfwd_response *resp)
 {
 	const char *name = medfwd_request_param(req, "file");
 
-	if (!served_metadata_name_ok(name)) {
+	if (!medfw_repo_host_served_name_ok(name)) {
 		medfwd_respond_error(resp, 404, "not_found", "file", "no such metadata file");
 		return;
 	}
@@ -678,7 +829,7 @@ static void get_metadata(struct medfwd_request *req, struct medfwd_response *res
 
 static void get_target(struct medfwd_request *req, struct medfwd_response *resp)
 {
-	const char *path = path_after(req, "/repo/targets/");
+	const char *path = medfwd_request_param(req, "path");
 
 	if (!medfw_repo_host_target_path_ok(path)) {
 		medfwd_respond_error(resp, 404, "not_found", "path", "no such target");
@@ -693,24 +844,16 @@ const struct medfwd_route medfwd_routes_repo[] = {
 	{"POST", "/api/v1/repository/trusted-root", trusted_root_pin, MEDFWD_AUTH_TOKEN,
 	 MEDFWD_BODY_NONE, "repository.trusted_root.pin"},
 	{"PUT", "/api/v1/repository/metadata/{name}", stage_metadata, MEDFWD_AUTH_TOKEN,
-	 MEDFWD_BODY_NONE, "repository.stage.metadata"},
-	{"PUT", "/api/v1/repository/targets/{name}", stage_target, MEDFWD_AUTH_TOKEN,
-	 MEDFWD_BODY_NONE, "repository.stage.target"},
-	{"PUT", "/api/v1/repository/targets/{dir}/{name}", stage_target, MEDFWD_AUTH_TOKEN,
-	 MEDFWD_BODY_NONE, "repository.stage.target2"},
-	{"PUT", "/api/v1/repository/targets/{dir}/{sub}/{name}", stage_target, MEDFWD_AUTH_TOKEN,
-	 MEDFWD_BODY_NONE, "repository.stage.target3"},
+	 MEDFWD_BODY_STREAM, "repository.stage.metadata"},
+	{"PUT", "/api/v1/repository/targets/{path*}", stage_target, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_STREAM, "repository.stage.target"},
 	{"DELETE", "/api/v1/repository/staging", staging_clear, MEDFWD_AUTH_TOKEN,
 	 MEDFWD_BODY_NONE, "repository.staging.clear"},
 	{"POST", "/api/v1/repository/commit", commit, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,
 	 "repository.commit"},
 	{"GET", "/repo/metadata/{file}", get_metadata, MEDFWD_AUTH_NONE, MEDFWD_BODY_NONE,
 	 "repo.metadata"},
-	{"GET", "/repo/targets/{name}", get_target, MEDFWD_AUTH_NONE, MEDFWD_BODY_NONE,
+	{"GET", "/repo/targets/{path*}", get_target, MEDFWD_AUTH_NONE, MEDFWD_BODY_NONE,
 	 "repo.target"},
-	{"GET", "/repo/targets/{dir}/{name}", get_target, MEDFWD_AUTH_NONE, MEDFWD_BODY_NONE,
-	 "repo.target2"},
-	{"GET", "/repo/targets/{dir}/{sub}/{name}", get_target, MEDFWD_AUTH_NONE, MEDFWD_BODY_NONE,
-	 "repo.target3"},
 	{0},
 };
