@@ -868,11 +868,14 @@ out:
 	return err;
 }
 
+/* Two per core: a handler that waits for the store (a group commit) leaves the core
+ * to the other thread; more threads raised throughput a little more but made the
+ * latency tail longer (BENCHMARKS.md, device check-ins). */
 static unsigned default_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	return n < 1 ? 1u : n > 1024 ? 1024u : (unsigned)n;
+	return n < 1 ? 2u : n > 512 ? 1024u : 2u * (unsigned)n;
 }
 
 enum medfw_err medfwd_server_start(struct medfwd_server *srv, struct medfw_diag *diag)

@@ -64,6 +64,12 @@ struct medfwd_principal {
 	int64_t token_id;                         /* TOKEN */
 	struct medfw_store_device device;         /* DEVICE: its record when it signed */
 	int device_session;                       /* DEVICE: signed with a session key */
+	/* DEVICE on the check-in route: the request's nonce, verified but not yet stored;
+	 * the handler stores it with medfwd_device_nonce_record in its own transaction
+	 * and refuses the request (medfwd_device_replayed) when it was used before. */
+	int nonce_pending;
+	int64_t nonce_created;
+	char nonce[129];
 };
 
 /* The permission matrix (docs/permissions.md). */
@@ -141,6 +147,12 @@ void medfwd_app_announce(struct medfwd_app *app);
  * authenticator); install the device metrics collector (main.c, before start). */
 int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 		       struct medfwd_response *resp);
+/* Store the principal's pending nonce (inside the handler's transaction):
+ * MEDFW_ERR_EXISTS when it was used before; and the 401 answer (audited) for that. */
+enum medfw_err medfwd_device_nonce_record(struct medfw_store *tx,
+					  const struct medfwd_principal *p,
+					  struct medfw_diag *diag);
+void medfwd_device_replayed(struct medfwd_request *req, struct medfwd_response *resp);
 int medfwd_devices_metrics_install(struct medfwd_server *srv, struct medfwd_app *app);
 /* The hosted image repository (handlers/repo.c) and the director
  * (handlers/director.c): made at start-up in data_dir, freed at stop (NULL-safe). */

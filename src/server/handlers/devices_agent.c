@@ -200,18 +200,28 @@ static int is_ip(const char *s)
 }
 
 struct checkin_arg {
-	int64_t device_id;
+	const struct medfwd_principal *p;
 	const struct medfw_store_checkin *c;
 	int64_t version; /* out: the device's director metadata version */
+	int replayed;    /* out */
 };
 
+/* The request's nonce (never seen before, else nothing is written), the check-in,
+ * the device's director version: one group-committed write. */
 static enum medfw_err checkin_tx(struct medfw_store *tx, void *user, struct medfw_diag *diag)
 {
 	struct checkin_arg *a = user;
-	enum medfw_err err = medfw_store_device_checkin(tx, a->device_id, a->c, diag);
+	enum medfw_err err = MEDFW_OK;
 
+	a->replayed = 0;
+	if (a->p->nonce_pending) {
+		err = medfwd_device_nonce_record(tx, a->p, diag);
+		a->replayed = err == MEDFW_ERR_EXISTS;
+	}
 	if (err == MEDFW_OK)
-		err = medfw_store_director_version(tx, a->device_id, &a->version, diag);
+		err = medfw_store_device_checkin(tx, a->p->device.id, a->c, diag);
+	if (err == MEDFW_OK)
+		err = medfw_store_director_version(tx, a->p->device.id, &a->version, diag);
 	return err;
 }
 
@@ -223,7 +233,7 @@ void medfwd_device_checkin(struct medfwd_request *req, struct medfwd_response *r
 	struct medfwd_app *app = medfwd_app_of(req);
 	const struct medfwd_principal *p = medfwd_principal_of(req);
 	struct medfw_store_checkin c;
-	struct checkin_arg arg = {0, NULL, 0};
+	struct checkin_arg arg = {NULL, NULL, 0, 0};
 	const char *fw, *image, *agent, *clinical, *ip, *mac, *zone;
 	int64_t version = 0;
 	struct medfw_diag d;
@@ -276,10 +286,14 @@ void medfwd_device_checkin(struct medfwd_request *req, struct medfwd_response *r
 	c.now = medfw_ctx_now(app->ctx);
 	medfw_diag_clear(&d);
 	/* a group commit with the other devices' check-ins */
-	arg.device_id = p->device.id;
+	arg.p = p;
 	arg.c = &c;
 	err = medfw_store_batch(app->store, checkin_tx, &arg, &d);
 	version = arg.version;
+	if (err != MEDFW_OK && arg.replayed) {
+		medfwd_device_replayed(req, resp);
+		return;
+	}
 	if (err != MEDFW_OK) {
 		medfwd_respond_medfw_error(resp, err, &d);
 		return;

@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 
 #include "app.h"
+#include "devices.h"
 #include "medfw/devsession.h"
 #include "medfw/httpsig.h"
 #include "medfw/num.h"
@@ -26,6 +27,7 @@ struct device_lookup {
 	struct medfw_store_device device; /* the device the keyid names, when known */
 	int known;
 	int allow_session;                /* the route takes session keys */
+	int defer_nonce;                  /* the handler records the nonce (check-in) */
 	int session;                      /* the keyid named a session */
 	int64_t now;
 	const char *reason;               /* why its key is not usable */
@@ -136,6 +138,10 @@ static enum medfw_err key_lookup(void *user, const char *keyid, enum medfw_https
 	return err;
 }
 
+static void refuse(struct medfwd_app *app, struct medfwd_request *req,
+		   struct medfwd_response *resp, const struct device_lookup *l, const char *reason,
+		   const char *detail);
+
 struct nonce_arg {
 	int64_t device_id;
 	int64_t created;
@@ -159,7 +165,30 @@ static enum medfw_err nonce_check(void *user, const char *keyid, const char *non
 	struct nonce_arg a = {l->device.id, created, nonce};
 
 	(void)keyid;
+	if (l->defer_nonce)
+		return MEDFW_OK; /* the check-in records it with its own write, before answering */
 	return medfw_store_batch(l->app->store, nonce_insert, &a, NULL);
+}
+
+enum medfw_err medfwd_device_nonce_record(struct medfw_store *tx,
+					  const struct medfwd_principal *p,
+					  struct medfw_diag *diag)
+{
+	struct nonce_arg a = {p->device.id, p->nonce_created, p->nonce};
+
+	return nonce_insert(tx, &a, diag);
+}
+
+void medfwd_device_replayed(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	const struct medfwd_principal *p = medfwd_principal_of(req);
+	struct device_lookup l;
+
+	memset(&l, 0, sizeof(l));
+	l.known = p != NULL;
+	if (p != NULL)
+		l.device = p->device;
+	refuse(medfwd_app_of(req), req, resp, &l, "replayed", "nonce already used (replay)");
 }
 
 /* Whether the request URL has a query string (device routes take none). */
@@ -217,6 +246,10 @@ int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 	memset(&lookup, 0, sizeof(lookup));
 	lookup.app = app;
 	lookup.allow_session = req->route->auth == MEDFWD_AUTH_DEVICE;
+	/* The check-in stores its nonce in the same transaction as the check-in itself
+	 * (one write per check-in, not two); every other route has it stored here,
+	 * before its handler runs. */
+	lookup.defer_nonce = req->route->handler == medfwd_device_checkin;
 	lookup.now = medfw_ctx_now(app->ctx);
 	if (has_query(req)) {
 		refuse(app, req, resp, NULL, "query", "device requests carry no query string");
@@ -276,6 +309,11 @@ int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 	p->user.site_id = lookup.device.site_id; /* no role: medfwd_require refuses */
 	p->device = lookup.device;
 	p->device_session = lookup.session;
+	if (lookup.defer_nonce) {
+		p->nonce_pending = 1;
+		p->nonce_created = result.created;
+		memcpy(p->nonce, result.nonce, sizeof(p->nonce));
+	}
 	medfwd_request_set_principal(req, p, principal_free);
 	return 1;
 }
