@@ -2,7 +2,9 @@
  *
  * The input is split at the first three LF bytes into the Signature-Input,
  * Signature and Content-Digest header values and the body; verification runs
- * against a fixed Ed25519 key for every keyid. Nothing may crash or leak, a failed
+ * against a fixed Ed25519 key for every keyid, then again with both algorithms
+ * accepted (session keyids, parsed as medfwd parses them, get an HMAC-SHA256 key;
+ * the others the Ed25519 key). Nothing may crash or leak, a failed
  * verification must leave the result zeroed, and whatever Signature-Input parses
  * must re-serialize and parse again to the same parameters.
  */
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "medfw/devsession.h"
 #include "medfw/httpsig.h"
 
 #define FUZZ_MAX_BYTES (16u * 1024u)
@@ -42,6 +45,27 @@ static enum medfw_err lookup(void *user, const char *keyid, struct medfw_pubkey 
 	if (strcmp(keyid, "unknown") == 0)
 		return MEDFW_ERR_NOT_FOUND;
 	return medfw_httpsig_pubkey_from_raw(test_pub, sizeof(test_pub), out, NULL);
+}
+
+static enum medfw_err lookup_ex(void *user, const char *keyid, enum medfw_httpsig_alg alg,
+			       struct medfw_httpsig_key *out)
+{
+	int64_t id = 0, expires = 0;
+
+	if (medfw_devsession_is_keyid(keyid)) {
+		if (alg != MEDFW_HTTPSIG_HMAC_SHA256 ||
+		    medfw_devsession_keyid_parse(keyid, &id, &expires) != MEDFW_OK)
+			return MEDFW_ERR_NOT_FOUND;
+		if (id <= 0 || expires <= 0)
+			abort(); /* a parsed keyid names a device and a time */
+		out->alg = alg;
+		memset(out->secret, 0x5a, sizeof(out->secret));
+		return MEDFW_OK;
+	}
+	if (alg != MEDFW_HTTPSIG_ED25519)
+		return MEDFW_ERR_KEY_UNSUPPORTED;
+	out->alg = alg;
+	return lookup(user, keyid, &out->pub);
 }
 
 static enum medfw_err nonce_ok(void *user, const char *keyid, const char *nonce, int64_t created)
@@ -115,6 +139,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	policy.now = 1700000000;
 	policy.max_skew = 300;
 	err = medfw_httpsig_verify(&req, &policy, lookup, NULL, nonce_ok, NULL, &res, NULL);
+	if (err != MEDFW_OK) {
+		for (i = 0; i < sizeof(res); i++)
+			if (((const uint8_t *)&res)[i] != 0)
+				abort();
+	}
+	policy.algs = MEDFW_HTTPSIG_ED25519 | MEDFW_HTTPSIG_HMAC_SHA256;
+	err = medfw_httpsig_verify_ex(&req, &policy, lookup_ex, NULL, nonce_ok, NULL, &res, NULL);
 	if (err != MEDFW_OK) {
 		for (i = 0; i < sizeof(res); i++)
 			if (((const uint8_t *)&res)[i] != 0)
