@@ -1082,11 +1082,6 @@ enum medfw_err medfw_httpsig_verify(const struct medfw_httpsig_request *req,
 				    medfw_httpsig_nonce_fn nonce_check, void *nonce_user,
 				    struct medfw_httpsig_result *out, struct medfw_diag *diag)
 {
-	if (key_lookup == NULL) {
-		if (out != NULL)
-			memset(out, 0, sizeof(*out));
-		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "bad verification arguments");
-	}
 	return verify(req, policy, key_lookup, NULL, key_user, nonce_check, nonce_user, out,
 		      diag);
 }
@@ -1097,11 +1092,6 @@ enum medfw_err medfw_httpsig_verify_ex(const struct medfw_httpsig_request *req,
 				       medfw_httpsig_nonce_fn nonce_check, void *nonce_user,
 				       struct medfw_httpsig_result *out, struct medfw_diag *diag)
 {
-	if (key_lookup == NULL) {
-		if (out != NULL)
-			memset(out, 0, sizeof(*out));
-		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "bad verification arguments");
-	}
 	return verify(req, policy, NULL, key_lookup, key_user, nonce_check, nonce_user, out,
 		      diag);
 }
