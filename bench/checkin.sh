@@ -4,38 +4,59 @@
 #   bench/checkin.sh BUILD_DIR WORK_DIR [--update REPORT.md]
 #
 # BUILD_DIR holds medfwd and medfw_loadgen (tests/tools/medfw_loadgen.c). Steps:
-#  1. `medfw_loadgen setup`: a fresh medfwd SQLite store with $BENCH_CHECKIN_DEVICES
-#     (100,000) enrolled devices written through the store library, keys in a key file
-#     (deterministic from a public seed: benchmark only).
-#  2. medfwd on 127.0.0.1 (free port) on that data dir. A probe check-in decides the mode:
-#     2xx -> the real benchmark; 404 -> "not available in this build", and GET /healthz is
-#     measured instead, labelled as a stand-in; any other status -> the check-in refused
-#     the generator's request (reported with the server's answer), stand-in measured.
-#  3. medfw_loadgen against medfwd: warm-up, then $BENCH_CHECKIN_DURATION s at
-#     $BENCH_CHECKIN_CONNECTIONS keep-alive connections, every request signed fresh
-#     (RFC 9421) by one of $BENCH_CHECKIN_SIGNERS devices spread over the 100,000,
-#     before the clock starts ($BENCH_CHECKIN_PRESIGN requests, each its own created
-#     time and nonce): the client shares the cores with the server, and signing in the
-#     loop made it the bottleneck (~1.5 of 2 cores).
-#     medfwd's peak RSS is VmHWM from /proc/PID/status at the end.
-#  4. nginx (worker_processes = cores, config generated here, run as the current user
+#  1. `medfw_loadgen setup`, once: a fresh medfwd SQLite store with $BENCH_CHECKIN_DEVICES
+#     (100,000) enrolled devices, each with one earlier check-in (a fleet in service),
+#     written through the store library, keys in a key file (deterministic from a public
+#     seed: benchmark only). Every medfwd below starts on its own copy of that store.
+#  2. A probe medfwd (its own copy): one check-in signed with a device key decides the
+#     mode: 2xx -> the real benchmark; 404 -> "not available in this build", and GET
+#     /healthz is measured instead (on a fresh copy), labelled as a stand-in; any other
+#     status -> the check-in refused the generator's request (reported with the server's
+#     answer), stand-in measured. Then one session is opened and one check-in signed with
+#     it: if that fails, row 1 is reported as not measured, with the reason.
+#  3. Row 1, the main row (the targets are judged on it): medfwd, check-ins signed with
+#     session keys. The client first opens a session (POST $BENCH_CHECKIN_SESSION_PATH,
+#     signed with the device's Ed25519 key) for each of $BENCH_CHECKIN_SIGNERS devices
+#     spread over the 100,000 (timed: sessions/s, and medfwd's CPU for it, read when the
+#     client reports its sessions open), then warm-up, then $BENCH_CHECKIN_DURATION s at
+#     $BENCH_CHECKIN_CONNECTIONS keep-alive connections, every request with its own RFC
+#     9421 hmac-sha256 signature (its own created time and random nonce).
+#     The requests are signed before the clock starts ($BENCH_CHECKIN_SESSION_PRESIGN,
+#     never reused; signed in the loop once used up): HMAC signing is much cheaper than
+#     Ed25519 but not free in this client (a small test run on 2 shared cores measured
+#     ~45-70 us of client CPU per request signing in the loop against ~25-35 us sending
+#     pre-built ones: at half nginx's rate the difference would be most of a core taken
+#     from the server), and the pool keeps the client's work per request the same as
+#     against nginx. BENCH_CHECKIN_SESSION_PRESIGN=0 signs in the loop instead.
+#  4. Row 2: medfwd (a fresh copy again), every check-in signed with the device's Ed25519
+#     key, before the clock starts ($BENCH_CHECKIN_PRESIGN requests, never reused): signing
+#     Ed25519 in the loop made the client the bottleneck (~1.5 of 2 cores).
+#     BENCH_CHECKIN_ED25519=0 skips this row (reported as not run).
+#     For each medfwd run: peak RSS (VmHWM, /proc/PID/status, at the end), CPU time
+#     (/proc/PID/stat) over the client run (row 1: without the session opening, which is
+#     reported on its own), the client's own CPU.
+#  5. nginx (worker_processes = cores, config generated here, run as the current user
 #     with its pid, logs and temp files under WORK_DIR) serving, as a static file, the
 #     exact bytes medfwd answered the probe with; the same client with the same settings
-#     sends the same signed request (GET, since nginx's static module refuses POST; the
-#     body is read and discarded).
-#  5. WORK_DIR/checkin.json (all figures) via bench/checkin_report.py; with --update,
+#     sends the same kind of signed request (GET, since nginx's static module refuses
+#     POST; the body is read and discarded) from a reused pool signed with the device
+#     keys (Ed25519, as row 2: nginx cannot open sessions); the mean request size of
+#     every row is measured and reported, so the small size difference is visible.
+#  6. WORK_DIR/checkin.json (all figures) via bench/checkin_report.py; with --update,
 #     the check-in section of REPORT.md is replaced (bench/run.sh instead puts the
 #     section in the report it writes).
 # No figure is ever made up: what did not run is reported as such.
 #
 # Environment: BENCH_CHECKIN_DEVICES (100000), BENCH_CHECKIN_SIGNERS (10000),
 #   BENCH_CHECKIN_CONNECTIONS (64), BENCH_CHECKIN_DURATION (20 s), BENCH_CHECKIN_WARMUP
-#   (3 s), BENCH_CHECKIN_PATH (/device/v1/checkin), BENCH_CHECKIN_KEYID (id|serial: what
-#   the signature's keyid names), BENCH_CHECKIN_KEYID_PREFIX ("device:", as medfwd's keyid
-#   "device:<id>" in docs/devices.md), BENCH_CHECKIN_PRESIGN (200000: requests signed
-#   before medfwd's clock starts, each with its own created time and nonce; 0 signs
-#   inside the measured loop, on the cores the servers use), BENCH_CHECKIN_MEDFWD_THREADS
-#   (unset: medfwd's default `threads`, one worker per core).
+#   (3 s), BENCH_CHECKIN_PATH (/device/v1/checkin), BENCH_CHECKIN_SESSION_PATH
+#   (/device/v1/session), BENCH_CHECKIN_KEYID (id|serial: what the signature's keyid
+#   names), BENCH_CHECKIN_KEYID_PREFIX ("device:", as medfwd's keyid "device:<id>" in
+#   docs/devices.md), BENCH_CHECKIN_SESSION_PRESIGN (700000: row 1's requests signed
+#   before the clock starts, enough for the whole run at about half nginx's rate on 2
+#   cores; 0 signs inside the measured loop), BENCH_CHECKIN_PRESIGN (200000: the same for
+#   row 2, Ed25519), BENCH_CHECKIN_ED25519 (1; 0 skips row 2),
+#   BENCH_CHECKIN_MEDFWD_THREADS (unset: medfwd's default `threads`, two workers per core).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,7 +76,10 @@ WARMUP=${BENCH_CHECKIN_WARMUP:-3}
 CPATH=${BENCH_CHECKIN_PATH:-/device/v1/checkin}
 KEYID=${BENCH_CHECKIN_KEYID:-id}
 KEYID_PREFIX=${BENCH_CHECKIN_KEYID_PREFIX-device:}
+SPATH=${BENCH_CHECKIN_SESSION_PATH:-/device/v1/session}
 PRESIGN=${BENCH_CHECKIN_PRESIGN:-200000}
+SPRESIGN=${BENCH_CHECKIN_SESSION_PRESIGN:-700000}
+ED25519_ROW=${BENCH_CHECKIN_ED25519:-1}
 MEDFWD_THREADS_OPT=${BENCH_CHECKIN_MEDFWD_THREADS:-}
 ((SIGNERS > DEVICES)) && SIGNERS=$DEVICES
 
@@ -114,26 +138,104 @@ cpu_ticks() {
 	echo "$total"
 }
 
+# copy_lines LOG CPUFILE — stdin (the client's stderr) to LOG; when the client reports its
+# sessions open, medfwd's CPU ticks at that moment go to CPUFILE (the session opening is
+# then measured apart from the check-ins)
+copy_lines() {
+	local line
+	: >"$1"
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$1"
+		if [[ $line == *" sessions opened in "* && -n $medfwd_pid ]]; then
+			cpu_ticks "$medfwd_pid" >"$2"
+		fi
+	done
+}
+
 # loadgen NAME ARGS... — one measured client run; JSON in $W/NAME.json
 loadgen() {
-	local name=$1; shift
+	local name=$1 rc; shift
 	log "medfw_loadgen $name: $*"
-	"$LOADGEN" run "$@" --out "$W/$name.json" 2>"$W/logs/loadgen.$name.log"
-	local rc=$?
+	rm -f "$W/$name.json" "$W/$name.cpu-open"
+	"$LOADGEN" run "$@" --out "$W/$name.json" 2>&1 >/dev/null |
+		copy_lines "$W/logs/loadgen.$name.log" "$W/$name.cpu-open"
+	rc=${PIPESTATUS[0]}
 	tail -n 1 "$W/logs/loadgen.$name.log" >&2
-	return $rc
+	return "$rc"
+}
+
+# start_medfwd ROW — medfwd on a fresh copy of the setup store in $W/medfwd-ROW; sets
+# medfwd_pid and PORT, or START_ERR and returns 1
+start_medfwd() {
+	local d=$W/medfwd-$1 t0
+	START_ERR="" PORT=""
+	rm -rf "$d"
+	mkdir -p "$d" || { START_ERR="cannot create $d"; return 1; }
+	t0=$(date +%s%N)
+	cp -a "$W/setup/data" "$d/data" || { START_ERR="cannot copy the store to $d"; return 1; }
+	log "medfwd $1: store copied in $(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b-a)/1e9}')s"
+	cat >"$d/medfwd.conf" <<-EOF
+		# written by bench/checkin.sh
+		listen_address = 127.0.0.1
+		listen_port = 0
+		data_dir = $d/data
+	EOF
+	[[ -n $MEDFWD_THREADS_OPT ]] && echo "threads = $MEDFWD_THREADS_OPT" >>"$d/medfwd.conf"
+	"$MEDFWD" --config "$d/medfwd.conf" --max-lifetime 900 \
+		>"$W/logs/medfwd-$1.stdout" 2>"$W/logs/medfwd-$1.stderr" &
+	medfwd_pid=$!
+	for _ in $(seq 100); do
+		PORT=$(sed -n 's|^medfwd listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' \
+			"$W/logs/medfwd-$1.stdout" 2>/dev/null | head -n 1)
+		[[ -n $PORT ]] && return 0
+		kill -0 "$medfwd_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	START_ERR="medfwd did not start: $(tail -n 1 "$W/logs/medfwd-$1.stderr")"
+	return 1
+}
+
+# measure_medfwd ROW CLIENT_ARGS... — start medfwd (fresh copy of the store), run the
+# client as $W/medfwd-ROW.json, record the server's figures for ROW, stop medfwd
+declare -A R_STATUS R_RSS R_CPU R_OPEN_CPU R_THREADS
+measure_medfwd() {
+	local row=$1 c0 c1 copen; shift
+	if ! start_medfwd "$row"; then
+		R_STATUS[$row]=$START_ERR
+		stop_servers
+		return 1
+	fi
+	c0=$(cpu_ticks "$medfwd_pid")
+	if loadgen "medfwd-$row" --url "http://127.0.0.1:$PORT$TPATH" --method "$METHOD" "$@"; then
+		c1=$(cpu_ticks "$medfwd_pid")
+		copen=$c0
+		if [[ -s $W/medfwd-$row.cpu-open ]]; then
+			copen=$(<"$W/medfwd-$row.cpu-open")
+			R_OPEN_CPU[$row]=$((copen - c0))
+		fi
+		R_CPU[$row]=$((c1 - copen))
+		R_RSS[$row]=$(vm_hwm "$medfwd_pid")
+		R_THREADS[$row]=$(awk '/^Threads:/ {print $2}' "/proc/$medfwd_pid/status")
+	else
+		R_STATUS[$row]="medfw_loadgen against medfwd failed: $(grep -m 1 'session of' \
+			"$W/logs/loadgen.medfwd-$row.log" || tail -n 1 "$W/logs/loadgen.medfwd-$row.log")"
+	fi
+	stop_servers
 }
 
 probe_status() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["first_status"])' "$1" 2>/dev/null || echo 0; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date +%s)
-MODE="" MEDFWD_RSS="" NGINX_RSS="" MEDFWD_NOTE="" NGINX_STATUS="" PORT="" NPORT=""
+MODE="" NGINX_RSS="" MEDFWD_NOTE="" NGINX_STATUS="" PORT="" NPORT="" SESSION_NOTE=""
 client=(--keys "$W/keys.txt" --devices "$SIGNERS" --keyid "$KEYID" --connections "$CONNS"
 	--duration "$DURATION" --warmup "$WARMUP")
 [[ -n $KEYID_PREFIX ]] && client+=(--keyid-prefix "$KEYID_PREFIX")
+# results of an earlier run in the same WORK_DIR must not be mistaken for this one's
+rm -f "$W"/medfwd-*.json "$W"/medfwd-*.cpu-open "$W/nginx.json" "$W"/probe*.json \
+	"$W/probe.body" "$W/probe-session.body" "$W/checkin.json"
 
-# --- 0. the crypto ceiling: every check-in costs medfwd one Ed25519 verification -----------
+# --- 0. the crypto ceiling of row 2: one Ed25519 verification per check-in -----------------
 ED_VERIFY=""
 if command -v openssl >/dev/null; then
 	ED_VERIFY=$(openssl speed -seconds 2 ed25519 2>/dev/null |
@@ -141,12 +243,12 @@ if command -v openssl >/dev/null; then
 	log "openssl speed ed25519: ${ED_VERIFY:-?} verify/s on one core"
 fi
 
-# --- 1. the store with DEVICES enrolled devices -------------------------------------------
+# --- 1. the store with DEVICES enrolled devices, made once --------------------------------
 if [[ -z $STATUS ]]; then
-	rm -rf "$W/medfwd" "$W/keys.txt"
+	rm -rf "$W/setup" "$W"/medfwd-*/ "$W/keys.txt"
 	log "setup: $DEVICES enrolled devices"
 	t0=$(date +%s%N)
-	if ! "$LOADGEN" setup --data-dir "$W/medfwd/data" --devices "$DEVICES" \
+	if ! "$LOADGEN" setup --data-dir "$W/setup/data" --devices "$DEVICES" \
 		--keys "$W/keys.txt" >"$W/logs/setup.log" 2>&1; then
 		STATUS="medfw_loadgen setup failed: $(tail -n 1 "$W/logs/setup.log")"
 	fi
@@ -154,26 +256,9 @@ if [[ -z $STATUS ]]; then
 	log "setup took ${SETUP_S}s"
 fi
 
-# --- 2. medfwd and the probe --------------------------------------------------------------
+# --- 2. the probes, on their own copy of the store -----------------------------------------
 if [[ -z $STATUS ]]; then
-	cat >"$W/medfwd/medfwd.conf" <<-EOF
-		# written by bench/checkin.sh
-		listen_address = 127.0.0.1
-		listen_port = 0
-		data_dir = $W/medfwd/data
-	EOF
-	[[ -n $MEDFWD_THREADS_OPT ]] && echo "threads = $MEDFWD_THREADS_OPT" >>"$W/medfwd/medfwd.conf"
-	"$MEDFWD" --config "$W/medfwd/medfwd.conf" --max-lifetime 900 \
-		>"$W/logs/medfwd.stdout" 2>"$W/logs/medfwd.stderr" &
-	medfwd_pid=$!
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's|^medfwd listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' \
-			"$W/logs/medfwd.stdout" 2>/dev/null | head -n 1)
-		[[ -n $PORT ]] && break
-		kill -0 "$medfwd_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	[[ -n $PORT ]] || STATUS="medfwd did not start: $(tail -n 1 "$W/logs/medfwd.stderr")"
+	start_medfwd probe || STATUS=$START_ERR
 fi
 if [[ -z $STATUS ]]; then
 	"$LOADGEN" run --url "http://127.0.0.1:$PORT$CPATH" --keys "$W/keys.txt" --devices 1 \
@@ -184,6 +269,26 @@ if [[ -z $STATUS ]]; then
 	if [[ $st == 2?? ]]; then
 		MODE=checkin
 		TPATH=$CPATH METHOD=POST
+		# a session, and one check-in signed with it
+		if "$LOADGEN" run --url "http://127.0.0.1:$PORT$CPATH" --keys "$W/keys.txt" \
+			--devices 1 --keyid "$KEYID" ${KEYID_PREFIX:+--keyid-prefix "$KEYID_PREFIX"} \
+			--session "$SPATH" --requests 1 --connections 1 \
+			--save-response "$W/probe-session.body" --out "$W/probe-session.json" \
+			2>"$W/logs/loadgen.probe-session.log"; then
+			st=$(probe_status "$W/probe-session.json")
+			[[ $st == 2?? ]] ||
+				SESSION_NOTE="a check-in signed with a session key was refused: status $st, $(head -c 300 "$W/probe-session.body" | tr '\n|' '  ')"
+		else
+			why=$(grep -m 1 'session of' "$W/logs/loadgen.probe-session.log" ||
+				tail -n 1 "$W/logs/loadgen.probe-session.log")
+			if [[ $why == *"status 404"* ]]; then
+				SESSION_NOTE="sessions are not available in this build: POST $SPATH answered 404"
+			else
+				SESSION_NOTE="no session could be opened (POST $SPATH): ${why#medfw_loadgen: }"
+			fi
+			SESSION_NOTE=$(printf '%s' "$SESSION_NOTE" | tr '\n|' '  ' | cut -c1-400)
+		fi
+		[[ -n $SESSION_NOTE ]] && log "$SESSION_NOTE"
 	else
 		if [[ $st == 404 ]]; then
 			MODE=standin-404
@@ -202,30 +307,31 @@ if [[ -z $STATUS ]]; then
 			2>>"$W/logs/loadgen.probe.log"
 	fi
 	log "mode $MODE: $METHOD $TPATH; response body $(stat -c %s "$W/probe.body") bytes"
-fi
-
-# --- 3. medfwd under load -----------------------------------------------------------------
-if [[ -z $STATUS ]]; then
-	# a check-in must not see a nonce twice: one pool, no reuse (signed live when used
-	# up); the /healthz stand-in checks nothing, so it reuses a pool as nginx does
-	if [[ $MODE == checkin ]]; then
-		presign=(--presign "$PRESIGN" --presign-cycle 0)
-	else
-		presign=(--presign $((CONNS * 512)) --presign-cycle 1)
-	fi
-	c0=$(cpu_ticks "$medfwd_pid")
-	if loadgen medfwd --url "http://127.0.0.1:$PORT$TPATH" --method "$METHOD" "${client[@]}" \
-		"${presign[@]}"; then
-		MEDFWD_CPU_TICKS=$(($(cpu_ticks "$medfwd_pid") - c0))
-		MEDFWD_RSS=$(vm_hwm "$medfwd_pid")
-		MEDFWD_THREADS=$(awk '/^Threads:/ {print $2}' "/proc/$medfwd_pid/status")
-	else
-		STATUS="medfw_loadgen against medfwd failed: $(tail -n 1 "$W/logs/loadgen.medfwd.log")"
-	fi
 	stop_servers
 fi
 
-# --- 4. nginx, same client ----------------------------------------------------------------
+# --- 3. medfwd under load, each run on a fresh copy of the store ---------------------------
+# A check-in must not see a nonce twice: pools are never reused (signed live when used up);
+# the /healthz stand-in checks nothing, so it reuses a pool as nginx does.
+if [[ -z $STATUS && $MODE == checkin ]]; then
+	# row 1: session keys (hmac-sha256)
+	if [[ -n $SESSION_NOTE ]]; then
+		R_STATUS[session]=$SESSION_NOTE
+	else
+		measure_medfwd session "${client[@]}" --session "$SPATH" \
+			--presign "$SPRESIGN" --presign-cycle 0
+	fi
+	# row 2: the device's Ed25519 key on every request
+	if [[ $ED25519_ROW == 0 ]]; then
+		R_STATUS[ed25519]="not run (BENCH_CHECKIN_ED25519=0)"
+	else
+		measure_medfwd ed25519 "${client[@]}" --presign "$PRESIGN" --presign-cycle 0
+	fi
+elif [[ -z $STATUS ]]; then
+	measure_medfwd standin "${client[@]}" --presign $((CONNS * 512)) --presign-cycle 1
+fi
+
+# --- 4. nginx, same client: a reused pool signed with the device keys (nginx checks nothing)
 if [[ -z $STATUS ]]; then
 	if [[ -z $NGINX ]]; then
 		NGINX_STATUS="nginx is not installed: run scripts/install-deps.sh --bench"
@@ -292,15 +398,22 @@ fi
 
 # --- 5. results ---------------------------------------------------------------------------
 export CK_STATUS="$STATUS" CK_MODE="$MODE" CK_MEDFWD_NOTE="$MEDFWD_NOTE" CK_NGINX_STATUS="$NGINX_STATUS"
-export CK_MEDFWD_THREADS_OPT="$MEDFWD_THREADS_OPT" CK_MEDFWD_RSS="$MEDFWD_RSS" CK_NGINX_RSS="$NGINX_RSS" CK_MEDFWD_THREADS="${MEDFWD_THREADS:-}"
+export CK_MEDFWD_THREADS_OPT="$MEDFWD_THREADS_OPT" CK_NGINX_RSS="$NGINX_RSS"
+for row in session ed25519 standin; do
+	R=${row^^}
+	export "CK_${R}_STATUS=${R_STATUS[$row]:-}" "CK_${R}_RSS=${R_RSS[$row]:-}" \
+		"CK_${R}_CPU_TICKS=${R_CPU[$row]:-}" "CK_${R}_OPEN_CPU_TICKS=${R_OPEN_CPU[$row]:-}" \
+		"CK_${R}_THREADS=${R_THREADS[$row]:-}"
+done
 export CK_DEVICES="$DEVICES" CK_SIGNERS="$SIGNERS" CK_CONNS="$CONNS" CK_DURATION="$DURATION"
-export CK_WARMUP="$WARMUP" CK_PATH="$CPATH" CK_TPATH="${TPATH:-}" CK_SETUP_S="${SETUP_S:-}"
+export CK_WARMUP="$WARMUP" CK_PATH="$CPATH" CK_SESSION_PATH="$SPATH" CK_TPATH="${TPATH:-}"
+export CK_SETUP_S="${SETUP_S:-}" CK_PRESIGN="$PRESIGN" CK_SESSION_PRESIGN="$SPRESIGN"
 export CK_LOAD_BEFORE="$load_before" CK_LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 export CK_ELAPSED=$(($(date +%s) - started)) CK_WORK="$W"
 export CK_NGINX_VERSION="$([[ -n $NGINX ]] && "$NGINX" -v 2>&1 | sed 's|^nginx version: ||')"
 export CK_MEDFWD_VERSION="$([[ -x $MEDFWD ]] && "$MEDFWD" --version 2>/dev/null | head -n 1)"
 export CK_ED25519_VERIFY_PER_S="$ED_VERIFY" CK_CLK_TCK="$(getconf CLK_TCK)"
-export CK_MEDFWD_CPU_TICKS="${MEDFWD_CPU_TICKS:-}" CK_NGINX_CPU_TICKS="${NGINX_CPU_TICKS:-}"
+export CK_NGINX_CPU_TICKS="${NGINX_CPU_TICKS:-}"
 export CK_GIT_REV="$(git -C "$here/.." rev-parse --short HEAD 2>/dev/null)"
 export CK_BODY_BYTES="$([[ -f $W/probe.body ]] && stat -c %s "$W/probe.body")"
 /usr/bin/python3 "$here/checkin_report.py" combine "$W" >"$W/checkin.json" ||

@@ -43,7 +43,9 @@
  *   --session PATH        before the clock starts, open a device session for every
  *                         signing device (POST PATH, e.g. /device/v1/session, signed
  *                         with its Ed25519 key) and sign the measured requests with the
- *                         session's HMAC-SHA256 key (docs/devices.md "Sessions")
+ *                         session's HMAC-SHA256 key (docs/devices.md "Sessions");
+ *                         min(M, 16) connections open them; the result gives
+ *                         sessions_opened, session_open_s, session_open_connections
  *   --presign-cycle 0|1   1: reuse the pre-signed requests when used up instead of
  *                         signing more (replays: only for a server that does not check,
  *                         i.e. the static nginx peer)
@@ -690,6 +692,7 @@ struct worker {
 	uint64_t status[600];
 	uint64_t transport[T_COUNT];
 	uint64_t sent; /* every request sent, warm-up included */
+	uint64_t sent_bytes; /* their bytes (request line, headers, body) */
 	size_t resp_min, resp_max;
 	uint64_t resp_2xx;
 	int fd;
@@ -1056,6 +1059,7 @@ static void *worker_main(void *arg)
 		}
 		t0 = now_ns();
 		w->sent++;
+		w->sent_bytes += req_len;
 		err = send_all(w->fd, req, req_len);
 		if (err < 0)
 			err = read_response(w, &status, &body_off, &body_len, &keep);
@@ -1245,6 +1249,7 @@ static json_t *emit_result(const struct run_cfg *cfg, const char *url, struct wo
 	struct hist *all = calloc(1, sizeof(*all));
 	json_t *res, *lat, *st, *tr;
 	uint64_t status[600] = {0}, transport[T_COUNT] = {0}, sent = 0, resp_2xx = 0, errors = 0;
+	uint64_t sent_bytes = 0;
 	size_t resp_min = SIZE_MAX, resp_max = 0, i, s;
 	int64_t first = 0, last = 0;
 	double window;
@@ -1258,6 +1263,7 @@ static json_t *emit_result(const struct run_cfg *cfg, const char *url, struct wo
 		for (s = 0; s < T_COUNT; s++)
 			transport[s] += w[i].transport[s];
 		sent += w[i].sent;
+		sent_bytes += w[i].sent_bytes;
 		resp_2xx += w[i].resp_2xx;
 		if (w[i].resp_min < resp_min)
 			resp_min = w[i].resp_min;
@@ -1307,8 +1313,11 @@ static json_t *emit_result(const struct run_cfg *cfg, const char *url, struct wo
 			(json_int_t)first_status, "response_body_bytes_min",
 			(json_int_t)(resp_2xx ? resp_min : 0), "response_body_bytes_max",
 			(json_int_t)resp_max, "key_load_s", (double)setup_ns / 1e9);
-	if (res != NULL)
+	if (res != NULL) {
 		json_object_set_new(res, "sent_total", json_integer((json_int_t)sent));
+		json_object_set_new(res, "request_bytes_mean",
+				    json_real(sent ? (double)sent_bytes / (double)sent : 0.0));
+	}
 	free(all);
 	return res;
 }
@@ -1321,8 +1330,8 @@ static int cmd_run(int argc, char **argv)
 	int keyid_serial = 0, i, rc = 1;
 	struct worker *w = NULL;
 	json_t *res = NULL;
-	int64_t t_keys, t_presign = 0, cpu0 = 0, cpu1 = 0;
-	unsigned started = 0, k;
+	int64_t t_keys, t_presign = 0, t_session = 0, cpu0 = 0, cpu1 = 0;
+	unsigned started = 0, k, session_threads = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
 	snprintf(cfg.method, sizeof(cfg.method), "POST");
@@ -1414,7 +1423,9 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (cfg.session_path != NULL) {
 		unsigned threads = cfg.connections < 16 ? cfg.connections : 16, built;
-		int64_t t_session = now_ns();
+
+		t_session = now_ns();
+		session_threads = threads;
 
 		if (cfg.n_devices == 0) {
 			fprintf(stderr, "medfw_loadgen: --session needs --keys\n");
@@ -1429,8 +1440,9 @@ static int cmd_run(int argc, char **argv)
 			fprintf(stderr, "medfw_loadgen: opening sessions failed\n");
 			goto out;
 		}
+		t_session = now_ns() - t_session;
 		fprintf(stderr, "medfw_loadgen: %zu sessions opened in %.1f s\n", cfg.n_devices,
-			(double)(now_ns() - t_session) / 1e9);
+			(double)t_session / 1e9);
 	}
 	cfg.presign = (size_t)((presign_total + cfg.connections - 1) / cfg.connections);
 	if (cfg.presign > 0) {
@@ -1508,6 +1520,13 @@ static int cmd_run(int argc, char **argv)
 						: cfg.n_devices > 0      ? "ed25519"
 									 : "none"));
 		json_object_set_new(res, "presign_s", json_real((double)t_presign / 1e9));
+		if (cfg.session_path != NULL) {
+			json_object_set_new(res, "sessions_opened",
+					    json_integer((json_int_t)cfg.n_devices));
+			json_object_set_new(res, "session_open_s", json_real((double)t_session / 1e9));
+			json_object_set_new(res, "session_open_connections",
+					    json_integer((json_int_t)session_threads));
+		}
 		json_object_set_new(res, "live_signed", json_integer((json_int_t)live));
 		if (cpu1 > cpu0)
 			json_object_set_new(res, "client_cpu_cores",
