@@ -1,6 +1,7 @@
 /* Hashes (SHA-256 / SHA-512 via EVP), constant-time compare, randomness, wiping,
  * and the OpenSSL error-queue helper shared by the crypto module. */
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,11 +71,27 @@ size_t medfw_hash_len(enum medfw_hash_alg alg)
 	return 0;
 }
 
+/* The digests, fetched once: EVP_sha256() makes OpenSSL 3 fetch the implementation
+ * again at every EVP_DigestInit_ex (a lock on its method store), which costs more than
+ * hashing a device request body. Never changed after they are fetched; they live as
+ * long as the process. */
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+static EVP_MD *md_sha256, *md_sha512;
+
+static void md_fetch(void)
+{
+	md_sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+	md_sha512 = EVP_MD_fetch(NULL, "SHA2-512", NULL);
+	ERR_clear_error();
+}
+
 static const EVP_MD *hash_md(enum medfw_hash_alg alg)
 {
+	if (pthread_once(&md_once, md_fetch) != 0)
+		return NULL;
 	switch (alg) {
-	case MEDFW_HASH_SHA256: return EVP_sha256();
-	case MEDFW_HASH_SHA512: return EVP_sha512();
+	case MEDFW_HASH_SHA256: return md_sha256;
+	case MEDFW_HASH_SHA512: return md_sha512;
 	}
 	return NULL;
 }
