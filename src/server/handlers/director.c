@@ -166,8 +166,8 @@ static void assignment_put(struct medfwd_request *req, struct medfwd_response *r
 	const struct medfwd_principal *who = medfwd_principal_of(req);
 	struct medfw_store_device dev;
 	struct medfw_store_assignment a;
-	struct medfw_tuf_meta *served = NULL;
-	const struct medfw_tuf_target *t;
+	struct medfwd_served_target *lookup = NULL;
+	const struct medfw_tuf_target *t = NULL;
 	struct medfw_release_notice *notice = NULL;
 	struct medfw_diag diag;
 	const char *target = NULL;
@@ -196,20 +196,25 @@ static void assignment_put(struct medfwd_request *req, struct medfwd_response *r
 				     "the device has no hardware id: set it first");
 		return;
 	}
-	served = medfwd_repo_served_targets(app);
-	t = served != NULL ? medfw_tuf_targets_find(served, target) : NULL;
 	medfw_diag_clear(&diag);
-	if (t == NULL) {
-		medfw_tuf_meta_free(served);
+	err = medfwd_repo_served_target(app, target, &lookup, &t, &diag);
+	if (err == MEDFW_ERR_NOT_FOUND) {
 		medfwd_respond_error(resp, 422, "unknown_target", "target",
-				     "\"%.200s\" is not a signed target of the served repository",
-				     target);
+				     "\"%.200s\" is not a signed target of the served repository: %s",
+				     target, medfw_diag_message(&diag, err));
 		return;
 	}
+	if (err != MEDFW_OK) {
+		medfwd_respond_error(resp, 409, "conflict", "target",
+				     "the served repository does not verify now: %s",
+				     medfw_diag_message(&diag, err));
+		return;
+	}
+	medfw_diag_clear(&diag);
 	if (medfw_notice_from_target_custom(t->custom, &notice, &diag) != MEDFW_OK ||
 	    !medfw_notice_applies_to_hardware(notice, dev.hardware_id)) {
 		medfw_notice_free(notice);
-		medfw_tuf_meta_free(served);
+		medfwd_served_target_free(lookup);
 		medfwd_respond_error(resp, 422, "wrong_hardware", "target",
 				     "the release notice of \"%.200s\" does not list hardware \"%s\"",
 				     target, dev.hardware_id);
@@ -218,18 +223,17 @@ static void assignment_put(struct medfwd_request *req, struct medfwd_response *r
 	medfw_notice_free(notice);
 	memset(&a, 0, sizeof(a));
 	a.device_id = dev.id;
-	snprintf(a.target_name, sizeof(a.target_name), "%s", target);
+	snprintf(a.target_name, sizeof(a.target_name), "%s", t->path);
 	a.target_length = t->length;
 	hashes = json_dumps(t->hashes, JSON_COMPACT | JSON_SORT_KEYS);
+	medfwd_served_target_free(lookup);
 	if (hashes == NULL || strlen(hashes) > MEDFW_STORE_JSON_MAX) {
 		free(hashes);
-		medfw_tuf_meta_free(served);
 		medfwd_respond_error(resp, 422, "invalid", "target", "the target's hashes are too large");
 		return;
 	}
 	snprintf(a.target_hashes, sizeof(a.target_hashes), "%s", hashes);
 	free(hashes);
-	medfw_tuf_meta_free(served);
 	a.window_start = start;
 	a.window_end = end;
 	a.created_by = who != NULL ? who->user.id : 0;
