@@ -99,7 +99,7 @@ enum medfw_err medfw_director_root_rotate(const uint8_t *old_root, size_t old_ro
 {
 	struct medfw_pubkey *old_pub = NULL, *new_pub = NULL;
 	struct medfwi_tuf_trusted ts;
-	json_t *env = NULL;
+	json_t *env = NULL, *signed_obj = NULL;
 	struct medfw_buf made;
 	size_t keep = out != NULL ? out->len : 0;
 	int64_t version = 0;
@@ -133,8 +133,8 @@ enum medfw_err medfw_director_root_rotate(const uint8_t *old_root, size_t old_ro
 		goto out;
 	version = ts.root->version + 1;
 	/* signed by the threshold of root N (the old key) and of root N+1 (the new key) */
-	env = medfw_tuf_envelope_new(root_signed(new_pub, version,
-						 now + MEDFW_DIRECTOR_ROOT_LIFETIME));
+	signed_obj = root_signed(new_pub, version, now + MEDFW_DIRECTOR_ROOT_LIFETIME);
+	env = signed_obj != NULL ? medfw_tuf_envelope_new(signed_obj) : NULL;
 	err = env != NULL ? medfw_tuf_envelope_sign(env, old_key, diag) : MEDFW_ERR_NOMEM;
 	if (err == MEDFW_OK)
 		err = medfw_tuf_envelope_sign(env, new_key, diag);
@@ -149,6 +149,7 @@ out:
 	if (err != MEDFW_OK && out != NULL)
 		out->len = keep;
 	json_decref(env);
+	json_decref(signed_obj);
 	medfw_buf_free(&made);
 	medfw_pubkey_free(old_pub);
 	medfw_pubkey_free(new_pub);

@@ -162,6 +162,18 @@ void medfwd_repo_free(struct medfwd_repo *repo);
 enum medfw_err medfwd_director_init(struct medfwd_app *app, const char *data_dir,
 				    struct medfw_diag *diag);
 void medfwd_director_free(struct medfwd_director *director);
+/* Director key rotation (medfwd --rotate-director-key; the caller holds the data
+ * directory lock, so no server runs): a new key, root version N+1 naming it signed
+ * by the old and the new key (director-roots/N+1.root.json), the old key file
+ * overwritten and replaced, and the audit record director.key_rotated appended to
+ * the server's audit chain. */
+struct medfwd_director_rotation {
+	char old_key_id[65], new_key_id[65];
+	int64_t root_version;
+};
+enum medfw_err medfwd_director_rotate_key(struct medfw_ctx *ctx, const char *data_dir,
+					  struct medfwd_director_rotation *out,
+					  struct medfw_diag *diag);
 /* Statement enrolment (handlers/devices_statement.c): load and check the trusted
  * manufacturer keys of `keys_path` (NULL: disabled), log and audit their key ids;
  * free them (before medfwd_app_free). */

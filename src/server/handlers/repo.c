@@ -225,10 +225,16 @@ enum medfw_err medfwd_repo_served_target(struct medfwd_app *app, const char *nam
 	 * client reads it: a lookup sees one committed repository, never two halves. */
 	pthread_mutex_lock(&r->commit_lock);
 	err = sub_path(r, path, sizeof(path), "current", NULL);
-	if (err == MEDFW_OK && realpath(path, tree) == NULL)
-		err = medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "no repository is served yet");
-	if (err == MEDFW_OK &&
-	    (size_t)snprintf(tf.dir, sizeof(tf.dir), "%s/metadata/", tree) >= sizeof(tf.dir))
+	if (err == MEDFW_OK) {
+		/* current -> versions/N (relative): pin the tree of this moment */
+		ssize_t n = readlink(path, tree, sizeof(tree) - 1);
+
+		tree[n > 0 ? n : 0] = 0;
+		if (n <= 0 || tree[0] == '/' || strstr(tree, "..") != NULL)
+			err = medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "no repository is served yet");
+	}
+	if (err == MEDFW_OK && (size_t)snprintf(tf.dir, sizeof(tf.dir), "%s/%s/metadata/", r->dir,
+						 tree) >= sizeof(tf.dir))
 		err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: path too long", tree);
 	if (err == MEDFW_OK)
 		err = sub_path(r, path, sizeof(path), "trusted-root.json", NULL);
