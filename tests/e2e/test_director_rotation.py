@@ -13,10 +13,10 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from repo_fixture import notice  # noqa: F401 (the release notice of build_repo)
 from server_fixture import medfwd_server, tool_path  # noqa: F401 (fixture)
 from test_devices import Device, enrolment_token, new_device
-from test_people import PASSWORD, Client, export_and_key
+from test_fleet_flow import server  # noqa: F401 (fixture: bootstrapped medfwd)
+from test_people import Client, export_and_key
 from test_repo_server import build_repo, pin, raw, token_client, upload_raw, utc
 from tufrepo import canonical
 
@@ -68,16 +68,6 @@ def device_get(srv, dev, path):
     status, _, data = srv.request("GET", path, headers=dev.sign("GET", path, b""))
     assert status == 200, data
     return json.loads(data)
-
-
-@pytest.fixture
-def server(medfwd_server):
-    srv = medfwd_server(extra_config="max_body_bytes = 4MiB\n")
-    status, _, _ = srv.json("POST", "/api/v1/bootstrap",
-                            {"token": srv.bootstrap_token, "username": "root",
-                             "password": PASSWORD})
-    assert status == 201
-    return srv
 
 
 def test_rotate_director_key(server, medfw, tmp_path):
