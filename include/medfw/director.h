@@ -89,6 +89,46 @@ enum medfw_err medfw_director_root_build(const struct medfw_privkey *key, int64_
 					 struct medfw_buf *out,
 					 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* Most new roots one medfw_director_root_update follows. */
+#define MEDFW_DIRECTOR_MAX_ROOT_ROTATIONS 256
+
+/* Key rotation (the server side): root version N+1 naming `new_key` for every role
+ * (threshold 1, expiring `now` + MEDFW_DIRECTOR_ROOT_LIFETIME), signed by `old_key`
+ * (which must be a root key of `old_root`, root N) and by `new_key`. Before it is
+ * appended to `out` (the caller's buffer; left at its length on failure) the new
+ * root is checked as a device checks it (medfw_director_root_update). Errors:
+ * INVALID_ARG (old key not in root N, same key), the parse/verify errors of root N,
+ * CRYPTO, NOMEM. */
+enum medfw_err medfw_director_root_rotate(const uint8_t *old_root, size_t old_root_len,
+					  const struct medfw_privkey *old_key,
+					  const struct medfw_privkey *new_key, int64_t now,
+					  struct medfw_buf *out,
+					  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* One root file of the chain (N+1.root.json, N+2.root.json, ...). */
+struct medfw_director_root_file {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* The device side of key rotation, as a TUF client updates its root: `pinned` (root
+ * N) must verify with its own root role (THRESHOLD); then chain[0] must be root N+1,
+ * chain[1] N+2, ...: each signed by the threshold of the previous root's root role
+ * and of its own (THRESHOLD), version exactly one more (ROLLBACK for an older or
+ * equal version, VERSION_MISMATCH for a skipped one); the last root must not have
+ * expired (EXPIRED; intermediate roots may have). At most
+ * MEDFW_DIRECTOR_MAX_ROOT_ROTATIONS new roots (TOO_LARGE). On success the bytes of
+ * the newest root (the pinned one when chain_count is 0) are appended to `out_root`
+ * for the device to pin instead, and *out_version (may be NULL) gets its version; on
+ * failure `out_root` is left at its length and *out_version is 0. Time is
+ * medfw_ctx_now(ctx). */
+enum medfw_err medfw_director_root_update(struct medfw_ctx *ctx, const uint8_t *pinned,
+					  size_t pinned_len,
+					  const struct medfw_director_root_file *chain,
+					  size_t chain_count, struct medfw_buf *out_root,
+					  int64_t *out_version,
+					  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
 /* Build and sign targets, snapshot and timestamp for one device at time `now`.
  * `out` is initialised here; on failure it is emptied. Errors: INVALID_ARG /
  * FIELD_VALUE for a bad assignment, CRYPTO, NOMEM. */

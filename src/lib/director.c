@@ -9,6 +9,7 @@
 #include "medfw/json.h"
 #include "medfw/notice.h"
 #include "medfw/num.h"
+#include "tuf/trusted_set.h"
 
 #define DIRECTOR_META_MAX (64u * 1024u)
 
@@ -43,35 +44,164 @@ out:
 	return err;
 }
 
+/* The signed part of a director root: `pub` for every top-level role, threshold 1. */
+static json_t *root_signed(const struct medfw_pubkey *pub, int64_t version, int64_t expires)
+{
+	const char *keyid = medfw_pubkey_keyid(pub);
+	json_t *roles = json_object(), *root = NULL;
+	int ok = roles != NULL;
+
+	for (int r = 0; ok && r < MEDFW_TUF_TOP_ROLES; r++)
+		ok = json_object_set_new(roles, medfw_tuf_role_name((enum medfw_tuf_role_type)r),
+					 json_pack("{s:[s], s:i}", "keyids", keyid, "threshold",
+						   1)) == 0;
+	if (ok)
+		root = json_pack("{s:s, s:s, s:I, s:o, s:b, s:{s:O}, s:O}", "_type", "root",
+				 "spec_version", MEDFW_TUF_SPEC_VERSION, "version",
+				 (json_int_t)version, "expires", medfw_tuf_time_json(expires),
+				 "consistent_snapshot", 0, "keys", keyid, medfw_pubkey_json(pub),
+				 "roles", roles);
+	json_decref(roles);
+	return root;
+}
+
 enum medfw_err medfw_director_root_build(const struct medfw_privkey *key, int64_t now,
 					 struct medfw_buf *out, struct medfw_diag *diag)
 {
 	struct medfw_pubkey *pub = NULL;
-	json_t *root = NULL, *roles = NULL;
-	const char *keyid;
 	enum medfw_err err;
 
 	if (key == NULL || out == NULL)
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "director root: no key");
 	err = medfw_privkey_public(key, &pub, diag);
-	if (err != MEDFW_OK)
-		return err;
-	keyid = medfw_pubkey_keyid(pub);
-	roles = json_object();
-	for (int r = 0; roles != NULL && r < MEDFW_TUF_TOP_ROLES; r++)
-		if (json_object_set_new(roles, medfw_tuf_role_name((enum medfw_tuf_role_type)r),
-					json_pack("{s:[s], s:i}", "keyids", keyid, "threshold", 1)) != 0)
-			err = MEDFW_ERR_NOMEM;
-	if (roles != NULL && err == MEDFW_OK)
-		root = json_pack("{s:s, s:s, s:i, s:o, s:b, s:{s:O}, s:O}", "_type", "root",
-				 "spec_version", MEDFW_TUF_SPEC_VERSION, "version", 1, "expires",
-				 medfw_tuf_time_json(now + MEDFW_DIRECTOR_ROOT_LIFETIME),
-				 "consistent_snapshot", 0, "keys", keyid, medfw_pubkey_json(pub),
-				 "roles", roles);
 	if (err == MEDFW_OK)
-		err = sign_into(root, key, out, diag);
-	json_decref(roles);
+		err = sign_into(root_signed(pub, 1, now + MEDFW_DIRECTOR_ROOT_LIFETIME), key, out,
+				diag);
 	medfw_pubkey_free(pub);
+	return err;
+}
+
+/* Whether key_id is one of the root role's key ids of `root`. */
+static int names_root_key(const struct medfw_tuf_meta *root, const char *key_id)
+{
+	const struct medfw_tuf_role_keys *rk = medfw_tuf_root_role(root, MEDFW_TUF_ROOT);
+
+	for (size_t i = 0; rk != NULL && i < rk->keyid_count; i++)
+		if (strcmp(rk->keyids[i], key_id) == 0)
+			return 1;
+	return 0;
+}
+
+enum medfw_err medfw_director_root_rotate(const uint8_t *old_root, size_t old_root_len,
+					  const struct medfw_privkey *old_key,
+					  const struct medfw_privkey *new_key, int64_t now,
+					  struct medfw_buf *out, struct medfw_diag *diag)
+{
+	struct medfw_pubkey *old_pub = NULL, *new_pub = NULL;
+	struct medfwi_tuf_trusted ts;
+	json_t *env = NULL, *signed_obj = NULL;
+	struct medfw_buf made;
+	size_t keep = out != NULL ? out->len : 0;
+	int64_t version = 0;
+	enum medfw_err err;
+
+	memset(&ts, 0, sizeof(ts));
+	medfw_buf_init(&made, MEDFW_TUF_ROOT_MAX_LEN);
+	if (old_root == NULL || old_key == NULL || new_key == NULL || out == NULL || now < 0)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				      "director root rotation: needs the current root, both keys "
+				      "and the time");
+	err = medfwi_tuf_trusted_init(&ts, old_root, old_root_len, now, diag);
+	if (err == MEDFW_OK)
+		err = medfw_privkey_public(old_key, &old_pub, diag);
+	if (err == MEDFW_OK)
+		err = medfw_privkey_public(new_key, &new_pub, diag);
+	if (err == MEDFW_OK && !names_root_key(ts.root, medfw_pubkey_keyid(old_pub)))
+		err = medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				     "director root rotation: the current key %s is not a root key "
+				     "of root v%lld", medfw_pubkey_keyid(old_pub),
+				     (long long)ts.root->version);
+	if (err == MEDFW_OK &&
+	    strcmp(medfw_pubkey_keyid(old_pub), medfw_pubkey_keyid(new_pub)) == 0)
+		err = medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				     "director root rotation: the new key is the current key");
+	if (err == MEDFW_OK && ts.root->version >= INT32_MAX)
+		err = medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				     "director root rotation: root version %lld is the last",
+				     (long long)ts.root->version);
+	if (err != MEDFW_OK)
+		goto out;
+	version = ts.root->version + 1;
+	/* signed by the threshold of root N (the old key) and of root N+1 (the new key) */
+	signed_obj = root_signed(new_pub, version, now + MEDFW_DIRECTOR_ROOT_LIFETIME);
+	env = signed_obj != NULL ? medfw_tuf_envelope_new(signed_obj) : NULL;
+	err = env != NULL ? medfw_tuf_envelope_sign(env, old_key, diag) : MEDFW_ERR_NOMEM;
+	if (err == MEDFW_OK)
+		err = medfw_tuf_envelope_sign(env, new_key, diag);
+	if (err == MEDFW_OK)
+		err = medfw_tuf_envelope_serialize(env, &made, diag);
+	/* fail closed: the new root must pass the device's own check from root N */
+	if (err == MEDFW_OK)
+		err = medfwi_tuf_trusted_update_root(&ts, made.data, made.len, diag);
+	if (err == MEDFW_OK)
+		err = medfw_buf_append(out, made.data, made.len);
+out:
+	if (err != MEDFW_OK && out != NULL)
+		out->len = keep;
+	json_decref(env);
+	json_decref(signed_obj);
+	medfw_buf_free(&made);
+	medfw_pubkey_free(old_pub);
+	medfw_pubkey_free(new_pub);
+	medfwi_tuf_trusted_free(&ts);
+	return err;
+}
+
+enum medfw_err medfw_director_root_update(struct medfw_ctx *ctx, const uint8_t *pinned,
+					  size_t pinned_len,
+					  const struct medfw_director_root_file *chain,
+					  size_t chain_count, struct medfw_buf *out_root,
+					  int64_t *out_version, struct medfw_diag *diag)
+{
+	struct medfwi_tuf_trusted ts;
+	const uint8_t *newest = pinned;
+	size_t newest_len = pinned_len, keep = out_root != NULL ? out_root->len : 0;
+	int64_t now = medfw_ctx_now(ctx);
+	enum medfw_err err;
+
+	memset(&ts, 0, sizeof(ts));
+	if (out_version != NULL)
+		*out_version = 0;
+	if (pinned == NULL || out_root == NULL || (chain == NULL && chain_count > 0))
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				      "director root update: no pinned root");
+	if (chain_count > MEDFW_DIRECTOR_MAX_ROOT_ROTATIONS)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE,
+				      "director root update: %zu new roots, at most %d", chain_count,
+				      MEDFW_DIRECTOR_MAX_ROOT_ROTATIONS);
+	err = medfwi_tuf_trusted_init(&ts, pinned, pinned_len, now, diag);
+	/* each new root: threshold of the trusted root's root role and of its own, version
+	 * exactly trusted + 1 (intermediate roots may have expired, as in TUF) */
+	for (size_t i = 0; err == MEDFW_OK && i < chain_count; i++) {
+		if (chain[i].data == NULL)
+			err = medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+					     "director root update: new root %zu missing", i + 1);
+		if (err == MEDFW_OK)
+			err = medfwi_tuf_trusted_update_root(&ts, chain[i].data, chain[i].len,
+							     diag);
+		newest = chain[i].data;
+		newest_len = chain[i].len;
+	}
+	if (err == MEDFW_OK && medfw_tuf_meta_is_expired(ts.root, now))
+		err = medfw_diag_set(diag, MEDFW_ERR_EXPIRED, "director root v%lld has expired",
+				     (long long)ts.root->version);
+	if (err == MEDFW_OK)
+		err = medfw_buf_append(out_root, newest, newest_len);
+	if (err == MEDFW_OK && out_version != NULL)
+		*out_version = ts.root->version;
+	if (err != MEDFW_OK)
+		out_root->len = keep;
+	medfwi_tuf_trusted_free(&ts);
 	return err;
 }
 

@@ -41,6 +41,12 @@ static const struct cli_option cli_options[] = {
 	{"--max-lifetime", "SECONDS", "Stop, as on SIGTERM, after SECONDS (for tests)."},
 	{"--enable-test-routes", NULL,
 	 "Also serve the test routes under /api/v1/selftest/ (for the test suite only)."},
+	{"--rotate-director-key", NULL,
+	 "With --config FILE: replace the online director key of the stopped server's "
+	 "data_dir (refused while a medfwd runs on it): a new key, director root version "
+	 "N+1 signed by the old and the new key, the old key file overwritten and "
+	 "replaced, the audit record director.key_rotated. Devices follow the root chain "
+	 "(docs/director.md)."},
 	{"--help", NULL, "Show this help."},
 	{"--version", NULL, "Show the version."},
 	{"--man", NULL, "Print the man page (roff); docs/man/medfwd.8 is this output."},
@@ -50,12 +56,14 @@ static const struct cli_option cli_options[] = {
 struct cli_args {
 	const char *config, *check_config;
 	int routes, config_reference, permissions, stop_on_eof, test_routes, help, version, man;
+	int rotate_director_key;
 	uint64_t max_lifetime;
 };
 
 static void print_help(FILE *out)
 {
 	fputs("Usage: medfwd --config FILE [--stop-on-stdin-eof] [--max-lifetime SECONDS]\n"
+	      "       medfwd --rotate-director-key --config FILE\n"
 	      "       medfwd --check-config FILE | --routes | --config-reference | --permissions\n"
 	      "       medfwd --man\n\n"
 	      "medfwd is the medfw fleet server: HTTP API for people, tools and devices.\n\n"
@@ -157,6 +165,8 @@ static int parse_args(int argc, char **argv, struct cli_args *a)
 			a->stop_on_eof = 1;
 		else if (strcmp(opt->name, "--enable-test-routes") == 0)
 			a->test_routes = 1;
+		else if (strcmp(opt->name, "--rotate-director-key") == 0)
+			a->rotate_director_key = 1;
 		else if (strcmp(opt->name, "--help") == 0)
 			a->help = 1;
 		else if (strcmp(opt->name, "--version") == 0)
@@ -232,6 +242,40 @@ static int check_config(const char *path)
 	}
 	medfwd_config_free(&cfg);
 	return EXIT_OK;
+}
+
+/* medfwd --rotate-director-key: under the data directory lock the server holds while
+ * it runs, so a running server's key is never swapped under it. */
+static int rotate_director_key(const char *config)
+{
+	struct medfwd_config cfg;
+	struct medfwd_director_rotation rot;
+	struct medfw_diag diag = {0};
+	struct medfw_ctx *ctx = NULL;
+	enum medfw_err err;
+	int lock_fd = -1;
+
+	err = medfwd_config_load(config, &cfg, &diag);
+	if (err != MEDFW_OK) {
+		fprintf(stderr, "medfwd: %s\n", medfw_diag_message(&diag, err));
+		return EXIT_FAIL;
+	}
+	ctx = medfw_ctx_new();
+	err = ctx != NULL ? medfwd_datadir_open(cfg.data_dir, &lock_fd, &diag)
+			  : medfw_diag_set(&diag, MEDFW_ERR_NOMEM, "out of memory");
+	if (err == MEDFW_OK)
+		err = medfwd_director_rotate_key(ctx, cfg.data_dir, &rot, &diag);
+	if (err == MEDFW_OK)
+		printf("medfwd: director key rotated: root v%lld, key %s replaces %s\n",
+		       (long long)rot.root_version, rot.new_key_id, rot.old_key_id);
+	else
+		fprintf(stderr, "medfwd: director key rotation: %s\n",
+			medfw_diag_message(&diag, err));
+	if (lock_fd >= 0)
+		close(lock_fd);
+	medfw_ctx_free(ctx);
+	medfwd_config_free(&cfg);
+	return err == MEDFW_OK ? EXIT_OK : EXIT_FAIL;
 }
 
 /* Wait for SIGTERM/SIGINT (blocked in every thread), stdin EOF or the lifetime. */
@@ -392,5 +436,7 @@ int main(int argc, char **argv)
 		print_help(stderr);
 		return EXIT_USAGE;
 	}
+	if (a.rotate_director_key)
+		return rotate_director_key(a.config);
 	return run(&a);
 }

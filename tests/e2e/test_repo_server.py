@@ -376,6 +376,71 @@ def test_assignment_and_director_metadata(server, medfw, tmp_path):
     assert "director.assign" in events and "director.clear" in events
 
 
+def test_assign_delegated_target(server, tmp_path):
+    """An image only a delegated role lists is assigned as a TUF client finds it: the
+    name, length and hashes of the delegated role's entry reach the device's director
+    targets; the release notice's hardware ids still decide; a path no responsible
+    role lists is refused."""
+    from repo_fixture import notice
+    other = tufrepo.Repository()
+    other.add_delegation("targets", "pump-team", ["pump/*", "pump/*/*"],
+                         terminating=True)
+    other.add_delegation("pump-team", "pump-nightly", ["pump/nightly/*"])
+    other.add_delegation("targets", "vent-team", ["vent/*"])
+    other.add_target("targets", "base.img", b"base" * 100)
+    images = {"pump-team": ("pump/fw-5.img", os.urandom(4000)),
+              "pump-nightly": ("pump/nightly/fw-6.img", os.urandom(3000)),
+              "vent-team": ("vent/fw-1.img", os.urandom(2000))}
+    for role, (path, data) in images.items():
+        other.add_target(role, path, data)
+        hw = "acme-ventilator-rev-a" if role == "vent-team" else HWID
+        other.signed[role]["targets"][path]["custom"] = {
+            "medfw": {"release_notice": notice(hardware_ids=[hw])}}
+    for role in ("pump-nightly", "pump-team", "vent-team", "targets"):
+        other.bump(role)
+    other.update_snapshot()
+    c = token_client(server)
+    status, _, body = raw(c, "POST", "/api/v1/repository/trusted-root",
+                          other.files["metadata/1.root.json"], "application/json")
+    assert status == 201, body
+    roles = ("pump-team", "pump-nightly", "vent-team")
+    upload_other(c, other, roles=roles)
+    status, _, body = raw(c, "POST", "/api/v1/repository/commit")
+    assert status == 200, body
+
+    adm = Client(server)
+    adm.login("root")
+    site = make_site(adm, "St. Elsewhere")
+    dev = add_device(server, site, "SN-1")
+    now = int(time.time())
+    window = {"window_start": utc(now - 60), "window_end": utc(now + 86400)}
+    for role in ("pump-team", "pump-nightly"):
+        path, data = images[role]
+        status, _, a = c.call("PUT", f"/api/v1/devices/{dev}/assignment",
+                              dict(window, target=path))
+        assert status == 200, (role, a)
+        assert a["target"] == path and a["length"] == len(data)
+        assert a["hashes"] == {"sha256": hashlib.sha256(data).hexdigest()}
+        tg = c.call("GET", f"/api/v1/devices/{dev}/director/targets.json")[2]["signed"]
+        assert list(tg["targets"]) == [path]
+        entry = tg["targets"][path]
+        assert entry["length"] == len(data)
+        assert entry["hashes"] == {"sha256": hashlib.sha256(data).hexdigest()}
+        assert entry["custom"]["hardware_id"] == HWID
+    before = c.call("GET", f"/api/v1/devices/{dev}/assignment")[2]
+    # the ventilator image (a delegated role's) is not for this hardware
+    status, _, body = c.call("PUT", f"/api/v1/devices/{dev}/assignment",
+                             dict(window, target=images["vent-team"][0]))
+    assert status == 422 and body["error"]["code"] == "wrong_hardware", body
+    # a path no responsible role lists
+    status, _, body = c.call("PUT", f"/api/v1/devices/{dev}/assignment",
+                             dict(window, target="pump/nightly/fw-7.img"))
+    assert status == 422 and body["error"]["code"] == "unknown_target", body
+    assert c.call("GET", f"/api/v1/devices/{dev}/assignment")[2] == before
+    # no lookup left its client directory behind
+    assert not list((server.data_dir / "repository").glob(".lookup-*"))
+
+
 @pytest.mark.parametrize("role,can_write,can_assign", [
     ("admin", True, True), ("release_manager", True, True),
     ("clinical_engineer", False, True), ("security_officer", False, False),

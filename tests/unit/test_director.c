@@ -345,6 +345,188 @@ static void test_bad_assignment(void **state)
 	medfw_director_metadata_free(NULL);
 }
 
+/* ---- key rotation: the root chain ---- */
+
+/* `root` (an envelope) re-signed by the given keys after version := version (0: kept). */
+static void resign(const struct medfw_buf *root, int64_t version,
+		   const struct medfw_privkey *k1, const struct medfw_privkey *k2,
+		   struct medfw_buf *out)
+{
+	json_t *doc = NULL, *signed_obj, *env;
+
+	assert_int_equal(medfw_json_parse(root->data, root->len, 1u << 20, 32, &doc, NULL),
+			 MEDFW_OK);
+	signed_obj = json_deep_copy(json_object_get(doc, "signed"));
+	if (version != 0)
+		json_object_set_new(signed_obj, "version", json_integer(version));
+	env = medfw_tuf_envelope_new(signed_obj);
+	json_decref(signed_obj);
+	if (k1 != NULL)
+		assert_int_equal(medfw_tuf_envelope_sign(env, k1, NULL), MEDFW_OK);
+	if (k2 != NULL)
+		assert_int_equal(medfw_tuf_envelope_sign(env, k2, NULL), MEDFW_OK);
+	medfw_buf_init(out, 1u << 20);
+	assert_int_equal(medfw_tuf_envelope_serialize(env, out, NULL), MEDFW_OK);
+	json_decref(env);
+	json_decref(doc);
+}
+
+/* root_update from the fixture's v1 root over `chain`: its error; the output buffer
+ * must stay empty and the version 0 on failure. */
+static enum medfw_err update(struct fx *f, const struct medfw_buf *chain, size_t n,
+			     struct medfw_buf *out, int64_t *version, struct medfw_diag *diag)
+{
+	struct medfw_director_root_file files[4];
+	enum medfw_err err;
+
+	assert_true(n <= 4);
+	for (size_t i = 0; i < n; i++)
+		files[i] = (struct medfw_director_root_file){chain[i].data, chain[i].len};
+	medfw_diag_clear(diag);
+	medfw_buf_init(out, 1u << 20);
+	*version = -1;
+	err = medfw_director_root_update(f->ctx, f->root.data, f->root.len, files, n, out,
+					 version, diag);
+	if (err != MEDFW_OK) {
+		assert_int_equal(out->len, 0);
+		assert_int_equal(*version, 0);
+	}
+	return err;
+}
+
+static void expect_update_fail(struct fx *f, const struct medfw_buf *chain, size_t n,
+			       enum medfw_err want, const char *msg)
+{
+	struct medfw_buf out;
+	struct medfw_diag diag;
+	int64_t version;
+
+	assert_int_equal(update(f, chain, n, &out, &version, &diag), want);
+	if (msg != NULL && strstr(diag.msg, msg) == NULL)
+		fail_msg("message \"%s\" lacks \"%s\"", diag.msg, msg);
+	medfw_buf_free(&out);
+}
+
+static void test_rotation_chain(void **state)
+{
+	struct fx *f = *state;
+	struct medfw_privkey *third = NULL;
+	struct medfw_buf chain[2], pinned;
+	struct medfw_director_instruction out;
+	struct medfw_diag diag;
+	int64_t version;
+
+	assert_int_equal(medfw_privkey_generate(MEDFW_KEY_ED25519, &third, NULL), MEDFW_OK);
+	medfw_buf_init(&chain[0], 1u << 20);
+	medfw_buf_init(&chain[1], 1u << 20);
+	/* v1 (key) -> v2 (other) -> v3 (third) */
+	assert_int_equal(medfw_director_root_rotate(f->root.data, f->root.len, f->key, f->other,
+						    f->now, &chain[0], NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_director_root_rotate(chain[0].data, chain[0].len, f->other, third,
+						    f->now, &chain[1], NULL),
+			 MEDFW_OK);
+	/* no chain: the pinned root itself */
+	assert_int_equal(update(f, NULL, 0, &pinned, &version, &diag), MEDFW_OK);
+	assert_int_equal(version, 1);
+	assert_int_equal(pinned.len, f->root.len);
+	medfw_buf_free(&pinned);
+	assert_int_equal(update(f, chain, 2, &pinned, &version, &diag), MEDFW_OK);
+	assert_int_equal(version, 3);
+	assert_int_equal(pinned.len, chain[1].len);
+	assert_memory_equal(pinned.data, chain[1].data, pinned.len);
+	/* metadata signed with the newest key verifies under the new pinned root, and no
+	 * longer under the old one; the old key's metadata not under the new root */
+	build(f, third);
+	expect_fail(f, NULL, 7, HWID, MEDFW_ERR_THRESHOLD, NULL);
+	medfw_buf_free(&f->root);
+	f->root = pinned;
+	assert_int_equal(verify(f, NULL, 7, HWID, &out, &diag), MEDFW_OK);
+	assert_true(out.has_target);
+	build(f, f->key);
+	expect_fail(f, NULL, 7, HWID, MEDFW_ERR_THRESHOLD, NULL);
+	/* a rotation by a key that is not the root's is refused, out unchanged */
+	pinned.data = NULL;
+	medfw_buf_init(&pinned, 1u << 20);
+	assert_int_equal(medfw_director_root_rotate(f->root.data, f->root.len, f->key, f->other,
+						    f->now, &pinned, &diag),
+			 MEDFW_ERR_INVALID_ARG);
+	assert_int_equal(pinned.len, 0);
+	assert_int_equal(medfw_director_root_rotate(f->root.data, f->root.len, third, third,
+						    f->now, &pinned, &diag),
+			 MEDFW_ERR_INVALID_ARG);
+	assert_int_equal(pinned.len, 0);
+	medfw_buf_free(&pinned);
+	medfw_buf_free(&chain[0]);
+	medfw_buf_free(&chain[1]);
+	medfw_privkey_free(third);
+}
+
+static void test_rotation_refused(void **state)
+{
+	struct fx *f = *state;
+	struct medfw_buf good, bad[2];
+	struct medfw_privkey *third = NULL;
+
+	assert_int_equal(medfw_privkey_generate(MEDFW_KEY_ED25519, &third, NULL), MEDFW_OK);
+	medfw_buf_init(&good, 1u << 20);
+	assert_int_equal(medfw_director_root_rotate(f->root.data, f->root.len, f->key, f->other,
+						    f->now, &good, NULL),
+			 MEDFW_OK);
+	/* the good v2 re-signed by both keys still passes (the test helper is sound) */
+	resign(&good, 0, f->key, f->other, &bad[0]);
+	expect_update_fail(f, bad, 1, MEDFW_OK, NULL);
+	medfw_buf_free(&bad[0]);
+	/* signed only by the new key: not by the threshold of root v1 */
+	resign(&good, 0, f->other, NULL, &bad[0]);
+	expect_update_fail(f, bad, 1, MEDFW_ERR_THRESHOLD, "root v2");
+	medfw_buf_free(&bad[0]);
+	/* signed only by the old key: not by its own root threshold */
+	resign(&good, 0, f->key, NULL, &bad[0]);
+	expect_update_fail(f, bad, 1, MEDFW_ERR_THRESHOLD, "self-signature");
+	medfw_buf_free(&bad[0]);
+	/* signed by the old key and a key root v2 does not name */
+	resign(&good, 0, f->key, third, &bad[0]);
+	expect_update_fail(f, bad, 1, MEDFW_ERR_THRESHOLD, "self-signature");
+	medfw_buf_free(&bad[0]);
+	/* a skipped version: v3 straight after v1 */
+	resign(&good, 3, f->key, f->other, &bad[0]);
+	expect_update_fail(f, bad, 1, MEDFW_ERR_VERSION_MISMATCH, "expected version 2");
+	medfw_buf_free(&bad[0]);
+	/* rollback: v1 again, and v2 then v2 again (or v1 after v2) */
+	expect_update_fail(f, &f->root, 1, MEDFW_ERR_ROLLBACK, "expected version 2");
+	bad[0] = good;
+	resign(&f->root, 0, f->other, NULL, &bad[1]); /* v1 signed by v2's key */
+	expect_update_fail(f, bad, 2, MEDFW_ERR_ROLLBACK, "expected version 3");
+	medfw_buf_free(&bad[1]);
+	bad[1] = good;
+	expect_update_fail(f, bad, 2, MEDFW_ERR_ROLLBACK, "expected version 3");
+	/* the newest root expired (the device's clock is past its 10 years) */
+	f->now += MEDFW_DIRECTOR_ROOT_LIFETIME + 1;
+	expect_update_fail(f, &good, 1, MEDFW_ERR_EXPIRED, "v2 has expired");
+	/* a tampered pinned root */
+	f->now = T0;
+	{
+		struct medfw_buf out;
+		struct medfw_diag diag;
+		int64_t version;
+		json_t *doc = NULL;
+
+		assert_int_equal(medfw_json_parse(f->root.data, f->root.len, 1u << 20, 32, &doc,
+						  NULL),
+				 MEDFW_OK);
+		json_object_set_new(json_object_get(doc, "signed"), "expires",
+				    json_string("2099-01-01T00:00:00Z"));
+		medfw_buf_reset(&f->root);
+		assert_int_equal(medfw_tuf_envelope_serialize(doc, &f->root, NULL), MEDFW_OK);
+		json_decref(doc);
+		assert_int_equal(update(f, &good, 1, &out, &version, &diag), MEDFW_ERR_THRESHOLD);
+		medfw_buf_free(&out);
+	}
+	medfw_buf_free(&good);
+	medfw_privkey_free(third);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +542,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mix_and_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_assignment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rotation_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,6 +162,18 @@ void medfwd_repo_free(struct medfwd_repo *repo);
 enum medfw_err medfwd_director_init(struct medfwd_app *app, const char *data_dir,
 				    struct medfw_diag *diag);
 void medfwd_director_free(struct medfwd_director *director);
+/* Director key rotation (medfwd --rotate-director-key; the caller holds the data
+ * directory lock, so no server runs): a new key, root version N+1 naming it signed
+ * by the old and the new key (director-roots/N+1.root.json), the old key file
+ * overwritten and replaced, and the audit record director.key_rotated appended to
+ * the server's audit chain. */
+struct medfwd_director_rotation {
+	char old_key_id[65], new_key_id[65];
+	int64_t root_version;
+};
+enum medfw_err medfwd_director_rotate_key(struct medfw_ctx *ctx, const char *data_dir,
+					  struct medfwd_director_rotation *out,
+					  struct medfw_diag *diag);
 /* Statement enrolment (handlers/devices_statement.c): load and check the trusted
  * manufacturer keys of `keys_path` (NULL: disabled), log and audit their key ids;
  * free them (before medfwd_app_free). */
@@ -173,10 +185,21 @@ void medfwd_device_statement_free(struct medfwd_app *app);
  * in-memory lookup under a read lock): meant for device check-ins. */
 enum medfw_store_tristate medfwd_image_is_signed_release(struct medfwd_app *app,
 							 const char *sha256_hex);
-/* The served targets metadata (verified at commit), parsed anew; NULL when nothing
- * is served. Freed by the caller with medfw_tuf_meta_free. */
-struct medfw_tuf_meta;
-struct medfw_tuf_meta *medfwd_repo_served_targets(struct medfwd_app *app);
+/* The signed description of target `name` in the repository served now, found as a
+ * TUF client finds it: from the pinned trusted root through the served root chain,
+ * timestamp, snapshot, top-level targets, then the delegation walk (preorder, path
+ * patterns, terminating delegations; include/medfw/tuf_client.h), every file
+ * verified at the server's current time. *out is borrowed from *out_lookup, which the
+ * caller frees with medfwd_served_target_free (NULL-safe). NOT_FOUND: nothing is
+ * served or no role responsible for the path lists it; other errors: the served
+ * metadata does not verify now (EXPIRED, ...). */
+struct medfw_tuf_target;
+struct medfwd_served_target;
+enum medfw_err medfwd_repo_served_target(struct medfwd_app *app, const char *name,
+					 struct medfwd_served_target **out_lookup,
+					 const struct medfw_tuf_target **out,
+					 struct medfw_diag *diag);
+void medfwd_served_target_free(struct medfwd_served_target *lookup);
 
 /* The authenticator installed into the HTTP core. */
 int medfwd_app_authenticate(void *user, const struct medfwd_route *route,

@@ -1,86 +1,399 @@
 /* The director (docs/director.md): the online director key and root, assignments
  * (which signed image a device installs, when) and the per-device director metadata
  * signed on request. */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "app.h"
+#include "medfw/audit.h"
 #include "medfw/director.h"
 #include "medfw/json.h"
 #include "medfw/notice.h"
 #include "medfw/num.h"
 #include "medfw/tuf.h"
 
+/* Files in data_dir (docs/director.md, "Key rotation"):
+ *   director-key.pem        the online key of the newest root (0600)
+ *   director-key.next.pem   only during a rotation: the new key, until it replaces
+ *                           director-key.pem (a start-up finishes or drops it)
+ *   director-key.pub.json   the public key (rewritten at every start)
+ *   director-roots/N.root.json   every root version, 1.. (the newest is the current)
+ *   director-root.json      a copy of the newest root (what devices pin) */
+#define ROOTS_DIR "director-roots"
+#define MAX_ROOTS 1024 /* root versions kept and served */
+
 struct medfwd_director {
 	struct medfw_privkey *key;
 	struct medfw_pubkey *pub;
-	struct medfw_buf root; /* director-root.json, served as is */
+	struct medfw_buf *roots; /* roots[v - 1]: the bytes of root version v */
+	size_t root_count;       /* the newest version */
 };
 
-/* ---- start-up ---- */
-
-enum medfw_err medfwd_director_init(struct medfwd_app *app, const char *data_dir,
-				    struct medfw_diag *diag)
-{
-	struct medfwd_director *d = calloc(1, sizeof(*d));
-	char path[PATH_MAX], pub_path[PATH_MAX], root_path[PATH_MAX];
-	struct medfw_buf pem;
-	char *pub_text = NULL;
-	enum medfw_err err;
-
-	if (d == NULL)
-		return MEDFW_ERR_NOMEM;
-	app->director = d;
-	medfw_buf_init(&d->root, MEDFW_TUF_ROOT_MAX_LEN);
-	snprintf(path, sizeof(path), "%s/director-key.pem", data_dir);
-	snprintf(pub_path, sizeof(pub_path), "%s/director-key.pub.json", data_dir);
-	snprintf(root_path, sizeof(root_path), "%s/director-root.json", data_dir);
-	err = medfw_file_read(path, MEDFW_PRIVKEY_PEM_MAX, &pem, NULL);
-	if (err == MEDFW_OK) {
-		err = medfw_privkey_load_pem(pem.data, pem.len, NULL, &d->key, diag);
-		medfw_buf_free(&pem);
-	} else if (err == MEDFW_ERR_NOT_FOUND) {
-		/* First start: the online director key (data dir 0700, file 0600). */
-		medfw_buf_init(&pem, MEDFW_PRIVKEY_PEM_MAX);
-		err = medfw_privkey_generate(MEDFW_KEY_ED25519, &d->key, diag);
-		if (err == MEDFW_OK)
-			err = medfw_privkey_save_pem(d->key, NULL, &pem, diag);
-		if (err == MEDFW_OK)
-			err = medfw_file_write_new(path, pem.data, pem.len, 0600, diag);
-		medfw_buf_free(&pem);
-	}
-	if (err == MEDFW_OK)
-		err = medfw_privkey_public(d->key, &d->pub, diag);
-	if (err == MEDFW_OK) {
-		pub_text = json_dumps(medfw_pubkey_json(d->pub), JSON_INDENT(2) | JSON_SORT_KEYS);
-		err = pub_text != NULL ? medfw_file_write_atomic(pub_path, pub_text, strlen(pub_text),
-								  0644, diag)
-				       : MEDFW_ERR_NOMEM;
-	}
-	free(pub_text);
-	if (err != MEDFW_OK)
-		return err;
-	/* The director root: made once, then the same bytes forever (devices pin it). */
-	err = medfw_file_read(root_path, MEDFW_TUF_ROOT_MAX_LEN, &d->root, NULL);
-	if (err == MEDFW_ERR_NOT_FOUND) {
-		medfw_buf_init(&d->root, MEDFW_TUF_ROOT_MAX_LEN);
-		err = medfw_director_root_build(d->key, medfw_ctx_now(app->ctx), &d->root, diag);
-		if (err == MEDFW_OK)
-			err = medfw_file_write_new(root_path, d->root.data, d->root.len, 0644, diag);
-	}
-	return err;
-}
-
-void medfwd_director_free(struct medfwd_director *d)
+static void director_free(struct medfwd_director *d)
 {
 	if (d == NULL)
 		return;
 	medfw_privkey_free(d->key);
 	medfw_pubkey_free(d->pub);
-	medfw_buf_free(&d->root);
+	for (size_t i = 0; d->roots != NULL && i < d->root_count; i++)
+		medfw_buf_free(&d->roots[i]);
+	free(d->roots);
 	free(d);
+}
+
+static enum medfw_err dir_path(char *out, size_t cap, const char *data_dir, const char *name,
+			       struct medfw_diag *diag)
+{
+	int n = snprintf(out, cap, "%s/%s", data_dir, name);
+
+	if (n < 0 || (size_t)n >= cap)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: path too long", data_dir);
+	return MEDFW_OK;
+}
+
+static enum medfw_err root_path(char *out, size_t cap, const char *data_dir, size_t version,
+				struct medfw_diag *diag)
+{
+	int n = snprintf(out, cap, "%s/" ROOTS_DIR "/%zu.root.json", data_dir, version);
+
+	if (n < 0 || (size_t)n >= cap)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: path too long", data_dir);
+	return MEDFW_OK;
+}
+
+static enum medfw_err load_key(const char *path, struct medfw_privkey **out,
+			       struct medfw_diag *diag)
+{
+	struct medfw_buf pem;
+	enum medfw_err err = medfw_file_read(path, MEDFW_PRIVKEY_PEM_MAX, &pem, diag);
+
+	*out = NULL;
+	if (err == MEDFW_OK)
+		err = medfw_privkey_load_pem(pem.data, pem.len, NULL, out, diag);
+	medfw_buf_free(&pem);
+	return err;
+}
+
+static enum medfw_err save_key_new(const char *path, const struct medfw_privkey *key,
+				   struct medfw_diag *diag)
+{
+	struct medfw_buf pem;
+	enum medfw_err err;
+
+	medfw_buf_init(&pem, MEDFW_PRIVKEY_PEM_MAX);
+	err = medfw_privkey_save_pem(key, NULL, &pem, diag);
+	if (err == MEDFW_OK)
+		err = medfw_file_write_new(path, pem.data, pem.len, 0600, diag);
+	if (pem.data != NULL)
+		medfw_wipe(pem.data, pem.len);
+	medfw_buf_free(&pem);
+	return err;
+}
+
+/* The key id the newest root names for the timestamp role (every role has it). */
+static enum medfw_err root_key_id(const struct medfw_buf *root, char *out, size_t cap,
+				  struct medfw_diag *diag)
+{
+	struct medfw_tuf_meta *m = NULL;
+	const struct medfw_tuf_role_keys *rk;
+	enum medfw_err err = medfw_tuf_meta_parse_unverified(root->data, root->len,
+							     MEDFW_TUF_ROOT_MAX_LEN, MEDFW_TUF_ROOT,
+							     &m, diag);
+
+	if (err == MEDFW_OK) {
+		rk = medfw_tuf_root_role(m, MEDFW_TUF_TIMESTAMP);
+		if (rk == NULL || rk->keyid_count != 1)
+			err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+					     "director root v%lld: not one timestamp key",
+					     (long long)m->version);
+		else
+			snprintf(out, cap, "%s", rk->keyids[0]);
+	}
+	medfw_tuf_meta_free(m);
+	return err;
+}
+
+/* Overwrite a key file's bytes with zeros and sync (before it is replaced or
+ * removed; the file system may still hold old blocks: docs/director.md). */
+static void wipe_file(const char *path)
+{
+	static const uint8_t zeros[512];
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		for (off_t left = st.st_size; left > 0;) {
+			size_t n = left < (off_t)sizeof(zeros) ? (size_t)left : sizeof(zeros);
+
+			if (write(fd, zeros, n) != (ssize_t)n)
+				break;
+			left -= (off_t)n;
+		}
+	(void)fsync(fd);
+	close(fd);
+}
+
+/* Load (and at first start make) the director's key and roots. create 0: refuse
+ * when there is no director yet. Finishes or drops a rotation cut short. */
+static enum medfw_err director_load(struct medfw_ctx *ctx, const char *data_dir, int create,
+				    struct medfwd_director **out, struct medfw_diag *diag)
+{
+	struct medfwd_director *d = calloc(1, sizeof(*d));
+	char path[PATH_MAX], next[PATH_MAX], legacy[PATH_MAX];
+	char want[MEDFW_KEYID_HEX_LEN + 1];
+	struct medfw_privkey *next_key = NULL;
+	struct medfw_pubkey *next_pub = NULL;
+	struct medfw_buf cur;
+	char *pub_text = NULL;
+	enum medfw_err err;
+
+	*out = NULL;
+	medfw_buf_init(&cur, MEDFW_TUF_ROOT_MAX_LEN);
+	if (d == NULL)
+		return MEDFW_ERR_NOMEM;
+	d->roots = calloc(MAX_ROOTS, sizeof(*d->roots));
+	err = d->roots != NULL ? MEDFW_OK : MEDFW_ERR_NOMEM;
+	if (err == MEDFW_OK)
+		err = dir_path(path, sizeof(path), data_dir, "director-key.pem", diag);
+	if (err == MEDFW_OK)
+		err = dir_path(next, sizeof(next), data_dir, "director-key.next.pem", diag);
+	if (err == MEDFW_OK)
+		err = dir_path(legacy, sizeof(legacy), data_dir, "director-root.json", diag);
+	if (err == MEDFW_OK)
+		err = load_key(path, &d->key, NULL);
+	if (err == MEDFW_ERR_NOT_FOUND && create) {
+		/* First start: the online director key (data dir 0700, file 0600). */
+		err = medfw_privkey_generate(MEDFW_KEY_ED25519, &d->key, diag);
+		if (err == MEDFW_OK)
+			err = save_key_new(path, d->key, diag);
+	} else if (err == MEDFW_ERR_NOT_FOUND) {
+		err = medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND,
+				     "%s: no director key (start medfwd once first)", path);
+	} else if (err != MEDFW_OK && access(next, F_OK) == 0) {
+		err = MEDFW_OK; /* wiped by a rotation cut short: the next key decides below */
+	} else if (err != MEDFW_OK) {
+		err = medfw_diag_set(diag, err, "%s: cannot load the director key", path);
+	}
+	/* The roots: 1.root.json (made from director-root.json of older data dirs, or
+	 * new at first start), then every following version present. */
+	if (err == MEDFW_OK)
+		err = root_path(path, sizeof(path), data_dir, 0, diag);
+	if (err == MEDFW_OK) {
+		*strrchr(path, '/') = 0;
+		err = medfw_mkdir_p(path, 0755, diag);
+	}
+	if (err == MEDFW_OK)
+		err = root_path(path, sizeof(path), data_dir, 1, diag);
+	if (err == MEDFW_OK) {
+		medfw_buf_init(&d->roots[0], MEDFW_TUF_ROOT_MAX_LEN);
+		err = medfw_file_read(path, MEDFW_TUF_ROOT_MAX_LEN, &d->roots[0], NULL);
+		if (err == MEDFW_ERR_NOT_FOUND) {
+			medfw_buf_init(&d->roots[0], MEDFW_TUF_ROOT_MAX_LEN);
+			err = medfw_file_read(legacy, MEDFW_TUF_ROOT_MAX_LEN, &d->roots[0], NULL);
+			if (err == MEDFW_ERR_NOT_FOUND && d->key != NULL) {
+				medfw_buf_init(&d->roots[0], MEDFW_TUF_ROOT_MAX_LEN);
+				err = medfw_director_root_build(d->key, medfw_ctx_now(ctx),
+								&d->roots[0], diag);
+			}
+			if (err == MEDFW_OK)
+				err = medfw_file_write_atomic(path, d->roots[0].data,
+							      d->roots[0].len, 0644, diag);
+		}
+		if (err != MEDFW_OK)
+			err = medfw_diag_set(diag, err, "%s: %s", path, medfw_diag_message(diag, err));
+		else
+			d->root_count = 1;
+	}
+	while (err == MEDFW_OK && d->root_count < MAX_ROOTS) {
+		struct medfw_buf *b = &d->roots[d->root_count];
+
+		err = root_path(path, sizeof(path), data_dir, d->root_count + 1, diag);
+		if (err != MEDFW_OK)
+			break;
+		medfw_buf_init(b, MEDFW_TUF_ROOT_MAX_LEN);
+		err = medfw_file_read(path, MEDFW_TUF_ROOT_MAX_LEN, b, NULL);
+		if (err == MEDFW_ERR_NOT_FOUND) {
+			err = MEDFW_OK;
+			break;
+		}
+		if (err != MEDFW_OK)
+			err = medfw_diag_set(diag, err, "%s: cannot read it", path);
+		else
+			d->root_count++;
+	}
+	/* The key must be the one the newest root names. A rotation cut short after its
+	 * root was written leaves the new key in director-key.next.pem: finish it. */
+	if (err == MEDFW_OK)
+		err = root_key_id(&d->roots[d->root_count - 1], want, sizeof(want), diag);
+	if (err == MEDFW_OK && load_key(next, &next_key, NULL) == MEDFW_OK &&
+	    medfw_privkey_public(next_key, &next_pub, NULL) == MEDFW_OK) {
+		if (strcmp(medfw_pubkey_keyid(next_pub), want) == 0) {
+			err = dir_path(path, sizeof(path), data_dir, "director-key.pem", diag);
+			if (err == MEDFW_OK && rename(next, path) != 0)
+				err = medfw_diag_set(diag, MEDFW_ERR_IO, "%s: %s", next,
+						     strerror(errno));
+			if (err == MEDFW_OK)
+				err = medfw_fsync_parent(path, diag);
+			if (err == MEDFW_OK) {
+				medfw_privkey_free(d->key);
+				d->key = next_key;
+				next_key = NULL;
+				medfw_log(ctx, MEDFW_LOG_WARNING, "director.rotation.finished",
+					  "finished a director key rotation cut short (root v%zu)",
+					  d->root_count);
+			}
+		} else {
+			wipe_file(next);
+			(void)unlink(next); /* a rotation cut short before its root: none */
+		}
+	}
+	medfw_privkey_free(next_key);
+	medfw_pubkey_free(next_pub);
+	if (err == MEDFW_OK && d->key == NULL)
+		err = medfw_diag_set(diag, MEDFW_ERR_KEY_FORMAT,
+				     "%s/director-key.pem: cannot load the director key", data_dir);
+	if (err == MEDFW_OK)
+		err = medfw_privkey_public(d->key, &d->pub, diag);
+	if (err == MEDFW_OK && strcmp(medfw_pubkey_keyid(d->pub), want) != 0)
+		err = medfw_diag_set(diag, MEDFW_ERR_STATE,
+				     "%s/director-key.pem (key %s) is not the key of the newest "
+				     "director root v%zu (key %s)", data_dir,
+				     medfw_pubkey_keyid(d->pub), d->root_count, want);
+	if (err == MEDFW_OK) {
+		pub_text = json_dumps(medfw_pubkey_json(d->pub), JSON_INDENT(2) | JSON_SORT_KEYS);
+		err = pub_text != NULL ? dir_path(path, sizeof(path), data_dir,
+						  "director-key.pub.json", diag)
+				       : MEDFW_ERR_NOMEM;
+		if (err == MEDFW_OK)
+			err = medfw_file_write_atomic(path, pub_text, strlen(pub_text), 0644, diag);
+	}
+	free(pub_text);
+	/* director-root.json: the newest root (older data dirs had only this file) */
+	if (err == MEDFW_OK &&
+	    (medfw_file_read(legacy, MEDFW_TUF_ROOT_MAX_LEN, &cur, NULL) != MEDFW_OK ||
+	     cur.len != d->roots[d->root_count - 1].len ||
+	     memcmp(cur.data, d->roots[d->root_count - 1].data, cur.len) != 0))
+		err = medfw_file_write_atomic(legacy, d->roots[d->root_count - 1].data,
+					      d->roots[d->root_count - 1].len, 0644, diag);
+	medfw_buf_free(&cur);
+	if (err != MEDFW_OK) {
+		director_free(d);
+		return err;
+	}
+	*out = d;
+	return MEDFW_OK;
+}
+
+enum medfw_err medfwd_director_init(struct medfwd_app *app, const char *data_dir,
+				    struct medfw_diag *diag)
+{
+	return director_load(app->ctx, data_dir, 1, &app->director, diag);
+}
+
+void medfwd_director_free(struct medfwd_director *d)
+{
+	director_free(d);
+}
+
+/* ---- key rotation (medfwd --rotate-director-key; the server is stopped) ---- */
+
+enum medfw_err medfwd_director_rotate_key(struct medfw_ctx *ctx, const char *data_dir,
+					  struct medfwd_director_rotation *out,
+					  struct medfw_diag *diag)
+{
+	struct medfwd_director *d = NULL;
+	struct medfw_privkey *new_key = NULL;
+	struct medfw_pubkey *new_pub = NULL;
+	struct medfw_store *store = NULL;
+	struct medfw_audit_actor operator_actor = {MEDFW_ACTOR_SYSTEM, 0};
+	struct medfw_buf root;
+	char url[PATH_MAX + 16], next[PATH_MAX], key_path[PATH_MAX], path[PATH_MAX];
+	enum medfw_err err;
+
+	memset(out, 0, sizeof(*out));
+	medfw_buf_init(&root, MEDFW_TUF_ROOT_MAX_LEN);
+	err = director_load(ctx, data_dir, 0, &d, diag);
+	if (err == MEDFW_OK && d->root_count >= MAX_ROOTS)
+		err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE,
+				     "the director has %d root versions already", MAX_ROOTS);
+	/* the audit trail first: nothing changes when it cannot be written */
+	if (err == MEDFW_OK && (size_t)snprintf(url, sizeof(url), "sqlite:%s/medfwd.db",
+						 data_dir) >= sizeof(url))
+		err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: path too long", data_dir);
+	if (err == MEDFW_OK)
+		err = medfw_store_open(ctx, url, &store, diag);
+	if (err == MEDFW_OK)
+		err = medfw_privkey_generate(MEDFW_KEY_ED25519, &new_key, diag);
+	if (err == MEDFW_OK)
+		err = medfw_privkey_public(new_key, &new_pub, diag);
+	if (err == MEDFW_OK)
+		err = medfw_director_root_rotate(d->roots[d->root_count - 1].data,
+						 d->roots[d->root_count - 1].len, d->key, new_key,
+						 medfw_ctx_now(ctx), &root, diag);
+	if (err == MEDFW_OK)
+		err = dir_path(next, sizeof(next), data_dir, "director-key.next.pem", diag);
+	if (err == MEDFW_OK)
+		err = dir_path(key_path, sizeof(key_path), data_dir, "director-key.pem", diag);
+	if (err == MEDFW_OK)
+		err = root_path(path, sizeof(path), data_dir, d->root_count + 1, diag);
+	if (err != MEDFW_OK)
+		goto out;
+	/* 1. the new key beside the old one; 2. the new root (from here on the rotation
+	 * has happened: a start-up finishes it); 3. the old key wiped and replaced. */
+	err = save_key_new(next, new_key, diag);
+	if (err == MEDFW_OK) {
+		err = medfw_file_write_new(path, root.data, root.len, 0644, diag);
+		if (err != MEDFW_OK) {
+			wipe_file(next);
+			(void)unlink(next);
+		}
+	}
+	if (err != MEDFW_OK)
+		goto out;
+	wipe_file(key_path);
+	if (rename(next, key_path) != 0)
+		err = medfw_diag_set(diag, MEDFW_ERR_IO, "%s: %s", next, strerror(errno));
+	if (err == MEDFW_OK)
+		err = medfw_fsync_parent(key_path, diag);
+	if (err == MEDFW_OK)
+		err = dir_path(path, sizeof(path), data_dir, "director-root.json", diag);
+	if (err == MEDFW_OK)
+		err = medfw_file_write_atomic(path, root.data, root.len, 0644, diag);
+	snprintf(out->old_key_id, sizeof(out->old_key_id), "%s", medfw_pubkey_keyid(d->pub));
+	snprintf(out->new_key_id, sizeof(out->new_key_id), "%s", medfw_pubkey_keyid(new_pub));
+	out->root_version = (int64_t)d->root_count + 1;
+	{
+		struct medfw_diag inner;
+		enum medfw_err aerr;
+
+		medfw_diag_clear(&inner);
+		aerr = medfw_audit_append(store, ctx, operator_actor, 0, "director.key_rotated",
+					  json_pack("{s:s, s:s, s:I, s:s}", "old_key_id",
+						    out->old_key_id, "new_key_id", out->new_key_id,
+						    "root_version", (json_int_t)out->root_version,
+						    "by", "medfwd --rotate-director-key"),
+					  &inner);
+		if (err == MEDFW_OK && aerr != MEDFW_OK)
+			err = medfw_diag_set(diag, aerr,
+					     "the key was rotated (root v%lld) but the audit record "
+					     "failed: %s", (long long)out->root_version,
+					     medfw_diag_message(&inner, aerr));
+	}
+out:
+	medfw_store_close(store);
+	medfw_buf_free(&root);
+	medfw_privkey_free(new_key);
+	medfw_pubkey_free(new_pub);
+	director_free(d);
+	return err;
 }
 
 /* ---- helpers ---- */
@@ -166,8 +479,8 @@ static void assignment_put(struct medfwd_request *req, struct medfwd_response *r
 	const struct medfwd_principal *who = medfwd_principal_of(req);
 	struct medfw_store_device dev;
 	struct medfw_store_assignment a;
-	struct medfw_tuf_meta *served = NULL;
-	const struct medfw_tuf_target *t;
+	struct medfwd_served_target *lookup = NULL;
+	const struct medfw_tuf_target *t = NULL;
 	struct medfw_release_notice *notice = NULL;
 	struct medfw_diag diag;
 	const char *target = NULL;
@@ -196,20 +509,25 @@ static void assignment_put(struct medfwd_request *req, struct medfwd_response *r
 				     "the device has no hardware id: set it first");
 		return;
 	}
-	served = medfwd_repo_served_targets(app);
-	t = served != NULL ? medfw_tuf_targets_find(served, target) : NULL;
 	medfw_diag_clear(&diag);
-	if (t == NULL) {
-		medfw_tuf_meta_free(served);
+	err = medfwd_repo_served_target(app, target, &lookup, &t, &diag);
+	if (err == MEDFW_ERR_NOT_FOUND) {
 		medfwd_respond_error(resp, 422, "unknown_target", "target",
-				     "\"%.200s\" is not a signed target of the served repository",
-				     target);
+				     "\"%.200s\" is not a signed target of the served repository: %s",
+				     target, medfw_diag_message(&diag, err));
 		return;
 	}
+	if (err != MEDFW_OK) {
+		medfwd_respond_error(resp, 409, "conflict", "target",
+				     "the served repository does not verify now: %s",
+				     medfw_diag_message(&diag, err));
+		return;
+	}
+	medfw_diag_clear(&diag);
 	if (medfw_notice_from_target_custom(t->custom, &notice, &diag) != MEDFW_OK ||
 	    !medfw_notice_applies_to_hardware(notice, dev.hardware_id)) {
 		medfw_notice_free(notice);
-		medfw_tuf_meta_free(served);
+		medfwd_served_target_free(lookup);
 		medfwd_respond_error(resp, 422, "wrong_hardware", "target",
 				     "the release notice of \"%.200s\" does not list hardware \"%s\"",
 				     target, dev.hardware_id);
@@ -218,18 +536,17 @@ static void assignment_put(struct medfwd_request *req, struct medfwd_response *r
 	medfw_notice_free(notice);
 	memset(&a, 0, sizeof(a));
 	a.device_id = dev.id;
-	snprintf(a.target_name, sizeof(a.target_name), "%s", target);
+	snprintf(a.target_name, sizeof(a.target_name), "%s", t->path);
 	a.target_length = t->length;
 	hashes = json_dumps(t->hashes, JSON_COMPACT | JSON_SORT_KEYS);
+	medfwd_served_target_free(lookup);
 	if (hashes == NULL || strlen(hashes) > MEDFW_STORE_JSON_MAX) {
 		free(hashes);
-		medfw_tuf_meta_free(served);
 		medfwd_respond_error(resp, 422, "invalid", "target", "the target's hashes are too large");
 		return;
 	}
 	snprintf(a.target_hashes, sizeof(a.target_hashes), "%s", hashes);
 	free(hashes);
-	medfw_tuf_meta_free(served);
 	a.window_start = start;
 	a.window_end = end;
 	a.created_by = who != NULL ? who->user.id : 0;
@@ -296,16 +613,39 @@ static void assignment_delete(struct medfwd_request *req, struct medfwd_response
 
 /* ---- director metadata ---- */
 
-/* "root.json" -> root etc.; -1 when not a role. */
-static int role_of(const char *file)
+/* "root.json" -> root etc.; -1 when not a role. "N.root.json" (N = 1..the newest
+ * version, at most 10 digits) -> ROLE_ROOT_VERSION with *out_version = N. */
+#define ROLE_ROOT_VERSION 100
+
+static int role_of(const struct medfwd_director *d, const char *file, size_t *out_version)
 {
 	static const char *const names[] = {"root.json", "timestamp.json", "snapshot.json",
 					    "targets.json"};
+	char digits[11];
+	size_t n = file != NULL ? strspn(file, "0123456789") : 0;
+	uint64_t v = 0;
 
+	*out_version = 0;
 	for (int i = 0; file != NULL && i < 4; i++)
 		if (strcmp(file, names[i]) == 0)
 			return i;
-	return -1;
+	if (n == 0 || n >= sizeof(digits) || strcmp(file + n, ".root.json") != 0)
+		return -1;
+	memcpy(digits, file, n);
+	digits[n] = 0;
+	if (medfw_parse_u64(digits, 1, d->root_count, &v) != MEDFW_OK)
+		return -1;
+	*out_version = (size_t)v;
+	return ROLE_ROOT_VERSION;
+}
+
+/* Send root version `version` (0: the newest). */
+static void send_root(struct medfwd_response *resp, const struct medfwd_director *d,
+		      size_t version)
+{
+	const struct medfw_buf *b = &d->roots[(version != 0 ? version : d->root_count) - 1];
+
+	medfwd_respond_bytes(resp, 200, "application/json", b->data, b->len);
 }
 
 /* Sign and send one role of a device's director metadata. */
@@ -319,18 +659,19 @@ static void send_director_role(struct medfwd_request *req, struct medfwd_respons
 	struct medfw_diag diag;
 	json_t *hashes = NULL;
 	const struct medfw_buf *out = NULL;
-	int role = role_of(file);
+	size_t root_version = 0;
+	int role = role_of(app->director, file, &root_version);
 	enum medfw_err err;
 
 	if (role < 0) {
 		medfwd_respond_error(resp, 404, "not_found", "role",
-				     "no such director metadata (root.json, timestamp.json, "
-				     "snapshot.json, targets.json)");
+				     "no such director metadata (root.json, N.root.json for N = "
+				     "1..%zu, timestamp.json, snapshot.json, targets.json)",
+				     app->director->root_count);
 		return;
 	}
-	if (role == MEDFW_TUF_ROOT) {
-		medfwd_respond_bytes(resp, 200, "application/json", app->director->root.data,
-				     app->director->root.len);
+	if (role == MEDFW_TUF_ROOT || role == ROLE_ROOT_VERSION) {
+		send_root(resp, app->director, root_version);
 		return;
 	}
 	medfw_diag_clear(&diag);
@@ -380,14 +721,23 @@ static void director_meta_people(struct medfwd_request *req, struct medfwd_respo
 	send_director_role(req, resp, &dev, medfwd_request_param(req, "role"));
 }
 
+/* root.json (the newest, to pin at enrolment) and N.root.json (the chain). */
 static void director_root(struct medfwd_request *req, struct medfwd_response *resp)
 {
 	struct medfwd_app *app = medfwd_app_of(req);
+	size_t version = 0;
+	int role;
 
 	if (!medfwd_require(req, resp, MEDFWD_PERM_DEVICES_READ))
 		return;
-	medfwd_respond_bytes(resp, 200, "application/json", app->director->root.data,
-			     app->director->root.len);
+	role = role_of(app->director, medfwd_request_param(req, "file"), &version);
+	if (role != MEDFW_TUF_ROOT && role != ROLE_ROOT_VERSION) {
+		medfwd_respond_error(resp, 404, "not_found", "file",
+				     "no such director root (root.json, or N.root.json for N = "
+				     "1..%zu)", app->director->root_count);
+		return;
+	}
+	send_root(resp, app->director, version);
 }
 
 /* The requesting device's id, from its verified signature (devices_auth.c). */
@@ -415,7 +765,7 @@ static void director_meta_device(struct medfwd_request *req, struct medfwd_respo
 }
 
 const struct medfwd_route medfwd_routes_director[] = {
-	{"GET", "/api/v1/director/root.json", director_root, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,
+	{"GET", "/api/v1/director/{file}", director_root, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,
 	 "director.root"},
 	{"PUT", "/api/v1/devices/{device}/assignment", assignment_put, MEDFWD_AUTH_TOKEN,
 	 MEDFWD_BODY_JSON, "director.assignment.set"},

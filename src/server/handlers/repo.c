@@ -25,6 +25,7 @@
 #include "medfw/num.h"
 #include "medfw/repo_host.h"
 #include "medfw/tuf.h"
+#include "medfw/tuf_client.h"
 
 #define SHA256_HEX 64
 #define UPLOAD_PREFIX ".upload-" /* staging/.upload-RANDOM: an upload in progress */
@@ -149,10 +150,124 @@ enum medfw_store_tristate medfwd_image_is_signed_release(struct medfwd_app *app,
 	return result;
 }
 
-struct medfw_tuf_meta *medfwd_repo_served_targets(struct medfwd_app *app)
+/* ---- target lookup as a TUF client does it ---- */
+
+#define LOOKUP_PREFIX ".lookup-" /* repository/.lookup-RANDOM: a lookup's client dir */
+
+/* The fetcher of a lookup: metadata files of one served tree, read from disk. A URL
+ * is the tree's metadata directory + "/" + one served file name; anything else, or a
+ * missing file, is a 404. */
+struct tree_fetcher {
+	char dir[PATH_MAX]; /* ends in "/" */
+};
+
+static enum medfw_err tree_fetch(void *user, const char *url, size_t max_len,
+				 struct medfw_buf *out, int *out_http_status,
+				 struct medfw_diag *diag)
 {
-	return app->repo != NULL ? served_meta(app->repo, "targets.json", MEDFW_TUF_TARGETS)
-				 : NULL;
+	const struct tree_fetcher *f = user;
+	size_t n = strlen(f->dir);
+	enum medfw_err err;
+
+	medfw_buf_init(out, max_len);
+	*out_http_status = 404;
+	if (strncmp(url, f->dir, n) != 0 || !medfw_repo_host_served_name_ok(url + n))
+		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "%.200s: not a served metadata file",
+				      url);
+	err = medfw_file_read(url, max_len, out, diag);
+	if (err == MEDFW_ERR_NOT_FOUND)
+		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "%.200s: not served", url + n);
+	if (err == MEDFW_OK)
+		*out_http_status = 200;
+	else
+		medfw_buf_free(out);
+	return err;
+}
+
+struct medfwd_served_target {
+	struct medfw_tuf_client *client;
+	char tmp[PATH_MAX];
+};
+
+void medfwd_served_target_free(struct medfwd_served_target *st)
+{
+	if (st == NULL)
+		return;
+	medfw_tuf_client_free(st->client);
+	if (st->tmp[0] != 0)
+		(void)medfw_repo_host_remove_tree(st->tmp, NULL);
+	free(st);
+}
+
+enum medfw_err medfwd_repo_served_target(struct medfwd_app *app, const char *name,
+					 struct medfwd_served_target **out_lookup,
+					 const struct medfw_tuf_target **out,
+					 struct medfw_diag *diag)
+{
+	static const struct medfw_fetcher proto = {NULL, tree_fetch, NULL};
+	struct medfwd_repo *r = app->repo;
+	struct medfwd_served_target *st = NULL;
+	struct tree_fetcher tf;
+	struct medfw_fetcher fetcher = proto;
+	struct medfw_buf root;
+	char path[PATH_MAX], tree[PATH_MAX];
+	enum medfw_err err;
+
+	*out_lookup = NULL;
+	*out = NULL;
+	medfw_buf_init(&root, MEDFW_TUF_ROOT_MAX_LEN);
+	if (r == NULL || name == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "no repository is served");
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return MEDFW_ERR_NOMEM;
+	/* The commit lock keeps the served tree (and the one before it) in place while the
+	 * client reads it: a lookup sees one committed repository, never two halves. */
+	pthread_mutex_lock(&r->commit_lock);
+	err = sub_path(r, path, sizeof(path), "current", NULL);
+	if (err == MEDFW_OK) {
+		/* current -> versions/N (relative): pin the tree of this moment */
+		ssize_t n = readlink(path, tree, sizeof(tree) - 1);
+
+		tree[n > 0 ? n : 0] = 0;
+		if (n <= 0 || tree[0] == '/' || strstr(tree, "..") != NULL)
+			err = medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "no repository is served yet");
+	}
+	if (err == MEDFW_OK && (size_t)snprintf(tf.dir, sizeof(tf.dir), "%s/%s/metadata/", r->dir,
+						 tree) >= sizeof(tf.dir))
+		err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: path too long", tree);
+	if (err == MEDFW_OK)
+		err = sub_path(r, path, sizeof(path), "trusted-root.json", NULL);
+	if (err == MEDFW_OK)
+		err = medfw_file_read(path, MEDFW_TUF_ROOT_MAX_LEN, &root, diag);
+	/* The client's own metadata directory: the pinned root, then what it verified. */
+	if (err == MEDFW_OK &&
+	    sub_path(r, st->tmp, sizeof(st->tmp), LOOKUP_PREFIX "XXXXXX", NULL) != MEDFW_OK)
+		err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "repository path too long");
+	if (err == MEDFW_OK && mkdtemp(st->tmp) == NULL) {
+		err = medfw_diag_set(diag, MEDFW_ERR_IO, "%s: %s", st->tmp, strerror(errno));
+		st->tmp[0] = 0;
+	}
+	if (err == MEDFW_OK &&
+	    (size_t)snprintf(path, sizeof(path), "%s/root.json", st->tmp) >= sizeof(path))
+		err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "repository path too long");
+	if (err == MEDFW_OK)
+		err = medfw_file_write_new(path, root.data, root.len, 0600, diag);
+	fetcher.user = &tf;
+	if (err == MEDFW_OK)
+		err = medfw_tuf_client_new(app->ctx, &fetcher, st->tmp, tf.dir, NULL, &st->client,
+					   diag);
+	if (err == MEDFW_OK)
+		err = medfw_tuf_client_get_target_info(st->client, name, out, diag);
+	pthread_mutex_unlock(&r->commit_lock);
+	medfw_buf_free(&root);
+	if (err != MEDFW_OK) {
+		*out = NULL;
+		medfwd_served_target_free(st);
+		return err;
+	}
+	*out_lookup = st;
+	return MEDFW_OK;
 }
 
 /* ---- start-up ---- */
@@ -170,6 +285,14 @@ static void remove_partial_uploads(const struct medfwd_repo *r)
 	while ((e = readdir(d)) != NULL)
 		if (strncmp(e->d_name, UPLOAD_PREFIX, sizeof(UPLOAD_PREFIX) - 1) == 0)
 			(void)unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	/* and lookups cut short: repository/.lookup-* */
+	if ((d = opendir(r->dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, LOOKUP_PREFIX, sizeof(LOOKUP_PREFIX) - 1) == 0 &&
+		    sub_path(r, path, sizeof(path), e->d_name, NULL) == MEDFW_OK)
+			(void)medfw_repo_host_remove_tree(path, NULL);
 	closedir(d);
 }
 
