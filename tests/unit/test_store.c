@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -960,6 +961,47 @@ static void test_batch_concurrent(void **state)
 	assert_int_equal(purged, BATCH_THREADS * BATCH_PER_THREAD / 2);
 }
 
+/* The WAL is checkpointed and starts over while writes go on (the store replaces
+ * SQLite's auto-checkpoint with a thread of its own: without it the WAL grows
+ * without end). 3000 commits of a 4000-byte value write more than 3000 pages. */
+static void test_wal_is_checkpointed(void **state)
+{
+	struct fixture *f = *state;
+	char key[32], value[4001];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int log = -1;
+
+	memset(value, 'v', sizeof(value) - 1);
+	value[sizeof(value) - 1] = '\0';
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "bulk.%d", i);
+		assert_int_equal(medfw_store_setting_set(f->store, key, value, NULL), MEDFW_OK);
+	}
+	/* what is in the WAL now: far less than was written */
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	/* a connection knows the file is in WAL mode once it has read it */
+	assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL),
+			 SQLITE_OK);
+	/* busy (the store's checkpointer is at work): ask again, for at most 5 s */
+	for (int tries = 0; tries < 500 && log < 0; tries++) {
+		assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(PASSIVE)", -1, &st,
+						    NULL),
+				 SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		if (sqlite3_column_int(st, 0) == 0)
+			log = sqlite3_column_int(st, 1);
+		sqlite3_finalize(st);
+		if (log < 0)
+			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 10000000}, NULL);
+	}
+	sqlite3_close(db);
+	assert_true(log >= 0); /* WAL mode */
+	if (log >= 2500)
+		fail_msg("the WAL holds %d pages after 3000 commits: never checkpointed", log);
+}
+
 static void test_enrolment_nonces_director(void **state)
 {
 	struct fixture *f = *state;
@@ -1111,6 +1153,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_audit_in_tx, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enrolment_nonces_director, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_concurrent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_is_checkpointed, setup, teardown),
 		cmocka_unit_test(test_enum_names),
 	};
 

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@
 #define STMT_CACHE_MAX 96
 #define PATH_MAX_LEN 4096
 #define CHECKPOINT_PAGES 1000 /* SQLite's default auto-checkpoint threshold */
+#define WAL_SIZE_LIMIT "67108864"    /* journal_size_limit: a restarted WAL is cut to this */
 
 struct sqlite_backend;
 
@@ -40,6 +42,7 @@ struct medfwi_stmt {
 	struct medfwi_conn *conn;
 	const char *key; /* cache key, NULL when not cached */
 	int in_use;
+	int holds_write; /* a write outside a transaction: holds the write mutex */
 };
 
 struct medfwi_conn {
@@ -119,6 +122,25 @@ static int wal_hook(void *user, sqlite3 *db, const char *name, int pages)
 	return SQLITE_OK;
 }
 
+/* PASSIVE first, without any lock: it copies the bulk of the WAL (and syncs) while
+ * writers go on appending. But with writers appending it never catches up, and the
+ * WAL only starts over after a checkpoint that did: left at that, it grew by
+ * gigabytes under a steady check-in load. So then, holding the process's write lock
+ * (writers wait, as they did for SQLite's own auto-checkpoint, but only for the few
+ * frames appended meanwhile), RESTART: copy the rest, wait for readers of old frames,
+ * and the next writer begins the WAL again (journal_size_limit trims the file). */
+static void checkpoint_once(struct sqlite_backend *b)
+{
+	int log = 0, done = 0;
+
+	if (sqlite3_wal_checkpoint_v2(b->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) !=
+	    SQLITE_OK)
+		return;
+	pthread_mutex_lock(&b->write_mu);
+	(void)sqlite3_wal_checkpoint_v2(b->ckpt_db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+	pthread_mutex_unlock(&b->write_mu);
+}
+
 static void *checkpointer(void *arg)
 {
 	struct sqlite_backend *b = arg;
@@ -129,13 +151,10 @@ static void *checkpointer(void *arg)
 			pthread_cond_wait(&b->ckpt_cv, &b->ckpt_mu);
 		if (b->ckpt_stop)
 			break;
-		pthread_mutex_unlock(&b->ckpt_mu);
-		/* PASSIVE: copies what no reader still needs, never waits for a lock */
-		(void)sqlite3_wal_checkpoint_v2(b->ckpt_db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
-						NULL);
-		/* at most ~20 a second; commits meanwhile re-arm it */
-		nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 50000000}, NULL);
+		/* re-armed by the first commit that finds the WAL large again */
 		atomic_store(&b->ckpt_wanted, 0);
+		pthread_mutex_unlock(&b->ckpt_mu);
+		checkpoint_once(b);
 		pthread_mutex_lock(&b->ckpt_mu);
 	}
 	pthread_mutex_unlock(&b->ckpt_mu);
@@ -153,7 +172,11 @@ static void checkpointer_start(struct sqlite_backend *b)
 		return;
 	}
 	sqlite3_busy_timeout(b->ckpt_db, (int)b->busy_timeout_ms);
-	if (pthread_create(&b->ckpt_thread, NULL, checkpointer, b) != 0) {
+	/* A connection learns that the file is in WAL mode when it first reads it; until
+	 * then sqlite3_wal_checkpoint_v2 does nothing (and says so only through a -1). */
+	if (sqlite3_exec(b->ckpt_db, "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    pthread_create(&b->ckpt_thread, NULL, checkpointer, b) != 0) {
 		sqlite3_close_v2(b->ckpt_db);
 		b->ckpt_db = NULL;
 		return;
@@ -210,7 +233,8 @@ static enum medfw_err conn_open(struct sqlite_backend *b, struct medfwi_conn **o
 	err = exec_sql(c,
 		       "PRAGMA foreign_keys=ON;"
 		       "PRAGMA synchronous=NORMAL;"
-		       "PRAGMA temp_store=MEMORY;",
+		       "PRAGMA temp_store=MEMORY;"
+		       "PRAGMA journal_size_limit=" WAL_SIZE_LIMIT ";",
 		       diag);
 	c->backend = b;
 	/* replaces SQLite's auto-checkpoint: the checkpointer thread does it */
@@ -497,8 +521,12 @@ static void finish(struct medfwi_stmt *st)
 {
 	if (st == NULL)
 		return;
+	sqlite3_reset(st->s); /* ends (commits) a statement outside a transaction */
+	if (st->holds_write) {
+		st->holds_write = 0;
+		write_unlock(st->conn);
+	}
 	if (st->key != NULL) {
-		sqlite3_reset(st->s);
 		sqlite3_clear_bindings(st->s);
 		st->in_use = 0;
 		return;
@@ -574,9 +602,22 @@ static enum medfw_err step(struct medfwi_stmt *st, const char *what, int *out_ro
 			   struct medfw_diag *diag)
 {
 	struct medfwi_conn *c = st->conn;
-	int rc = sqlite3_step(st->s);
-	int ext;
+	int rc, ext;
 	char cols[160];
+
+	/* A write outside a transaction queues on the write mutex like a transaction
+	 * (held until finish): so in-process writers never meet in SQLite's sleeping
+	 * busy handler, and the checkpointer can stop them all for its RESTART. */
+	if (!c->writing && !sqlite3_stmt_busy(st->s) && sqlite3_get_autocommit(c->db) &&
+	    !sqlite3_stmt_readonly(st->s)) {
+		if (write_lock(c) != 0) {
+			c->busy = 1;
+			return medfw_diag_set(diag, MEDFW_ERR_IO, "%s: database is busy (write lock)",
+					      what);
+		}
+		st->holds_write = 1;
+	}
+	rc = sqlite3_step(st->s);
 
 	*out_row = 0;
 	if (rc == SQLITE_ROW) {
