@@ -437,6 +437,14 @@ def test_assign_delegated_target(server, tmp_path):
                              dict(window, target="pump/nightly/fw-7.img"))
     assert status == 422 and body["error"]["code"] == "unknown_target", body
     assert c.call("GET", f"/api/v1/devices/{dev}/assignment")[2] == before
+    # a device reporting an image of a nested delegated role runs a signed release
+    from test_devices import CHECKIN, enrolled, get_device
+    reporter = enrolled(server, adm, site, serial="SN-REPORT")
+    for data, want in ((images["pump-nightly"][1], True), (b"not released", False)):
+        st, resp = reporter.checkin(dict(CHECKIN,
+                                         image_sha256=hashlib.sha256(data).hexdigest()))
+        assert st == 200, resp
+        assert get_device(adm, reporter.id)["image_is_signed_release"] is want
     # no lookup left its client directory behind
     assert not list((server.data_dir / "repository").glob(".lookup-*"))
 

@@ -90,30 +90,77 @@ static struct medfw_tuf_meta *served_meta(const struct medfwd_repo *r, const cha
 
 /* Replace the in-memory set with the sha256 of every target served now (targets and
  * every delegated role the served snapshot lists). */
+/* Whether targets metadata t delegates to the role `name` (listed, or one of its
+ * succinct hash bins "<prefix>-<hex>"). */
+static int delegates_to(const struct medfw_tuf_meta *t, const char *name)
+{
+	size_t plen;
+
+	for (size_t i = 0; t->has_delegations && i < t->delegated_count; i++)
+		if (strcmp(t->delegated[i].keys.name, name) == 0)
+			return 1;
+	if (!t->has_succinct_roles)
+		return 0;
+	plen = strlen(t->succinct.name_prefix);
+	if (strncmp(name, t->succinct.name_prefix, plen) != 0 || name[plen] != '-' ||
+	    name[plen + 1] == '\0')
+		return 0;
+	return strspn(name + plen + 1, "0123456789abcdef") == strlen(name + plen + 1);
+}
+
+/* The SHA-256 of every target a client can reach: top-level targets and the roles
+ * delegated to from there, transitively (a role still in snapshot whose delegation
+ * was removed serves nothing, so its images are not signed releases). */
 static void signed_set_reload(struct medfwd_repo *r)
 {
 	struct medfw_tuf_meta *snap = served_meta(r, "snapshot.json", MEDFW_TUF_SNAPSHOT);
 	char (*list)[SHA256_HEX + 1] = NULL;
-	size_t n = 0, cap = 0;
-	int served = 0;
+	size_t n = 0, cap = 0, count = snap != NULL ? snap->meta_count : 0;
+	unsigned char *state = count > 0 ? calloc(count, 1) : NULL; /* 1 reachable, 2 read */
+	int served = 0, progress = 1;
 
-	for (size_t i = 0; snap != NULL && i < snap->meta_count; i++) {
-		struct medfw_tuf_meta *t = served_meta(r, snap->meta[i].name, MEDFW_TUF_TARGETS);
+	for (size_t i = 0; state != NULL && i < count; i++)
+		if (strcmp(snap->meta[i].name, "targets.json") == 0)
+			state[i] = 1;
+	while (state != NULL && progress) {
+		progress = 0;
+		for (size_t i = 0; i < count; i++) {
+			struct medfw_tuf_meta *t;
 
-		if (t != NULL && t->target_count > cap - n) {
-			char (*grown)[SHA256_HEX + 1] =
-				realloc(list, (n + t->target_count) * sizeof(*list));
+			if (state[i] != 1)
+				continue;
+			state[i] = 2;
+			progress = 1;
+			t = served_meta(r, snap->meta[i].name, MEDFW_TUF_TARGETS);
+			if (t == NULL)
+				continue;
+			if (t->target_count > cap - n) {
+				char (*grown)[SHA256_HEX + 1] =
+					realloc(list, (n + t->target_count) * sizeof(*list));
 
-			if (grown != NULL) {
-				list = grown;
-				cap = n + t->target_count;
+				if (grown != NULL) {
+					list = grown;
+					cap = n + t->target_count;
+				}
 			}
-		}
-		if (t != NULL)
 			n = add_sha256s(t, list, n, cap);
-		served |= t != NULL && strcmp(snap->meta[i].name, "targets.json") == 0;
-		medfw_tuf_meta_free(t);
+			served |= strcmp(snap->meta[i].name, "targets.json") == 0;
+			for (size_t j = 0; (t->has_delegations || t->has_succinct_roles) && j < count;
+			     j++) {
+				char role[256];
+				size_t len = strlen(snap->meta[j].name);
+
+				if (state[j] != 0 || len <= 5 || len - 5 >= sizeof(role))
+					continue;
+				memcpy(role, snap->meta[j].name, len - 5); /* without ".json" */
+				role[len - 5] = '\0';
+				if (delegates_to(t, role))
+					state[j] = 1;
+			}
+			medfw_tuf_meta_free(t);
+		}
 	}
+	free(state);
 	medfw_tuf_meta_free(snap);
 	if (list != NULL)
 		qsort(list, n, sizeof(*list), cmp_sha);
