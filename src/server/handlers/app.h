@@ -147,6 +147,14 @@ void medfwd_app_announce(struct medfwd_app *app);
  * authenticator); install the device metrics collector (main.c, before start). */
 int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 		       struct medfwd_response *resp);
+/* The RFC 9421 view of a device request (no query) and medfwd's policy for it: label
+ * sig1 covering "@method" "@path" "content-digest", created within device_clock_skew
+ * of `now`; Ed25519 only (set policy->algs for sessions). */
+struct medfw_httpsig_request;
+struct medfw_httpsig_policy;
+void medfwd_device_httpsig(struct medfwd_app *app, struct medfwd_request *req, int64_t now,
+			   struct medfw_httpsig_request *hreq,
+			   struct medfw_httpsig_policy *policy);
 /* Store the principal's pending nonce (inside the handler's transaction):
  * MEDFW_ERR_EXISTS when it was used before; and the 401 answer (audited) for that. */
 enum medfw_err medfwd_device_nonce_record(struct medfw_store *tx,

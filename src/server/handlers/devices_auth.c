@@ -38,6 +38,28 @@ static const char *header_of(void *user, const char *name)
 	return medfwd_request_header(user, name);
 }
 
+void medfwd_device_httpsig(struct medfwd_app *app, struct medfwd_request *req, int64_t now,
+			   struct medfw_httpsig_request *hreq,
+			   struct medfw_httpsig_policy *policy)
+{
+	static const char *const required[] = {"@method", "@path", "content-digest"};
+
+	memset(hreq, 0, sizeof(*hreq));
+	hreq->method = req->method;
+	hreq->path = req->path;
+	hreq->query = NULL; /* device routes take none (refused before) */
+	hreq->header = header_of;
+	hreq->header_user = req;
+	hreq->body = req->body;
+	hreq->body_len = req->body_len;
+	memset(policy, 0, sizeof(*policy));
+	policy->label = MEDFW_HTTPSIG_LABEL;
+	policy->required = required;
+	policy->n_required = sizeof(required) / sizeof(required[0]);
+	policy->now = now;
+	policy->max_skew = app->device_clock_skew;
+}
+
 /* "device:<id>" (canonical) or "<id>". */
 static int parse_keyid(const char *keyid, int64_t *out_id)
 {
@@ -233,7 +255,6 @@ static void principal_free(void *p)
 int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 		       struct medfwd_response *resp)
 {
-	static const char *const required[] = {"@method", "@path", "content-digest"};
 	struct medfw_httpsig_request hreq;
 	struct medfw_httpsig_policy policy;
 	struct medfw_httpsig_result result;
@@ -255,20 +276,7 @@ int medfwd_auth_device(struct medfwd_app *app, struct medfwd_request *req,
 		refuse(app, req, resp, NULL, "query", "device requests carry no query string");
 		return 0;
 	}
-	memset(&hreq, 0, sizeof(hreq));
-	hreq.method = req->method;
-	hreq.path = req->path;
-	hreq.query = NULL;
-	hreq.header = header_of;
-	hreq.header_user = req;
-	hreq.body = req->body;
-	hreq.body_len = req->body_len;
-	memset(&policy, 0, sizeof(policy));
-	policy.label = MEDFW_HTTPSIG_LABEL;
-	policy.required = required;
-	policy.n_required = sizeof(required) / sizeof(required[0]);
-	policy.now = lookup.now;
-	policy.max_skew = app->device_clock_skew;
+	medfwd_device_httpsig(app, req, lookup.now, &hreq, &policy);
 	policy.algs = MEDFW_HTTPSIG_ED25519 | MEDFW_HTTPSIG_HMAC_SHA256;
 	medfw_diag_clear(&diag);
 	err = medfw_httpsig_verify_ex(&hreq, &policy, key_lookup, &lookup, nonce_check, &lookup,

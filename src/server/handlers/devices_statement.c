@@ -70,11 +70,6 @@ struct pop {
 	const char *reason; /* why the keyid is not usable */
 };
 
-static const char *header_of(void *user, const char *name)
-{
-	return medfwd_request_header(user, name);
-}
-
 /* The only key is the statement's; keyid must be its public_key (64 hex). */
 static enum medfw_err key_lookup(void *user, const char *keyid, struct medfw_pubkey **out)
 {
@@ -106,7 +101,6 @@ static enum medfw_err check_possession(struct medfwd_app *app, struct medfwd_req
 				       struct medfw_httpsig_result *result, const char **reason,
 				       struct medfw_diag *diag)
 {
-	static const char *const required[] = {"@method", "@path", "content-digest"};
 	struct medfw_httpsig_request hreq;
 	struct medfw_httpsig_policy policy;
 	struct pop pop = {st, NULL};
@@ -119,19 +113,7 @@ static enum medfw_err check_possession(struct medfwd_app *app, struct medfwd_req
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				      "device requests carry no query string");
 	}
-	memset(&hreq, 0, sizeof(hreq));
-	hreq.method = req->method;
-	hreq.path = req->path;
-	hreq.header = header_of;
-	hreq.header_user = req;
-	hreq.body = req->body;
-	hreq.body_len = req->body_len;
-	memset(&policy, 0, sizeof(policy));
-	policy.label = MEDFW_HTTPSIG_LABEL;
-	policy.required = required;
-	policy.n_required = sizeof(required) / sizeof(required[0]);
-	policy.now = medfw_ctx_now(app->ctx);
-	policy.max_skew = app->device_clock_skew;
+	medfwd_device_httpsig(app, req, medfw_ctx_now(app->ctx), &hreq, &policy);
 	err = medfw_httpsig_verify(&hreq, &policy, key_lookup, &pop, nonce_later, NULL, result,
 				   diag);
 	switch (err) {
