@@ -2,20 +2,31 @@
 # The main job, end to end: a manufacturer signs a firmware release with offline keys
 # (2 of 3 targets signers), publishes it, builds an offline bundle, and a hospital
 # verifies it and reads the release notice; then a tampered copy and an expired
-# repository are refused.
-#   scripts/demo.sh PATH_TO_MEDFW
+# repository are refused. Then the hospital's fleet server (medfwd, SQLite store): the
+# first admin, a site, the manufacturer's repository pushed and verified, a device record
+# with its one-time enrolment token, and the audit trail verified offline.
+#   scripts/demo.sh PATH_TO_MEDFW   (medfwd is taken from the same directory)
 set -euo pipefail
 medfw=$(realpath "$1")
+medfwd=$(dirname "$medfw")/medfwd
 notice_example=$(cd "$(dirname "$0")/.." && pwd)/docs/formats/release-notice.example.json
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+medfwd_pid=""
+cleanup() {
+	if [[ -n $medfwd_pid ]]; then
+		kill "$medfwd_pid" 2>/dev/null || true
+		wait "$medfwd_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 refused() { # run a command that must fail, show its one-line reason
 	local rc=0
 	"$@" >out.txt 2>err.txt || rc=$?
 	if [[ $rc -eq 0 ]]; then echo "UNEXPECTED: accepted"; exit 1; fi
-	echo "refused (exit $rc): $(cat err.txt)"
+	echo "refused (exit $rc): $(cat err.txt)$([[ -s out.txt ]] && printf ' %s' "$(head -c 300 out.txt)")"
 }
 
 step "medfw $("$medfw" --version | cut -d' ' -f2): keys for root (2 of 3), targets (2 of 3: engineering, QA, release), snapshot, timestamp"
@@ -71,5 +82,71 @@ refused "$medfw" verify pump-4.2.1.mfb --trusted-root repo/metadata/1.root.json 
 
 step "the same bundle three days later: the timestamp (valid 1 day) has expired"
 refused faketime -f '+3d' "$medfw" verify pump-4.2.1.mfb --trusted-root repo/metadata/1.root.json
+
+step "the hospital's fleet server: medfwd on 127.0.0.1, SQLite store in a new data dir"
+mkdir -p fleet
+printf 'listen_address = 127.0.0.1\nlisten_port = 0\ndata_dir = %s\n' "$work/fleet/data" \
+	>fleet/medfwd.conf
+"$medfwd" --config fleet/medfwd.conf --max-lifetime 600 >fleet/stdout.txt 2>fleet/log.jsonl &
+medfwd_pid=$!
+url="" token=""
+for _ in $(seq 100); do
+	url=$(sed -n 's|^medfwd listening on \(http://127\.0\.0\.1:[0-9]*\)$|\1|p' fleet/stdout.txt)
+	token=$(sed -n 's|^medfwd: bootstrap token .*: \(.*\)$|\1|p' fleet/stdout.txt)
+	[[ -n $url && -n $token ]] && break
+	sleep 0.1
+done
+[[ -n $url && -n $token ]] || { echo "medfwd did not start: $(tail -n 2 fleet/log.jsonl)"; exit 1; }
+echo "  $url (the one-time bootstrap token went to its standard output only)"
+field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+api_token=""
+api() { # METHOD PATH [JSON], with the script's API token once there is one
+	curl -sS --fail-with-body -X "$1" "$url$2" -H 'Content-Type: application/json' \
+		${api_token:+-H "Authorization: Bearer $api_token"} ${3:+--data "$3"}
+}
+pw='correct horse battery staple 42'
+api POST /api/v1/bootstrap \
+	"{\"token\": \"$token\", \"username\": \"ce-admin\", \"password\": \"$pw\"}" >/dev/null
+login=$(curl -sS --fail-with-body -D fleet/headers.txt -X POST "$url/api/v1/session" \
+	-H 'Content-Type: application/json' \
+	--data "{\"username\": \"ce-admin\", \"password\": \"$pw\"}")
+cookie=$(sed -n 's|^[Ss]et-[Cc]ookie: \(medfw_session=[^;]*\);.*|\1|p' fleet/headers.txt)
+api_token=$(curl -sS --fail-with-body -X POST "$url/api/v1/tokens" -H "Cookie: $cookie" \
+	-H "X-CSRF-Token: $(field csrf_token <<<"$login")" -H 'Content-Type: application/json' \
+	--data '{"name": "demo script"}' | field token)
+echo "  first admin ce-admin (password hashed with Argon2id), signed in; an API token for this script"
+site=$(api POST /api/v1/sites '{"name": "St. Mary Hospital", "time_zone": "Europe/Paris"}' |
+	field id)
+echo "  site $site: St. Mary Hospital"
+
+step "medfw push: the manufacturer's repository, verified by the server against the pinned root"
+(umask 077 && printf '%s' "$api_token" >fleet/token)
+"$medfw" push --server "$url" --token-file fleet/token --repo repo \
+	--pin-root repo/metadata/1.root.json
+
+step "a device record (GS1 UDI-DI check digit verified) and its one-time enrolment token"
+dev=$(api POST /api/v1/devices "{\"site_id\": $site, \"serial\": \"PUMP-0001\",
+	\"model\": \"InfuPump 3\", \"hardware_id\": \"$hw\",
+	\"udi\": \"(01)09506000134352(10)LOT42(21)PUMP-0001\", \"department\": \"ICU\"}" | field id)
+api POST "/api/v1/devices/$dev/enrolment-token" '{}' | python3 -c 'import json, sys
+t = json.load(sys.stdin)
+import datetime
+when = datetime.datetime.fromtimestamp(t["expires_at"], datetime.timezone.utc)
+print("  device %s: enrolment token %s... for its agent (one use, expires %s)"
+      % (sys.argv[1], t["token"][:8], when.strftime("%Y-%m-%d %H:%M UTC")))' "$dev"
+echo "  a second pump whose UDI has a wrong GS1 check digit:"
+refused api POST /api/v1/devices \
+	"{\"site_id\": $site, \"udi\": \"(01)09506000134353(21)PUMP-0002\"}"
+
+step "the audit trail: exported and verified offline with the server's public key"
+api GET /api/v1/audit/export >fleet/audit.jsonl
+api GET /api/v1/audit/server-key >fleet/server-key.json
+python3 -c 'import json, sys
+events = [json.loads(l).get("event") for l in open(sys.argv[1])]
+print("  " + ", ".join(dict.fromkeys(e for e in events if e)))' fleet/audit.jsonl
+"$medfw" audit verify fleet/audit.jsonl --server-key fleet/server-key.json
+kill "$medfwd_pid"
+wait "$medfwd_pid" || true
+medfwd_pid=""
 
 step "done: only what the manufacturer signed, for this hardware, and still fresh, is accepted"
