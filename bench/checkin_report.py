@@ -397,7 +397,7 @@ def section(res):
         w("")
     threads = (f"`threads = {res['medfwd_threads_option']}` (BENCH_CHECKIN_MEDFWD_THREADS)"
                if res.get("medfwd_threads_option")
-               else "its default settings (`threads = 0`: two worker threads per core)")
+               else "its default settings (`threads = 0`: one worker thread per core)")
     tcount = sorted({row.get("threads") for _, row, _ in shown if row.get("threads")})
     w("Peak RSS: `VmHWM` of /proc/PID/status at the end of the run (nginx: master and "
       f"workers summed{'; row 1 includes the session opening' if m1 else ''}). medfwd ran "

@@ -32,7 +32,7 @@ const struct medfw_config_option medfwd_config_options[] = {
 	OPT(tls_key, PATH, NULL, 0, 0, NULL, 0,
 	    "PEM private key (unencrypted) of tls_cert. Keep it readable by the server only."),
 	OPT(threads, INT, "0", 0, 1024, NULL, 0,
-	    "Worker threads (each runs an epoll loop). 0 means two per CPU core."),
+	    "Worker threads (each runs an epoll loop). 0 means one per CPU core."),
 	OPT(connection_limit, INT, "1024", 1, 1000000, NULL, 0,
 	    "Most connections open at once; more are refused."),
 	OPT(per_ip_connection_limit, INT, "0", 0, 1000000, NULL, 0,

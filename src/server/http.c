@@ -868,14 +868,14 @@ out:
 	return err;
 }
 
-/* Two per core: a handler that waits for the store (a group commit) leaves the core
- * to the other thread; more threads raised throughput a little more but made the
- * latency tail longer (BENCHMARKS.md, device check-ins). */
+/* One per core: with check-ins group-committed, more threads (two, eight, sixteen
+ * per core were measured) gave no more throughput in the check-in benchmark and a
+ * longer latency tail (BENCHMARKS.md). */
 static unsigned default_threads(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	return n < 1 ? 2u : n > 512 ? 1024u : 2u * (unsigned)n;
+	return n < 1 ? 1u : n > 1024 ? 1024u : (unsigned)n;
 }
 
 enum medfw_err medfwd_server_start(struct medfwd_server *srv, struct medfw_diag *diag)
