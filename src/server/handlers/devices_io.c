@@ -127,6 +127,7 @@ out:
 					   "attachment; filename=\"devices.csv\"");
 		medfwd_respond_bytes(resp, 200, "text/csv; charset=utf-8", out.data, out.len);
 		medfw_buf_free(&out);
+		json_decref(items);
 	} else {
 		medfw_buf_free(&out);
 		medfwd_respond_json(resp, 200, json_pack("{s:o, s:I}", "devices", items, "total",
