@@ -43,6 +43,7 @@ class Server:
         self.proc = None
         self.port = None
         self.scheme = "http"
+        self.sanitizer_reports = []
 
     def start(self):
         binary = tool_path("medfwd")
@@ -133,7 +134,21 @@ class Server:
             except OSError:
                 pass
         self._stderr.close()
+        self.sanitizer_reports += sanitizer_reports(self.stderr_path)
         return self.proc.returncode
+
+
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_reports(path):
+    """Reports of AddressSanitizer / LeakSanitizer / UBSan in a server's standard error
+    (make check runs the server tests against the ASan build too: e2e-asan)."""
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return []
+    return [line for line in text.splitlines() if any(m in line for m in SANITIZER_MARKERS)]
 
 
 @pytest.fixture
@@ -149,3 +164,6 @@ def medfwd_server(tmp_path):
     yield _start
     for srv in servers:
         srv.stop()
+    reports = [r for srv in servers for r in srv.sanitizer_reports]
+    assert not reports, "medfwd reported memory or undefined-behaviour errors:\n" + \
+        "\n".join(reports) + f"\n(see {tmp_path})"
