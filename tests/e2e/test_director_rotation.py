@@ -14,13 +14,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from server_fixture import medfwd_server, tool_path  # noqa: F401 (fixture)
-from test_devices import Device, enrolment_token, new_device
-from test_fleet_flow import server  # noqa: F401 (fixture: bootstrapped medfwd)
+from test_fleet_flow import Fleet, server  # noqa: F401 (fixture: bootstrapped medfwd)
 from test_people import Client, export_and_key
-from test_repo_server import build_repo, pin, raw, token_client, upload_raw, utc
+from test_repo_server import utc
 from tufrepo import canonical
 
-HW = "acme-infusion-pump-rev-c"
 
 
 def valid_keyids(doc, keys, keyids):
@@ -71,19 +69,8 @@ def device_get(srv, dev, path):
 
 
 def test_rotate_director_key(server, medfw, tmp_path):
-    repo, _ = build_repo(medfw, tmp_path)
-    t = token_client(server)
-    pin(t, repo)
-    upload_raw(t, repo.dir)
-    assert raw(t, "POST", "/api/v1/repository/commit")[0] == 200
-    targets = json.loads((repo.dir / "metadata" / "targets.json").read_text())["signed"]
-    name, entry = next(iter(targets["targets"].items()))
-    c = Client(server)
-    c.login("root")
-    site = c.call("POST", "/api/v1/sites", {"name": "H", "time_zone": "UTC"})[2]["id"]
-    rec = new_device(c, site, "SN-1", hardware_id=HW)
-    dev = Device(server)
-    assert dev.enrol(enrolment_token(c, rec["id"]))[0] == 200
+    f = Fleet(server, medfw, tmp_path, "SN-1")
+    name, entry, c, rec, dev = f.name, f.entry, f.c, f.rec, f.dev
     now = int(time.time())
     status, _, resp = c.call("PUT", f"/api/v1/devices/{rec['id']}/assignment",
                              {"target": name, "window_start": utc(now - 60),

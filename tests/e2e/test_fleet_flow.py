@@ -27,20 +27,29 @@ def server(medfwd_server):
     return srv
 
 
+class Fleet:
+    """A server with the manufacturer's repository committed (one image, `name` with its
+    signed `entry`) and one device of hardware HW enrolled in a new site."""
+
+    def __init__(self, server, medfw, tmp_path, serial):
+        self.repo, self.files = build_repo(medfw, tmp_path)
+        t = token_client(server)
+        pin(t, self.repo)
+        upload_raw(t, self.repo.dir)
+        assert raw(t, "POST", "/api/v1/repository/commit")[0] == 200
+        targets = json.loads((self.repo.dir / "metadata" / "targets.json").read_text())
+        self.name, self.entry = next(iter(targets["signed"]["targets"].items()))
+        self.c = Client(server)
+        self.c.login("root")
+        site = self.c.call("POST", "/api/v1/sites", {"name": "H", "time_zone": "UTC"})[2]["id"]
+        self.rec = new_device(self.c, site, serial, hardware_id=HW)
+        self.dev = Device(server)
+        assert self.dev.enrol(enrolment_token(self.c, self.rec["id"]))[0] == 200
+
+
 def test_release_to_device(server, medfw, tmp_path):
-    repo, files = build_repo(medfw, tmp_path)
-    t = token_client(server)
-    pin(t, repo)
-    upload_raw(t, repo.dir)
-    assert raw(t, "POST", "/api/v1/repository/commit")[0] == 200
-    targets = json.loads((repo.dir / "metadata" / "targets.json").read_text())["signed"]
-    name, entry = next(iter(targets["targets"].items()))
-    c = Client(server)
-    c.login("root")
-    site = c.call("POST", "/api/v1/sites", {"name": "H", "time_zone": "UTC"})[2]["id"]
-    rec = new_device(c, site, "SN-9", hardware_id=HW)
-    dev = Device(server)
-    assert dev.enrol(enrolment_token(c, rec["id"]))[0] == 200
+    f = Fleet(server, medfw, tmp_path, "SN-9")
+    name, entry, c, rec, dev = f.name, f.entry, f.c, f.rec, f.dev
 
     # a check-in reporting the signed image, then one reporting something else
     state = dict(CHECKIN, image_sha256=entry["hashes"]["sha256"])

@@ -173,7 +173,7 @@ static enum medfw_err verify_at(const struct medfw_buf *b,
 	medfw_diag_clear(diag);
 	assert_int_equal(medfw_device_statement_parse_unverified(b->data, b->len, &st, diag),
 			 MEDFW_OK);
-	strcpy(signer, "garbage");
+	snprintf(signer, MEDFW_KEYID_HEX_LEN + 1, "%s", "garbage"); /* must be cleared on failure */
 	err = medfw_device_statement_verify(st, keys, now, skew, signer, diag);
 	if (err != MEDFW_OK)
 		assert_string_equal(signer, "");
