@@ -397,6 +397,18 @@ static void set_signed(struct hdrs *h, const struct medfw_httpsig_headers *sig)
 	hdr_set(h, "signature", sig->signature);
 }
 
+/* Sign the check-in body with an HMAC key and put the headers in h. */
+static void sign_hmac_into(struct hdrs *h, const uint8_t *secret, const char *keyid,
+			   const char *nonce, struct medfw_httpsig_headers *sig)
+{
+	assert_int_equal(medfw_httpsig_sign_hmac(secret, MEDFW_HMAC_SHA256_LEN, keyid, "POST",
+						 "/device/v1/checkin", NULL,
+						 (const uint8_t *)body, strlen(body), T0, nonce, sig,
+						 NULL),
+			 MEDFW_OK);
+	set_signed(h, sig);
+}
+
 static void test_hmac_sessions(void **state)
 {
 	struct keyring kr = {0};
@@ -411,13 +423,8 @@ static void test_hmac_sessions(void **state)
 	assert_int_equal(medfw_privkey_generate(MEDFW_KEY_ED25519, &kr.dev1, NULL), MEDFW_OK);
 
 	/* an HMAC-signed request verifies, once */
-	assert_int_equal(medfw_httpsig_sign_hmac(session_secret, sizeof(session_secret), "sess-1",
-						 "POST", "/device/v1/checkin", NULL,
-						 (const uint8_t *)body, strlen(body), T0, "h-1",
-						 &sig, NULL),
-			 MEDFW_OK);
+	sign_hmac_into(&h, session_secret, "sess-1", "h-1", &sig);
 	assert_non_null(strstr(sig.signature_input, "alg=\"hmac-sha256\""));
-	set_signed(&h, &sig);
 	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_OK);
 	assert_int_equal(res.alg, MEDFW_HTTPSIG_HMAC_SHA256);
 	assert_string_equal(res.keyid, "sess-1");
@@ -430,18 +437,9 @@ static void test_hmac_sessions(void **state)
 	/* another secret, a tampered MAC, a tampered alg */
 	memcpy(other, session_secret, sizeof(other));
 	other[0] ^= 1;
-	assert_int_equal(medfw_httpsig_sign_hmac(other, sizeof(other), "sess-1", "POST",
-						 "/device/v1/checkin", NULL, (const uint8_t *)body,
-						 strlen(body), T0, "h-2", &sig, NULL),
-			 MEDFW_OK);
-	set_signed(&h, &sig);
+	sign_hmac_into(&h, other, "sess-1", "h-2", &sig);
 	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_SIGNATURE);
-	assert_int_equal(medfw_httpsig_sign_hmac(session_secret, sizeof(session_secret), "sess-1",
-						 "POST", "/device/v1/checkin", NULL,
-						 (const uint8_t *)body, strlen(body), T0, "h-3",
-						 &sig, NULL),
-			 MEDFW_OK);
-	set_signed(&h, &sig);
+	sign_hmac_into(&h, session_secret, "sess-1", "h-3", &sig);
 	hdr_replace(&h, "signature", "sig1=:", "sig1=:AAAA");
 	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_SIGNATURE);
 	set_signed(&h, &sig);
@@ -451,12 +449,7 @@ static void test_hmac_sessions(void **state)
 	hdr_replace(&h, "signature-input", "hmac-sha256", "hmac-sha512");
 	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_KEY_UNSUPPORTED);
 	/* a lookup that answers with a key of another kind never verifies */
-	assert_int_equal(medfw_httpsig_sign_hmac(session_secret, sizeof(session_secret),
-						 "sess-liar", "POST", "/device/v1/checkin", NULL,
-						 (const uint8_t *)body, strlen(body), T0, "h-4",
-						 &sig, NULL),
-			 MEDFW_OK);
-	set_signed(&h, &sig);
+	sign_hmac_into(&h, session_secret, "sess-liar", "h-4", &sig);
 	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_KEY_UNSUPPORTED);
 
 	/* an Ed25519 device key under the same policy; its keyid cannot claim HMAC */
@@ -467,12 +460,7 @@ static void test_hmac_sessions(void **state)
 	set_signed(&h, &sig);
 	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_OK);
 	assert_int_equal(res.alg, MEDFW_HTTPSIG_ED25519);
-	assert_int_equal(medfw_httpsig_sign_hmac(session_secret, sizeof(session_secret), "dev-1",
-						 "POST", "/device/v1/checkin", NULL,
-						 (const uint8_t *)body, strlen(body), T0, "e-2",
-						 &sig, NULL),
-			 MEDFW_OK);
-	set_signed(&h, &sig);
+	sign_hmac_into(&h, session_secret, "dev-1", "e-2", &sig);
 	assert_int_equal(verify_ex(&h, both, &kr, &ns, &res), MEDFW_ERR_KEY_UNSUPPORTED);
 
 	/* bad signing arguments */

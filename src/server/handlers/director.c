@@ -740,28 +740,17 @@ static void director_root(struct medfwd_request *req, struct medfwd_response *re
 	send_root(resp, app->director, version);
 }
 
-/* The requesting device's id, from its verified signature (devices_auth.c). */
-static int64_t device_principal_id(const struct medfwd_request *req)
+/* The requesting device's record, read when its signature was verified
+ * (devices_auth.c: enrolled, not revoked) in this same request. */
+static void director_meta_device(struct medfwd_request *req, struct medfwd_response *resp)
 {
 	const struct medfwd_principal *p = medfwd_principal_of(req);
 
-	return p != NULL && p->kind == MEDFWD_PRINCIPAL_DEVICE ? p->device.id : 0;
-}
-
-static void director_meta_device(struct medfwd_request *req, struct medfwd_response *resp)
-{
-	struct medfwd_app *app = medfwd_app_of(req);
-	struct medfw_store_device dev;
-	struct medfw_diag diag;
-	int64_t id = device_principal_id(req);
-
-	medfw_diag_clear(&diag);
-	if (id <= 0 || medfw_store_device_get(app->store, medfw_store_scope_all(), id, &dev,
-					      &diag) != MEDFW_OK) {
+	if (p == NULL || p->kind != MEDFWD_PRINCIPAL_DEVICE) {
 		medfwd_respond_error(resp, 401, "unauthenticated", NULL, "not a known device");
 		return;
 	}
-	send_director_role(req, resp, &dev, medfwd_request_param(req, "role"));
+	send_director_role(req, resp, &p->device, medfwd_request_param(req, "role"));
 }
 
 const struct medfwd_route medfwd_routes_director[] = {
