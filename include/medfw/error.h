@@ -63,10 +63,14 @@ enum medfw_err {
 	MEDFW_ERR_COMPRESSION = 34,        /* compressed data is malformed */
 	MEDFW_ERR_USAGE = 35,              /* command-line usage error */
 	MEDFW_ERR_FREEZE = 36,             /* repository metadata is stale (freeze attack) */
+	MEDFW_ERR_REFUSED = 37,            /* the server refused the request */
+	MEDFW_ERR_NO_SPACE = 38,           /* no space left on the device */
+	MEDFW_ERR_AGENT_VERSION = 39,      /* the agent is older than the release requires */
+	MEDFW_ERR_HEALTH_CHECK = 40,       /* a health check failed */
 };
 
 /* The largest value of enum medfw_err; grows as codes are appended. */
-#define MEDFW_ERR_MAX_ 36
+#define MEDFW_ERR_MAX_ 40
 
 /* Static English description of an error code; never NULL ("unknown error" for
  * values outside the enum). */

@@ -49,6 +49,10 @@ static const struct err_entry err_table[MEDFW_ERR_MAX_ + 1] = {
 	E(MEDFW_ERR_COMPRESSION, "malformed compressed data"),
 	E(MEDFW_ERR_USAGE, "usage error"),
 	E(MEDFW_ERR_FREEZE, "metadata is stale (freeze attack)"),
+	E(MEDFW_ERR_REFUSED, "the server refused the request"),
+	E(MEDFW_ERR_NO_SPACE, "no space left on the device"),
+	E(MEDFW_ERR_AGENT_VERSION, "the agent is older than the release requires"),
+	E(MEDFW_ERR_HEALTH_CHECK, "a health check failed"),
 };
 #undef E
 
