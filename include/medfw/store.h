@@ -52,6 +52,8 @@ extern "C" {
 #define MEDFW_STORE_SIGNATURE_MAX 1024    /* checkpoint signature (text, e.g. base64) */
 #define MEDFW_STORE_HEX_HASH_MAX 128      /* audit chain hashes (hex) */
 #define MEDFW_STORE_EVENT_MAX 64
+#define MEDFW_STORE_UPDATE_TARGET_MAX 1024 /* TUF target path of an update event */
+#define MEDFW_STORE_UPDATE_REASON_MAX 2048 /* bytes: 512 UTF-8 characters of up to 4 */
 /* Raw sizes. */
 #define MEDFW_STORE_HASH_LEN 32           /* SHA-256 of a token or session secret */
 #define MEDFW_STORE_TOTP_SECRET_MAX 64
@@ -153,6 +155,20 @@ enum medfw_store_actor_type {
 	MEDFW_ACTOR_DEVICE = 3,
 	MEDFW_ACTOR_SYSTEM = 4,
 };
+/* The phases of an update a device reports (docs/devices.md "Update events"). */
+enum medfw_store_update_event {
+	MEDFW_UPDATE_NONE = 0, /* no event yet (a device's update_state) */
+	MEDFW_UPDATE_OFFERED = 1,
+	MEDFW_UPDATE_DEFERRED = 2,
+	MEDFW_UPDATE_DOWNLOADING = 3,
+	MEDFW_UPDATE_VERIFIED = 4,
+	MEDFW_UPDATE_INSTALLED = 5,
+	MEDFW_UPDATE_REBOOTING = 6,
+	MEDFW_UPDATE_COMMITTED = 7,
+	MEDFW_UPDATE_ROLLED_BACK = 8,
+	MEDFW_UPDATE_FAILED = 9,
+};
+#define MEDFW_UPDATE_EVENT_COUNT 10 /* values 0..9, for tables indexed by the enum */
 /* Whether a reported image hash is a release the manufacturer signed. */
 enum medfw_store_tristate {
 	MEDFW_TRI_UNKNOWN = -1,
@@ -172,6 +188,10 @@ enum medfw_err medfw_store_enrolment_state_parse(const char *name,
 						 enum medfw_store_enrolment_state *out);
 const char *medfw_store_actor_type_name(enum medfw_store_actor_type t);
 enum medfw_err medfw_store_actor_type_parse(const char *name, enum medfw_store_actor_type *out);
+/* "offered", ..., "rolled_back", "failed" (MEDFW_UPDATE_NONE has no name: NULL). */
+const char *medfw_store_update_event_name(enum medfw_store_update_event t);
+enum medfw_err medfw_store_update_event_parse(const char *name,
+					      enum medfw_store_update_event *out);
 
 /* ---------------------------------------------------------------- sites */
 
@@ -363,6 +383,14 @@ struct medfw_store_device {
 	uint8_t public_key[MEDFW_STORE_PUBKEY_LEN];
 	int has_public_key;
 	int64_t created_at; /* set by create */
+	/* The device's newest update event by seq (medfw_store_device_events_append);
+	 * read-only here: create and update never write these. */
+	enum medfw_store_update_event update_state; /* NONE: no event yet */
+	int64_t update_seq;                         /* 0: none */
+	char update_target[MEDFW_STORE_UPDATE_TARGET_MAX + 1];
+	char update_version[MEDFW_STORE_SHORT_MAX + 1];
+	char update_reason[MEDFW_STORE_UPDATE_REASON_MAX + 1]; /* its reason, else its check */
+	int64_t update_at; /* when the server received it; 0: none */
 };
 
 /* What a check-in reports; written together with last_seen. */
@@ -422,8 +450,8 @@ enum medfw_err medfw_store_device_list(struct medfw_store *store, struct medfw_s
 				       int64_t offset, struct medfw_store_device *out, size_t cap,
 				       size_t *out_count, int64_t *out_total,
 				       struct medfw_diag *diag) MEDFW_WARN_UNUSED;
-/* Writes every field but id, created_at and site_id (moving a device between sites is
- * not an update). */
+/* Writes every field but id, created_at, site_id (moving a device between sites is
+ * not an update) and the update_* fields (written by update events only). */
 enum medfw_err medfw_store_device_update(struct medfw_store *store, struct medfw_store_scope scope,
 					 const struct medfw_store_device *device,
 					 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
@@ -620,6 +648,52 @@ enum medfw_err medfw_store_device_find_by_public_key(struct medfw_store *store,
 						     const uint8_t public_key[MEDFW_STORE_PUBKEY_LEN],
 						     int64_t except_id, int64_t *out_id,
 						     struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* ---------------------------------------------------------------- device update events */
+
+#define MEDFW_STORE_UPDATE_SEQ_MAX ((int64_t)1 << 53) /* exact as a number in any JSON */
+#define MEDFW_STORE_UPDATE_EVENTS_MAX 100            /* events in one append */
+
+/* One phase of an update as the device reported it. Optional strings: "" = absent. */
+struct medfw_store_device_event {
+	int64_t seq; /* 1..MEDFW_STORE_UPDATE_SEQ_MAX, unique per device */
+	enum medfw_store_update_event type; /* not NONE */
+	int64_t time;     /* the device's clock, seconds since the epoch */
+	int64_t received; /* set by append: the server's clock */
+	char target[MEDFW_STORE_UPDATE_TARGET_MAX + 1];
+	char version[MEDFW_STORE_SHORT_MAX + 1];
+	int has_bytes, has_total;
+	int64_t bytes, total; /* 0..MEDFW_STORE_UPDATE_SEQ_MAX; bytes <= total when both */
+	char reason[MEDFW_STORE_UPDATE_REASON_MAX + 1];
+	char check[MEDFW_STORE_SHORT_MAX + 1]; /* [A-Z0-9_]: an error or check name */
+	char slot;     /* 0: absent, 'A' or 'B' */
+	int duplicate; /* set by append: (device, seq) was stored before, not stored again */
+};
+
+/* Store events[0..count) of device `device_id` (count 1..MEDFW_STORE_UPDATE_EVENTS_MAX,
+ * seq strictly increasing) in one durable write transaction (joins a running one),
+ * each with received = now. An event whose (device, seq) is stored already is a
+ * duplicate (the agent resends after a lost answer): it is not stored again and its
+ * `duplicate` is set; this is not an error. The device's update_* fields then describe
+ * its newest event by seq of all stored. Any invalid event (diag names "events[i]" and
+ * the field; MEDFW_ERR_FIELD_VALUE / MEDFW_ERR_TOO_LARGE / MEDFW_ERR_FIELD_MISSING) or
+ * an unknown device (MEDFW_ERR_NOT_FOUND): nothing is stored. *out_stored (may be NULL)
+ * = events stored now. No scope: only a signed device request reports events (the
+ * device identity is the scope). */
+enum medfw_err medfw_store_device_events_append(struct medfw_store *store, int64_t device_id,
+						struct medfw_store_device_event *events,
+						size_t count, size_t *out_stored,
+						struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* A device's update history newest first: the events with seq < before_seq (0: from
+ * the newest), at most cap (>= 1). *out_next_before_seq is the seq to continue with
+ * (the oldest returned) when older events exist, else 0. A device the scope does not
+ * see: MEDFW_ERR_NOT_FOUND. */
+enum medfw_err medfw_store_device_events_list(struct medfw_store *store,
+					      struct medfw_store_scope scope, int64_t device_id,
+					      int64_t before_seq,
+					      struct medfw_store_device_event *out, size_t cap,
+					      size_t *out_count, int64_t *out_next_before_seq,
+					      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 #ifdef __cplusplus
 }

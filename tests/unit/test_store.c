@@ -12,6 +12,7 @@
 
 #include "medfw/crypto.h"
 #include "medfw/store.h"
+#include "store/store_internal.h"
 
 struct fixture {
 	char *dir;
@@ -1122,6 +1123,341 @@ static void test_enrolment_nonces_director(void **state)
 	assert_int_equal(medfw_store_setting_delete(f->store, "csrf_secret", NULL), MEDFW_ERR_NOT_FOUND);
 }
 
+/* ------------------------------------------------------------------ device update events */
+
+static struct medfw_store_device_event event(int64_t seq, enum medfw_store_update_event type)
+{
+	struct medfw_store_device_event e;
+
+	memset(&e, 0, sizeof(e));
+	e.seq = seq;
+	e.type = type;
+	e.time = 1699990000 + seq;
+	snprintf(e.target, sizeof(e.target), "pump/fw-4.2.1.img");
+	snprintf(e.version, sizeof(e.version), "4.2.1");
+	return e;
+}
+
+static size_t history(struct fixture *f, int64_t device_id, struct medfw_store_device_event *out,
+		      size_t cap)
+{
+	size_t n = 0;
+	int64_t next = -1;
+
+	assert_int_equal(medfw_store_device_events_list(f->store, medfw_store_scope_all(), device_id,
+							0, out, cap, &n, &next, NULL),
+			 MEDFW_OK);
+	assert_int_equal(next, 0); /* callers ask for everything */
+	return n;
+}
+
+/* Stores, duplicates, the device's newest event, paging newest first, site scope. */
+static void test_device_events(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_device d = device(f->site_a, "EV-1", "InfuPump 3", "4.2.0");
+	struct medfw_store_device got;
+	struct medfw_store_device_event ev[4], page[8];
+	size_t stored = 99, n = 0;
+	int64_t next = 0;
+	struct medfw_diag dg;
+
+	assert_int_equal(medfw_store_device_create(f->store, &d, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), d.id, &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(got.update_state, MEDFW_UPDATE_NONE);
+	assert_int_equal(got.update_at, 0);
+
+	ev[0] = event(17, MEDFW_UPDATE_OFFERED);
+	ev[1] = event(18, MEDFW_UPDATE_DOWNLOADING);
+	ev[1].has_bytes = ev[1].has_total = 1;
+	ev[1].bytes = 1048576;
+	ev[1].total = 4194304;
+	ev[1].slot = 'B';
+	ev[2] = event(20, MEDFW_UPDATE_FAILED);
+	snprintf(ev[2].reason, sizeof(ev[2].reason), "image sha256 does not match \xc3\xa9");
+	snprintf(ev[2].check, sizeof(ev[2].check), "MEDFW_ERR_HASH_MISMATCH");
+	f->now += 10;
+	assert_int_equal(medfw_store_device_events_append(f->store, d.id, ev, 3, &stored, NULL),
+			 MEDFW_OK);
+	assert_int_equal(stored, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(ev[i].duplicate, 0);
+		assert_int_equal(ev[i].received, f->now);
+	}
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_site(f->site_a), d.id,
+						&got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(got.update_state, MEDFW_UPDATE_FAILED);
+	assert_int_equal(got.update_seq, 20);
+	assert_string_equal(got.update_target, "pump/fw-4.2.1.img");
+	assert_string_equal(got.update_version, "4.2.1");
+	assert_string_equal(got.update_reason, ev[2].reason);
+	assert_int_equal(got.update_at, f->now);
+
+	/* the history round-trips every field, newest first */
+	assert_int_equal(history(f, d.id, page, 8), 3);
+	assert_int_equal(page[0].seq, 20);
+	assert_int_equal(page[2].seq, 17);
+	assert_memory_equal(&page[0], &ev[2], sizeof(page[0]));
+	assert_memory_equal(&page[1], &ev[1], sizeof(page[1]));
+	assert_memory_equal(&page[2], &ev[0], sizeof(page[2]));
+
+	/* a resend after a lost answer: 18 and 20 are duplicates, 21 is new; a failure
+	 * with only a check shows the check as the reason */
+	ev[0] = event(18, MEDFW_UPDATE_DOWNLOADING);
+	ev[1] = event(20, MEDFW_UPDATE_COMMITTED); /* same seq, other content: still a duplicate */
+	ev[2] = event(21, MEDFW_UPDATE_ROLLED_BACK);
+	snprintf(ev[2].check, sizeof(ev[2].check), "HEALTH_CHECK");
+	f->now += 10;
+	assert_int_equal(medfw_store_device_events_append(f->store, d.id, ev, 3, &stored, NULL),
+			 MEDFW_OK);
+	assert_int_equal(stored, 1);
+	assert_true(ev[0].duplicate && ev[1].duplicate && !ev[2].duplicate);
+	assert_int_equal(history(f, d.id, page, 8), 4);
+	assert_int_equal(page[1].type, MEDFW_UPDATE_FAILED); /* 20 was not replaced */
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), d.id, &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(got.update_state, MEDFW_UPDATE_ROLLED_BACK);
+	assert_string_equal(got.update_reason, "HEALTH_CHECK");
+	assert_int_equal(got.update_at, f->now);
+
+	/* an older event arriving late is stored but the device keeps its newest */
+	ev[0] = event(19, MEDFW_UPDATE_VERIFIED);
+	f->now += 10;
+	assert_int_equal(medfw_store_device_events_append(f->store, d.id, ev, 1, &stored, NULL),
+			 MEDFW_OK);
+	assert_int_equal(stored, 1);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), d.id, &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(got.update_state, MEDFW_UPDATE_ROLLED_BACK);
+	assert_int_equal(got.update_seq, 21);
+	assert_int_equal(got.update_at, f->now - 10);
+
+	/* people's edits do not touch the update fields */
+	snprintf(got.location, sizeof(got.location), "OR 2");
+	memset(got.update_reason, 0, sizeof(got.update_reason));
+	got.update_state = MEDFW_UPDATE_NONE;
+	assert_int_equal(medfw_store_device_update(f->store, medfw_store_scope_all(), &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), d.id, &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(got.update_state, MEDFW_UPDATE_ROLLED_BACK);
+	assert_string_equal(got.update_reason, "HEALTH_CHECK");
+	assert_string_equal(got.location, "OR 2");
+
+	/* paging: 21 20 | 19 18 | 17 */
+	assert_int_equal(medfw_store_device_events_list(f->store, medfw_store_scope_site(f->site_a),
+							d.id, 0, page, 2, &n, &next, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(page[0].seq, 21);
+	assert_int_equal(page[1].seq, 20);
+	assert_int_equal(next, 20);
+	assert_int_equal(medfw_store_device_events_list(f->store, medfw_store_scope_site(f->site_a),
+							d.id, next, page, 2, &n, &next, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(page[0].seq, 19);
+	assert_int_equal(page[1].seq, 18);
+	assert_int_equal(next, 18);
+	assert_int_equal(medfw_store_device_events_list(f->store, medfw_store_scope_site(f->site_a),
+							d.id, next, page, 2, &n, &next, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(page[0].seq, 17);
+	assert_int_equal(next, 0);
+	/* exactly a page left: no next page */
+	assert_int_equal(medfw_store_device_events_list(f->store, medfw_store_scope_all(), d.id, 19,
+							page, 2, &n, &next, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(next, 0);
+
+	/* another site's device is not there; outputs cleared */
+	memset(page, 0x5A, sizeof(page));
+	n = 7;
+	next = 7;
+	medfw_diag_clear(&dg);
+	assert_int_equal(medfw_store_device_events_list(f->store, medfw_store_scope_site(f->site_b),
+							d.id, 0, page, 8, &n, &next, &dg),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(n, 0);
+	assert_int_equal(next, 0);
+	tu_assert_zeroed(page, sizeof(page));
+	assert_int_equal(medfw_store_device_events_list(f->store, (struct medfw_store_scope){0, 0},
+							d.id, 0, page, 8, &n, &next, NULL),
+			 MEDFW_ERR_INVALID_ARG);
+	assert_int_equal(medfw_store_device_events_list(f->store, medfw_store_scope_all(), d.id, 0,
+							page, 0, &n, &next, NULL),
+			 MEDFW_ERR_INVALID_ARG);
+}
+
+/* Every kind of invalid batch is refused naming the event and field, and stores
+ * nothing: not the valid events before it, not the device's state. */
+static void test_device_events_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_device d = device(f->site_a, "EV-2", "InfuPump 3", "4.2.0");
+	struct medfw_store_device before, after;
+	struct medfw_store_device_event ev[MEDFW_STORE_UPDATE_EVENTS_MAX + 1], page[4];
+	size_t stored = 0;
+	struct medfw_diag dg;
+	static const struct {
+		int field; /* what to break in ev[1] */
+		enum medfw_err want;
+		const char *msg;
+	} cases[] = {
+		{0, MEDFW_ERR_FIELD_VALUE, "events[1].seq is not above"},
+		{1, MEDFW_ERR_FIELD_VALUE, "events[1].seq is out of range"},
+		{2, MEDFW_ERR_FIELD_VALUE, "events[1].type"},
+		{3, MEDFW_ERR_TOO_LARGE, "events[1].target is too long"},
+		{4, MEDFW_ERR_TOO_LARGE, "events[1].reason is too long"},
+		{5, MEDFW_ERR_FIELD_VALUE, "events[1].check is not made of"},
+		{6, MEDFW_ERR_FIELD_VALUE, "events[1].bytes is above total"},
+		{7, MEDFW_ERR_FIELD_VALUE, "events[1].total is out of range"},
+		{8, MEDFW_ERR_FIELD_VALUE, "events[1].slot"},
+		{9, MEDFW_ERR_TOO_LARGE, "events[1].version is too long"},
+	};
+
+	assert_int_equal(medfw_store_device_create(f->store, &d, NULL), MEDFW_OK);
+	ev[0] = event(1, MEDFW_UPDATE_OFFERED);
+	assert_int_equal(medfw_store_device_events_append(f->store, d.id, ev, 1, &stored, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), d.id, &before,
+						NULL),
+			 MEDFW_OK);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		ev[0] = event(5, MEDFW_UPDATE_DOWNLOADING);
+		ev[1] = event(6, MEDFW_UPDATE_FAILED);
+		switch (cases[c].field) {
+		case 0: ev[1].seq = 5; break;
+		case 1: ev[1].seq = MEDFW_STORE_UPDATE_SEQ_MAX + 1; break;
+		case 2: ev[1].type = MEDFW_UPDATE_NONE; break;
+		case 3: memset(ev[1].target, 'x', sizeof(ev[1].target)); break;
+		case 4: memset(ev[1].reason, 'x', sizeof(ev[1].reason)); break;
+		case 5: snprintf(ev[1].check, sizeof(ev[1].check), "hash_mismatch"); break;
+		case 6:
+			ev[1].has_bytes = ev[1].has_total = 1;
+			ev[1].bytes = 11;
+			ev[1].total = 10;
+			break;
+		case 7: ev[1].has_total = 1; ev[1].total = -1; break;
+		case 8: ev[1].slot = 'C'; break;
+		default: memset(ev[1].version, '1', sizeof(ev[1].version)); break;
+		}
+		stored = 99;
+		medfw_diag_clear(&dg);
+		assert_int_equal(medfw_store_device_events_append(f->store, d.id, ev, 2, &stored, &dg),
+				 cases[c].want);
+		assert_non_null(strstr(dg.msg, cases[c].msg));
+		assert_int_equal(stored, 0);
+	}
+	/* seq 0, no events, too many, an unknown device */
+	ev[0] = event(0, MEDFW_UPDATE_OFFERED);
+	assert_int_equal(medfw_store_device_events_append(f->store, d.id, ev, 1, NULL, NULL),
+			 MEDFW_ERR_FIELD_VALUE);
+	assert_int_equal(medfw_store_device_events_append(f->store, d.id, ev, 0, NULL, NULL),
+			 MEDFW_ERR_INVALID_ARG);
+	for (int i = 0; i <= MEDFW_STORE_UPDATE_EVENTS_MAX; i++)
+		ev[i] = event(100 + i, MEDFW_UPDATE_DOWNLOADING);
+	assert_int_equal(medfw_store_device_events_append(f->store, d.id, ev,
+							  MEDFW_STORE_UPDATE_EVENTS_MAX + 1, NULL,
+							  NULL),
+			 MEDFW_ERR_TOO_LARGE);
+	ev[0] = event(7, MEDFW_UPDATE_COMMITTED);
+	medfw_diag_clear(&dg);
+	assert_int_equal(medfw_store_device_events_append(f->store, d.id + 1000, ev, 1, &stored, &dg),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(ev[0].received, 0);
+	assert_int_equal(ev[0].duplicate, 0);
+	/* nothing of it stored */
+	assert_int_equal(history(f, d.id, page, 4), 1);
+	assert_int_equal(page[0].seq, 1);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), d.id, &after, NULL),
+			 MEDFW_OK);
+	assert_memory_equal(&after, &before, sizeof(after));
+	/* 100 events at once are fine */
+	assert_int_equal(medfw_store_device_events_append(f->store, d.id, ev + 1,
+							  MEDFW_STORE_UPDATE_EVENTS_MAX, &stored,
+							  NULL),
+			 MEDFW_OK);
+	assert_int_equal(stored, MEDFW_STORE_UPDATE_EVENTS_MAX);
+}
+
+/* Deleting a device deletes its history: a new device that gets the same id (SQLite
+ * reuses the highest rowid) starts with none. */
+static void test_device_events_cascade(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_device d = device(f->site_a, "EV-3", "InfuPump 3", "4.2.0");
+	struct medfw_store_device again = device(f->site_a, "EV-4", "InfuPump 3", "4.2.0");
+	struct medfw_store_device_event ev[1], page[2];
+
+	assert_int_equal(medfw_store_device_create(f->store, &d, NULL), MEDFW_OK);
+	ev[0] = event(1, MEDFW_UPDATE_COMMITTED);
+	assert_int_equal(medfw_store_device_events_append(f->store, d.id, ev, 1, NULL, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_device_delete(f->store, medfw_store_scope_all(), d.id, NULL),
+			 MEDFW_OK);
+	assert_int_equal(medfw_store_device_create(f->store, &again, NULL), MEDFW_OK);
+	assert_int_equal(again.id, d.id);
+	assert_int_equal(history(f, again.id, page, 2), 0);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), again.id, &d, NULL),
+			 MEDFW_OK);
+	assert_int_equal(d.update_state, MEDFW_UPDATE_NONE);
+}
+
+/* A database of schema version 2 (made here from the version 1 and 2 statements)
+ * is migrated to 3: its devices keep their data and have no update state yet. */
+static void test_device_events_migration(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_device got;
+	struct medfw_store_device_event ev[1];
+	char path[4200], sql[256];
+	sqlite3 *db = NULL;
+	int64_t v = 0;
+
+	snprintf(path, sizeof(path), "%s.v2", f->path);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
+					  " applied_at INTEGER NOT NULL)", NULL, NULL, NULL),
+			 SQLITE_OK);
+	for (size_t i = 0; medfwi_sqlite_migrations[i].sql != NULL; i++)
+		if (medfwi_sqlite_migrations[i].version <= 2)
+			assert_int_equal(sqlite3_exec(db, medfwi_sqlite_migrations[i].sql, NULL, NULL,
+						      NULL),
+					 SQLITE_OK);
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO schema_version VALUES (1, 0), (2, 0);"
+		 " INSERT INTO sites (id, name, time_zone, created_at) VALUES (1, 'Old', 'UTC', 0);"
+		 " INSERT INTO devices (id, site_id, serial, model, created_at)"
+		 " VALUES (7, 1, 'OLD-1', 'Vent 7', 5)");
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	medfw_store_close(f->store);
+	f->store = NULL;
+	assert_int_equal(medfw_store_open(f->ctx, path, &f->store, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_schema_version(f->store, &v, NULL), MEDFW_OK);
+	assert_int_equal(v, 3);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), 7, &got, NULL),
+			 MEDFW_OK);
+	assert_string_equal(got.serial, "OLD-1");
+	assert_int_equal(got.created_at, 5);
+	assert_int_equal(got.update_state, MEDFW_UPDATE_NONE);
+	ev[0] = event(1, MEDFW_UPDATE_INSTALLED);
+	assert_int_equal(medfw_store_device_events_append(f->store, 7, ev, 1, NULL, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_device_get(f->store, medfw_store_scope_all(), 7, &got, NULL),
+			 MEDFW_OK);
+	assert_int_equal(got.update_state, MEDFW_UPDATE_INSTALLED);
+	medfw_store_close(f->store);
+	f->store = NULL;
+	assert_int_equal(remove(path), 0);
+	reopen(f);
+}
+
 static void test_enum_names(void **state)
 {
 	enum medfw_store_role r;
@@ -1137,6 +1473,21 @@ static void test_enum_names(void **state)
 	assert_int_equal(e, MEDFW_ENROLMENT_REVOKED);
 	assert_string_equal(medfw_store_clinical_state_name(MEDFW_CLINICAL_IN_USE), "in_use");
 	assert_string_equal(medfw_store_actor_type_name(MEDFW_ACTOR_DEVICE), "device");
+	{
+		enum medfw_store_update_event u;
+
+		assert_null(medfw_store_update_event_name(MEDFW_UPDATE_NONE));
+		assert_null(medfw_store_update_event_name((enum medfw_store_update_event)MEDFW_UPDATE_EVENT_COUNT));
+		assert_string_equal(medfw_store_update_event_name(MEDFW_UPDATE_ROLLED_BACK), "rolled_back");
+		for (int t = MEDFW_UPDATE_OFFERED; t < MEDFW_UPDATE_EVENT_COUNT; t++) {
+			assert_int_equal(medfw_store_update_event_parse(
+						 medfw_store_update_event_name((enum medfw_store_update_event)t), &u),
+					 MEDFW_OK);
+			assert_int_equal(u, t);
+		}
+		assert_int_equal(medfw_store_update_event_parse("done", &u), MEDFW_ERR_FIELD_VALUE);
+		assert_int_equal(u, MEDFW_UPDATE_NONE);
+	}
 }
 
 int main(void)
@@ -1154,6 +1505,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enrolment_nonces_director, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_concurrent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wal_is_checkpointed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_events_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_events_cascade, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_events_migration, setup, teardown),
 		cmocka_unit_test(test_enum_names),
 	};
 

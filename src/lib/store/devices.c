@@ -8,7 +8,8 @@
 	"id, site_id, udi_di, udi_pi, serial, model, hardware_id, department, location,"   \
 	" network_zone, vlan, ip, mac, firmware_version, image_sha256,"                   \
 	" image_is_signed_release, agent_version, last_seen, clinical_state,"             \
-	" enrolment_state, public_key, created_at"
+	" enrolment_state, public_key, created_at, update_state, update_seq, update_target,"  \
+	" update_version, update_reason, update_at"
 
 static const char SQL_DEVICE_INSERT[] =
 	"INSERT INTO devices (site_id, udi_di, udi_pi, serial, model, hardware_id, department,"
@@ -156,6 +157,16 @@ static void read_device(struct medfwi_q *q, struct medfw_store_device *d)
 	medfwi_q_col_blob(q, 20, d->public_key, sizeof(d->public_key),
 			  d->has_public_key ? NULL : (size_t[]){0});
 	d->created_at = medfwi_q_col_int(q, 21);
+	medfwi_q_col_text(q, 22, state, sizeof(state));
+	d->update_state = MEDFW_UPDATE_NONE;
+	if (state[0] != '\0' && medfw_store_update_event_parse(state, &d->update_state) != MEDFW_OK &&
+	    q->err == MEDFW_OK)
+		q->err = medfw_diag_set(q->diag, MEDFW_ERR_FIELD_VALUE, "device: stored update_state invalid");
+	d->update_seq = medfwi_q_col_int(q, 23);
+	medfwi_q_col_text(q, 24, d->update_target, sizeof(d->update_target));
+	medfwi_q_col_text(q, 25, d->update_version, sizeof(d->update_version));
+	medfwi_q_col_text(q, 26, d->update_reason, sizeof(d->update_reason));
+	d->update_at = medfwi_q_col_int(q, 27);
 }
 
 enum medfw_err medfw_store_device_create(struct medfw_store *store,

@@ -158,5 +158,33 @@ const struct medfwi_migration medfwi_sqlite_migrations[] = {
 	    " nonce BLOB NOT NULL,"
 	    " PRIMARY KEY (created, device_id, nonce)) WITHOUT ROWID"},
 
+	/* Version 3: the update events devices report (POST /device/v1/events), one row
+	 * per (device, seq), and on the device record its newest one. The columns of an
+	 * event mirror struct medfw_store_device_event; "check" is a keyword, hence
+	 * check_name. */
+	{3, "CREATE TABLE device_events ("
+	    " device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+	    " seq INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 9007199254740992),"
+	    " type TEXT NOT NULL CHECK (type IN ('offered', 'deferred', 'downloading',"
+	    "  'verified', 'installed', 'rebooting', 'committed', 'rolled_back', 'failed')),"
+	    " time INTEGER NOT NULL,"
+	    " received INTEGER NOT NULL,"
+	    " target TEXT,"
+	    " version TEXT,"
+	    " bytes INTEGER CHECK (bytes IS NULL OR bytes >= 0),"
+	    " total INTEGER CHECK (total IS NULL OR total >= 0),"
+	    " reason TEXT,"
+	    " check_name TEXT,"
+	    " slot TEXT CHECK (slot IS NULL OR slot IN ('A', 'B')),"
+	    " PRIMARY KEY (device_id, seq))"},
+	{3, "ALTER TABLE devices ADD COLUMN update_state TEXT CHECK (update_state IS NULL OR"
+	    " update_state IN ('offered', 'deferred', 'downloading', 'verified', 'installed',"
+	    " 'rebooting', 'committed', 'rolled_back', 'failed'))"},
+	{3, "ALTER TABLE devices ADD COLUMN update_seq INTEGER"},
+	{3, "ALTER TABLE devices ADD COLUMN update_target TEXT"},
+	{3, "ALTER TABLE devices ADD COLUMN update_version TEXT"},
+	{3, "ALTER TABLE devices ADD COLUMN update_reason TEXT"},
+	{3, "ALTER TABLE devices ADD COLUMN update_at INTEGER"},
+
 	{0, NULL},
 };

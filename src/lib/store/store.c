@@ -20,6 +20,10 @@ static const char *const role_names[] = {
 static const char *const clinical_names[] = {"unknown", "in_use", "idle"};
 static const char *const enrolment_names[] = {NULL, "pending", "enrolled", "revoked"};
 static const char *const actor_names[] = {NULL, "user", "token", "device", "system"};
+static const char *const update_event_names[MEDFW_UPDATE_EVENT_COUNT] = {
+	NULL, "offered", "deferred", "downloading", "verified", "installed", "rebooting",
+	"committed", "rolled_back", "failed",
+};
 
 static const char *name_of(const char *const *names, size_t n, int v)
 {
@@ -95,6 +99,22 @@ enum medfw_err medfw_store_actor_type_parse(const char *name, enum medfw_store_a
 	enum medfw_err err = parse_name(actor_names, NAMES_N(actor_names), name, &v);
 
 	*out = (enum medfw_store_actor_type)v;
+	return err;
+}
+
+const char *medfw_store_update_event_name(enum medfw_store_update_event t)
+{
+	return name_of(update_event_names, NAMES_N(update_event_names), (int)t);
+}
+
+enum medfw_err medfw_store_update_event_parse(const char *name,
+					      enum medfw_store_update_event *out)
+{
+	int v;
+	enum medfw_err err = parse_name(update_event_names, NAMES_N(update_event_names), name,
+					&v);
+
+	*out = (enum medfw_store_update_event)v;
 	return err;
 }
 
