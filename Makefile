@@ -46,6 +46,7 @@ e2e: build
 # The server's end-to-end tests again, against the ASan+UBSan build: the fixture fails a
 # test whose medfwd reports a leak, a memory error or undefined behaviour.
 E2E_SERVER_TESTS = test_server.py test_people.py test_devices.py test_device_sessions.py \
+	test_device_events.py \
 	test_device_statement.py test_repo_server.py test_repo_stream.py \
 	test_director_rotation.py test_fleet_flow.py
 

@@ -37,6 +37,8 @@ struct medfwd_app {
 	uint8_t device_session_secret[MEDFWD_DEVICE_SESSION_SECRET_LEN];
 	struct medfw_ratelimit *device_fail_limit; /* audit of refused device requests */
 	atomic_uint_fast64_t device_checkins;      /* medfwd_device_checkins_total */
+	/* medfwd_device_update_events_total{type}, indexed by enum medfw_store_update_event */
+	atomic_uint_fast64_t device_update_events[MEDFW_UPDATE_EVENT_COUNT];
 	/* Hook: whether a reported image hash is a release the manufacturer signed. NULL
 	 * (until the image repository sets it at start-up): MEDFW_TRI_UNKNOWN. */
 	enum medfw_store_tristate (*image_signed_release)(void *user, const char *image_sha256);
@@ -162,6 +164,8 @@ enum medfw_err medfwd_device_nonce_record(struct medfw_store *tx,
 					  struct medfw_diag *diag);
 void medfwd_device_replayed(struct medfwd_request *req, struct medfwd_response *resp);
 int medfwd_devices_metrics_install(struct medfwd_server *srv, struct medfwd_app *app);
+/* The update events' counters (devices_events.c; installed by the one above). */
+int medfwd_device_events_metrics_install(struct medfwd_server *srv, struct medfwd_app *app);
 /* The hosted image repository (handlers/repo.c) and the director
  * (handlers/director.c): made at start-up in data_dir, freed at stop (NULL-safe). */
 enum medfw_err medfwd_repo_init(struct medfwd_app *app, const char *data_dir,

@@ -24,9 +24,10 @@ static json_t *str_or_null(const char *s)
 json_t *medfwd_device_json(const struct medfw_store_device *d)
 {
 	char keyid[32];
+	json_t *rec;
 
 	snprintf(keyid, sizeof(keyid), "device:%lld", (long long)d->id);
-	return json_pack(
+	rec = json_pack(
 		"{s:I, s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:o,"
 		" s:s, s:o, s:s, s:s, s:o, s:I}",
 		"id", (json_int_t)d->id, "site_id", (json_int_t)d->site_id, "udi_di",
@@ -45,6 +46,21 @@ json_t *medfwd_device_json(const struct medfw_store_device *d)
 		medfw_store_enrolment_state_name(d->enrolment_state), "keyid",
 		d->has_public_key ? json_string(keyid) : json_null(), "created_at",
 		(json_int_t)d->created_at);
+	/* the newest update event the device reported (devices_events.c) */
+	if (rec != NULL &&
+	    (json_object_set_new(rec, "update_state",
+				 d->update_state != MEDFW_UPDATE_NONE
+					 ? json_string(medfw_store_update_event_name(d->update_state))
+					 : json_null()) != 0 ||
+	     json_object_set_new(rec, "update_target", str_or_null(d->update_target)) != 0 ||
+	     json_object_set_new(rec, "update_version", str_or_null(d->update_version)) != 0 ||
+	     json_object_set_new(rec, "update_reason", str_or_null(d->update_reason)) != 0 ||
+	     json_object_set_new(rec, "update_at", d->update_at != 0 ? json_integer(d->update_at)
+								      : json_null()) != 0)) {
+		json_decref(rec);
+		return NULL;
+	}
+	return rec;
 }
 
 unsigned medfwd_current_year(struct medfwd_app *app)
@@ -550,6 +566,8 @@ const struct medfwd_route medfwd_routes_devices[] = {
 	 MEDFWD_BODY_JSON, "device.session"},
 	{"POST", "/device/v1/checkin", medfwd_device_checkin, MEDFWD_AUTH_DEVICE, MEDFWD_BODY_JSON,
 	 "device.checkin"},
+	{"POST", "/device/v1/events", medfwd_device_events, MEDFWD_AUTH_DEVICE, MEDFWD_BODY_JSON,
+	 "device.events"},
 	{"GET", "/api/v1/devices", devices_list, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,
 	 "devices.list"},
 	{"POST", "/api/v1/devices", devices_create, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_JSON,
@@ -566,6 +584,8 @@ const struct medfwd_route medfwd_routes_devices[] = {
 	 MEDFWD_AUTH_TOKEN, MEDFWD_BODY_JSON, "devices.enrolment_token"},
 	{"POST", "/api/v1/devices/{device}/revoke", devices_revoke, MEDFWD_AUTH_TOKEN,
 	 MEDFWD_BODY_NONE, "devices.revoke"},
+	{"GET", "/api/v1/devices/{device}/events", medfwd_device_history, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "devices.events"},
 	{"GET", "/api/v1/reports/firmware", medfwd_report_firmware, MEDFWD_AUTH_TOKEN,
 	 MEDFWD_BODY_NONE, "reports.firmware"},
 	{0},

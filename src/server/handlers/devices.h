@@ -13,6 +13,10 @@
 /* devices_agent.c: the device side (/device/v1). */
 void medfwd_device_enrol(struct medfwd_request *req, struct medfwd_response *resp);
 void medfwd_device_checkin(struct medfwd_request *req, struct medfwd_response *resp);
+/* devices_events.c: POST /device/v1/events (signed) and the update history
+ * GET /api/v1/devices/{device}/events (devices.read). */
+void medfwd_device_events(struct medfwd_request *req, struct medfwd_response *resp);
+void medfwd_device_history(struct medfwd_request *req, struct medfwd_response *resp);
 /* POST /device/v1/session (devices_session.c) */
 void medfwd_device_session(struct medfwd_request *req, struct medfwd_response *resp);
 /* Inside a store transaction: bind public_key to the device `before` (read in the same

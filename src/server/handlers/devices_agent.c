@@ -347,5 +347,7 @@ static void device_metrics(void *user, struct medfw_buf *out)
 
 int medfwd_devices_metrics_install(struct medfwd_server *srv, struct medfwd_app *app)
 {
-	return medfwd_server_add_metrics(srv, device_metrics, app);
+	if (medfwd_server_add_metrics(srv, device_metrics, app) != 0)
+		return -1;
+	return medfwd_device_events_metrics_install(srv, app);
 }
