@@ -27,7 +27,14 @@
  *      medfw_slot_set_unbootable(Y)  health checks failed: boot_order = "X Y",
  *                                    left[Y] = 0, and reboot into X.
  *
- * Backends (each a struct medfw_slot_ops; all keep the same variables):
+ * set_unbootable always sets boot_order = "other(slot) slot" (in step 1 it usually is
+ * already). A transition that would leave no slot with tries left is refused
+ * (MEDFW_ERR_STATE) and nothing is written. Because every boot decrements the running
+ * slot's tries (bootcount semantics), the agent marks the running slot good on every
+ * boot whose health checks pass, not only after an update.
+ *
+ * Backends (each a struct medfwi_slot_ops, src/lib/slot/slot_internal.h; all keep the
+ * same variables):
  *   file   slots are files or block devices; the boot state is a small text file
  *          written atomically (tmp + fsync + rename + fsync dir):
  *              BOOT_ORDER=A B
@@ -38,8 +45,10 @@
  *   uboot  the same variables in the U-Boot environment through libubootenv
  *          (fw_env.config style configuration file naming the environment device
  *          or file); the board's boot script implements the selection.
- *   grub   the same variables in a grubenv file through `grub-editenv FILE set ...`;
- *          the grub.cfg snippet in docs/agent-backends.md implements the selection.
+ *   grub   the same variables in a grubenv file through `grub-editenv FILE set ...`
+ *          (run on a copy beside the grubenv, checked, then renamed over it: grub-editenv
+ *          itself rewrites in place); the grub.cfg snippet in docs/agent-backends.md
+ *          implements the selection.
  *
  * Which slot is running now is not part of the boot state: the bootloader passes it to
  * the kernel (e.g. "medfw.slot=A" on the command line). Every backend reads it from
@@ -125,7 +134,10 @@ struct medfw_slot_config {
 	const char *grub_editenv;      /* grub: the grub-editenv program (NULL: from PATH) */
 };
 
-/* Open a backend. No state is changed. Errors name the option that is wrong. */
+/* Open a backend. No state is changed. Errors name the option that is wrong:
+ * slot_path[A/B] (distinct) and booted_slot_file are required for every backend, plus
+ * the backend's own (state_file / uboot_config / grubenv, an absolute path); setting
+ * an option of another backend is an error. The strings are copied. */
 enum medfw_err medfw_slot_backend_open(struct medfw_ctx *ctx, const struct medfw_slot_config *cfg,
 				       struct medfw_slot_backend **out,
 				       struct medfw_diag *diag) MEDFW_WARN_UNUSED;
@@ -135,7 +147,10 @@ void medfw_slot_backend_close(struct medfw_slot_backend *b);
 const char *medfw_slot_backend_name(const struct medfw_slot_backend *b);
 
 /* Read the boot state (strictly validated: a state that does not parse is an error,
- * never guessed). */
+ * never guessed). MEDFW_ERR_NOT_FOUND: the state file / grubenv does not exist;
+ * MEDFW_ERR_FIELD_MISSING: a variable is absent (a new environment: medfw_slot_store);
+ * uboot: MEDFW_ERR_STATE when no environment copy has a valid CRC (medfw never writes
+ * over it: create it with fw_setenv -f). *out is zeroed on failure. */
 enum medfw_err medfw_slot_load(struct medfw_slot_backend *b, struct medfw_boot_state *out,
 			       struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 /* The slot the running system booted from (medfw_slot_read_booted on the configured
@@ -149,26 +164,34 @@ enum medfw_err medfw_slot_set_unbootable(struct medfw_slot_backend *b, enum medf
 					 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 enum medfw_err medfw_slot_set_trial(struct medfw_slot_backend *b, enum medfw_slot_id slot,
 				    unsigned tries, struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* Only the running slot (medfw_slot_booted) can be marked good: MEDFW_ERR_STATE
+ * otherwise. */
 enum medfw_err medfw_slot_mark_good(struct medfw_slot_backend *b, enum medfw_slot_id slot,
 				    struct medfw_diag *diag) MEDFW_WARN_UNUSED;
-/* Store a whole state (first-time initialisation, tests). */
+/* Store a whole state (first-time initialisation, tests); any valid state, also one
+ * with no tries left. */
 enum medfw_err medfw_slot_store(struct medfw_slot_backend *b, const struct medfw_boot_state *st,
 				struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 /* Write an image into `slot` from offset 0: refused (MEDFW_ERR_INVALID_ARG) when slot
- * is the booted slot or has tries left (call medfw_slot_set_unbootable first). A
- * regular-file slot is truncated first; a block device must be at least as large as
- * the image (checked in finish). */
+ * is the booted slot or has tries left (call medfw_slot_set_unbootable first) or is
+ * last_good (the committed image stays until another slot is marked good); when the
+ * booted slot or the state cannot be read, that error (fail closed). A regular-file
+ * slot is created (0600) or truncated first; a block device must be at least as large
+ * as the image (checked before each write: MEDFW_ERR_NO_SPACE). Anything else (a
+ * directory, a character device) is refused. The writer does not reference b. */
 enum medfw_err medfw_slot_open_write(struct medfw_slot_backend *b, enum medfw_slot_id slot,
 				     struct medfw_slot_writer **out,
 				     struct medfw_diag *diag) MEDFW_WARN_UNUSED;
-/* Append bytes (MEDFW_ERR_IO naming the slot and errno text; ENOSPC says the disk is
- * full). */
+/* Append bytes (MEDFW_ERR_IO naming the slot and errno text; ENOSPC / EDQUOT:
+ * MEDFW_ERR_NO_SPACE). After a failed write the writer only refuses (MEDFW_ERR_STATE):
+ * abort it. */
 enum medfw_err medfw_slot_write(struct medfw_slot_writer *w, const void *data, size_t len,
 				struct medfw_diag *diag) MEDFW_WARN_UNUSED;
-/* Bytes written so far. */
+/* Bytes in the slot so far: the resume offset plus the bytes appended. */
 uint64_t medfw_slot_written(const struct medfw_slot_writer *w);
-/* Flush to stable storage (fsync) and close; frees w whatever the result. */
+/* Flush to stable storage (fsync; a regular file's directory too) and close; frees w
+ * whatever the result. */
 enum medfw_err medfw_slot_finish(struct medfw_slot_writer *w,
 				 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 /* Close without flushing; frees w (NULL is a no-op). */
@@ -180,7 +203,8 @@ enum medfw_err medfw_slot_open_resume(struct medfw_slot_backend *b, enum medfw_s
 				      uint64_t offset, struct medfw_slot_writer **out,
 				      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
-/* Read a slot's first `len` bytes through `fn` in large chunks (hashing a slot). */
+/* Read a slot's first `len` bytes through `fn` in chunks of at most 1 MiB (hashing a
+ * slot); MEDFW_ERR_TRUNCATED when the slot holds fewer; fn's error is returned. */
 typedef enum medfw_err (*medfw_slot_read_fn)(void *user, const void *data, size_t len,
 					     struct medfw_diag *diag);
 enum medfw_err medfw_slot_read(struct medfw_slot_backend *b, enum medfw_slot_id slot,
@@ -189,7 +213,9 @@ enum medfw_err medfw_slot_read(struct medfw_slot_backend *b, enum medfw_slot_id 
 
 /* The file backend's bootloader, for tests and the simulator: load the state, select
  * a slot (medfw_boot_state_select), store the state and write the chosen slot's name
- * to booted_slot_file, as U-Boot would pass it to the kernel. */
+ * ("A\n") to booted_slot_file atomically, as U-Boot would pass it to the kernel.
+ * MEDFW_ERR_NOT_FOUND when no slot has tries left (nothing changed); MEDFW_ERR_STATE
+ * for the other backends (their bootloader boots). */
 enum medfw_err medfw_slot_simulate_boot(struct medfw_slot_backend *b,
 					enum medfw_slot_id *out,
 					struct medfw_diag *diag) MEDFW_WARN_UNUSED;
