@@ -104,15 +104,14 @@ static int parse(int argc, char **argv, struct opts *o)
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool num_ok = true, takes = true;
 
-		if (strcmp(a, "--allow-http") == 0)
-			o->allow_http = true, takes = false;
-		else if (strcmp(a, "--sessions") == 0)
-			o->sessions = true, takes = false;
-		else if (strcmp(a, "--pause") == 0)
-			o->pause = true, takes = false;
-		else if (strcmp(a, "--log") == 0)
-			o->log = true, takes = false;
-		else if (v == NULL && a[0] == '-')
+		if (strcmp(a, "--allow-http") == 0 || strcmp(a, "--sessions") == 0 ||
+		    strcmp(a, "--pause") == 0 || strcmp(a, "--log") == 0) {
+			o->allow_http |= strcmp(a, "--allow-http") == 0;
+			o->sessions |= strcmp(a, "--sessions") == 0;
+			o->pause |= strcmp(a, "--pause") == 0;
+			o->log |= strcmp(a, "--log") == 0;
+			takes = false;
+		} else if (v == NULL && a[0] == '-')
 			return usage("an option without its value");
 		else if (strcmp(a, "--server") == 0)
 			o->server = v;
@@ -150,9 +149,10 @@ static int parse(int argc, char **argv, struct opts *o)
 			num_ok = number(v, &o->offset);
 		else if (strcmp(a, "--attempts") == 0)
 			num_ok = number(v, &o->attempts);
-		else if (a[0] != '-' && o->path == NULL)
-			o->path = a, takes = false;
-		else
+		else if (a[0] != '-' && o->path == NULL) {
+			o->path = a;
+			takes = false;
+		} else
 			return usage("unknown option");
 		if (!num_ok)
 			return usage("not a number");
