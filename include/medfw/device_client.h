@@ -17,7 +17,9 @@
  * Requests on device routes are signed (RFC 9421, medfw/httpsig.h) with the device's
  * Ed25519 key, or, when sessions are enabled, with the HMAC key of a session the client
  * opened with it (medfw/devsession.h); a 401 whose error.field is "session" makes the
- * client open a new session and send the request once more (with a new nonce).
+ * client open a new session and send the request once more (with a new nonce). A
+ * session is renewed before it expires: a minute early, or at half its lifetime when
+ * that is shorter (by the context's clock).
  *
  * The client never logs secrets: neither keys, session keys, tokens nor signatures.
  */
@@ -51,7 +53,9 @@ struct medfw_devclient_config {
 	uint32_t connect_timeout;     /* seconds, >= 1 */
 	uint32_t request_timeout;     /* seconds, whole API call, >= 1 */
 	uint32_t low_speed_time;      /* seconds below 1 byte/s before a transfer is dropped */
-	uint64_t max_recv_speed;      /* bytes per second for downloads, 0: no limit */
+	uint64_t max_recv_speed;      /* bytes per second for downloads, 0: no limit (libcurl's
+				       * limit, and the delivery paced to it from the first
+				       * byte: libcurl alone lets a first burst through) */
 	bool use_sessions;            /* sign with a session key after one Ed25519 request */
 };
 
@@ -87,7 +91,11 @@ enum medfw_err medfw_devclient_enrol(struct medfw_devclient *c, const char *toke
  * for GET). The response body (at most max_response bytes) is appended to `response`
  * (caller-initialised buffer) on 2xx. *http_status gets the status (0: no response).
  * A non-2xx answer is MEDFW_ERR_REFUSED (404: MEDFW_ERR_NOT_FOUND) with the server's
- * error.message / error.field in the diag. */
+ * error.message / error.field in the diag ("POST /device/v1/checkin: HTTP 403: <message>
+ * (field <field>)", the server's text sanitised to printable ASCII and cut at
+ * MEDFW_DEVCLIENT_ERROR_MAX bytes). On any failure `response` keeps its previous
+ * contents. MEDFW_ERR_STATE without an identity; MEDFW_ERR_INVALID_ARG for a path that is
+ * not "/device/..." of letters, digits and /._~- (no query). */
 enum medfw_err medfw_devclient_request(struct medfw_devclient *c, const char *method,
 				       const char *path, const uint8_t *body, size_t body_len,
 				       size_t max_response, struct medfw_buf *response,
@@ -122,7 +130,15 @@ struct medfw_devclient_download {
  * skipped, not delivered again). MEDFW_ERR_TOO_LARGE when the server sends more than
  * total bytes (Content-Length or actual), MEDFW_ERR_TRUNCATED when the attempts ran out
  * before total, MEDFW_ERR_FETCH for HTTP / TLS failures (status and curl's reason in
- * the diag), or the write callback's error (which stops at once, no retry). */
+ * the diag), or the write callback's error (which stops at once, no retry).
+ * In detail: retried (after 100 ms, doubling up to 5 s) are only a dropped connection, a
+ * timeout (below 1 byte/s for low_speed_time) and an answer that ended early; a 206 is
+ * accepted only with "Content-Range: bytes <resume point>-<total-1>/<total>"; any other
+ * status (416 included), a bad Content-Range and TLS failures are MEDFW_ERR_FETCH at
+ * once; a 200 announcing fewer than total bytes is MEDFW_ERR_TRUNCATED at once; a URL the
+ * configuration does not allow (http:// without allow_http, https:// without ca_file)
+ * is MEDFW_ERR_INVALID_ARG before anything is sent. The progress callback also gets one
+ * final call with done == total on success. */
 enum medfw_err medfw_devclient_download(struct medfw_devclient *c,
 					const struct medfw_devclient_download *d,
 					struct medfw_diag *diag) MEDFW_WARN_UNUSED;
