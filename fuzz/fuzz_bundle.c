@@ -53,7 +53,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct medfw_bundle_policy policy = {"acme-infusion-pump-rev-c", 1, extract_path};
+	struct medfw_bundle_policy policy = {.hardware_id = "acme-infusion-pump-rev-c",
+					     .min_security_version = 1,
+					     .extract_path = extract_path};
 	struct medfw_bundle_result res;
 	json_t *desc = NULL;
 	FILE *f = fopen(input_path, "wb");

@@ -44,12 +44,37 @@ extern "C" {
 #define MEDFW_BUNDLE_TARGET_NAME_MAX 1024u              /* bytes of the target name */
 #define MEDFW_BUNDLE_CHUNK (1024u * 1024u)              /* image read size */
 
+/* Called once the metadata chain verified and the notice passed hardware_id and
+ * min_security_version, before any image byte is read: the caller's own checks of the
+ * signed release (a device's agent version, UDI-DI, ...). A non-OK return stops the
+ * verification with that error. `info` is valid during the call only. */
+struct medfw_bundle_release_info {
+	const char *target_name;
+	const struct medfw_release_notice *notice;
+	int64_t image_length;  /* signed length (decompressed) */
+	const json_t *hashes;  /* signed hashes of the (decompressed) image */
+	bool compressed;
+};
+typedef enum medfw_err (*medfw_bundle_check_fn)(void *user,
+						const struct medfw_bundle_release_info *info,
+						struct medfw_diag *diag);
+/* Receives every image byte (decompressed), in order, as it is hashed. The bytes are
+ * NOT verified until medfw_bundle_verify returns MEDFW_OK: the receiver must keep them
+ * where nothing uses them (the device agent writes them to an unbootable slot). A
+ * non-OK return stops the verification with that error. */
+typedef enum medfw_err (*medfw_bundle_sink_fn)(void *user, const void *data, size_t len,
+					       struct medfw_diag *diag);
+
 /* What a hospital requires of a bundle besides the manufacturer's signatures. */
 struct medfw_bundle_policy {
 	const char *hardware_id;       /* NULL: any hardware (MEDFW_ERR_HARDWARE otherwise) */
 	uint64_t min_security_version; /* MEDFW_ERR_SECURITY_VERSION below it */
 	const char *extract_path;      /* NULL: do not extract; else the verified image (decompressed)
 					* is written here, atomically, only after every check passed */
+	medfw_bundle_check_fn check;   /* NULL: none */
+	void *check_user;
+	medfw_bundle_sink_fn sink;     /* NULL: none (may be used with extract_path) */
+	void *sink_user;
 };
 
 /* Signatures found valid for a role against its threshold. */

@@ -183,6 +183,27 @@ enum medfw_err medfw_director_verify(struct medfw_ctx *ctx, const uint8_t *direc
 				     struct medfw_director_instruction *out,
 				     struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* The image repository's signed description of `target_path`, as the device's TUF
+ * client finds it (delegations included): *out borrowed, valid until the verification
+ * returns; MEDFW_ERR_NOT_FOUND when no trusted role lists it, any other error (a
+ * delegated role that does not verify, a fetch failure) is passed on. */
+typedef enum medfw_err (*medfw_director_image_lookup_fn)(void *user, const char *target_path,
+							 const struct medfw_tuf_target **out,
+							 struct medfw_diag *diag);
+
+/* medfw_director_verify with the image repository's target found through `lookup`
+ * instead of in one top-level targets document: the same checks, in the same order. */
+enum medfw_err medfw_director_verify_lookup(struct medfw_ctx *ctx, const uint8_t *director_root,
+					    size_t director_root_len, const uint8_t *timestamp,
+					    size_t timestamp_len, const uint8_t *snapshot,
+					    size_t snapshot_len, const uint8_t *targets,
+					    size_t targets_len,
+					    const struct medfw_director_trusted *prev,
+					    medfw_director_image_lookup_fn lookup, void *lookup_user,
+					    int64_t device_id, const char *hardware_id,
+					    struct medfw_director_instruction *out,
+					    struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
 #ifdef __cplusplus
 }
 #endif

@@ -93,6 +93,14 @@ enum medfw_err medfw_tuf_client_download_target(struct medfw_tuf_client *client,
 						size_t out_cap, struct medfw_diag *diag)
 	MEDFW_WARN_UNUSED;
 
+/* The URL medfw_tuf_client_download_target fetches a target from (consistent
+ * snapshots: "HASH." before the last path segment), for callers that stream the
+ * target elsewhere and check it themselves with medfw_tuf_hash_check. */
+enum medfw_err medfw_tuf_client_target_url(const struct medfw_tuf_client *client,
+					   const struct medfw_tuf_target *info, char *out,
+					   size_t out_cap, struct medfw_diag *diag)
+	MEDFW_WARN_UNUSED;
+
 /* Trusted metadata of a role after refresh (borrowed), NULL when not loaded. */
 const struct medfw_tuf_meta *medfw_tuf_client_trusted(const struct medfw_tuf_client *client,
 						      const char *role_name);

@@ -93,7 +93,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		{"json", no_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
-	struct medfw_bundle_policy policy = {NULL, 0, NULL};
+	struct medfw_bundle_policy policy = {.hardware_id = NULL};
 	struct medfw_bundle_result res;
 	const char *root_path = NULL, *bundle;
 	struct medfw_diag diag;

@@ -385,11 +385,11 @@ static enum medfw_err check_hashes(const json_t *director, const json_t *image,
 }
 
 static enum medfw_err check_target(const struct medfw_tuf_target *t,
-				   const struct medfw_tuf_meta *image_targets, int64_t device_id,
-				   const char *hardware_id, int64_t now,
+				   medfw_director_image_lookup_fn lookup, void *lookup_user,
+				   int64_t device_id, const char *hardware_id, int64_t now,
 				   struct medfw_director_instruction *out, struct medfw_diag *diag)
 {
-	const struct medfw_tuf_target *img;
+	const struct medfw_tuf_target *img = NULL;
 	struct medfw_release_notice *notice = NULL;
 	json_t *window = NULL;
 	const char *hwid = NULL, *start = NULL, *end = NULL;
@@ -430,11 +430,15 @@ static enum medfw_err check_target(const struct medfw_tuf_target *t,
 		return medfw_diag_set(diag, MEDFW_ERR_EXPIRED,
 				      "director target %s: the install window ended at %s", t->path,
 				      end);
-	img = image_targets != NULL ? medfw_tuf_targets_find(image_targets, t->path) : NULL;
-	if (img == NULL)
+	err = lookup(lookup_user, t->path, &img, diag);
+	if (err == MEDFW_OK && img == NULL)
+		err = MEDFW_ERR_NOT_FOUND;
+	if (err == MEDFW_ERR_NOT_FOUND)
 		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND,
 				      "target %s: not in the image repository's signed targets",
 				      t->path);
+	if (err != MEDFW_OK)
+		return err;
 	if (img->length != t->length)
 		return medfw_diag_set(diag, MEDFW_ERR_LENGTH_MISMATCH,
 				      "target %s: the director says %lld bytes, the image "
@@ -457,6 +461,16 @@ static enum medfw_err check_target(const struct medfw_tuf_target *t,
 	return MEDFW_OK;
 }
 
+static enum medfw_err lookup_in_meta(void *user, const char *target_path,
+				     const struct medfw_tuf_target **out, struct medfw_diag *diag)
+{
+	const struct medfw_tuf_meta *image_targets = user;
+
+	(void)diag;
+	*out = image_targets != NULL ? medfw_tuf_targets_find(image_targets, target_path) : NULL;
+	return *out != NULL ? MEDFW_OK : MEDFW_ERR_NOT_FOUND;
+}
+
 enum medfw_err medfw_director_verify(struct medfw_ctx *ctx, const uint8_t *director_root,
 				     size_t director_root_len, const uint8_t *timestamp,
 				     size_t timestamp_len, const uint8_t *snapshot,
@@ -466,6 +480,24 @@ enum medfw_err medfw_director_verify(struct medfw_ctx *ctx, const uint8_t *direc
 				     const char *hardware_id,
 				     struct medfw_director_instruction *out,
 				     struct medfw_diag *diag)
+{
+	return medfw_director_verify_lookup(ctx, director_root, director_root_len, timestamp,
+					    timestamp_len, snapshot, snapshot_len, targets,
+					    targets_len, prev, lookup_in_meta,
+					    (void *)(uintptr_t)image_targets, device_id, hardware_id,
+					    out, diag);
+}
+
+enum medfw_err medfw_director_verify_lookup(struct medfw_ctx *ctx, const uint8_t *director_root,
+					    size_t director_root_len, const uint8_t *timestamp,
+					    size_t timestamp_len, const uint8_t *snapshot,
+					    size_t snapshot_len, const uint8_t *targets,
+					    size_t targets_len,
+					    const struct medfw_director_trusted *prev,
+					    medfw_director_image_lookup_fn lookup, void *lookup_user,
+					    int64_t device_id, const char *hardware_id,
+					    struct medfw_director_instruction *out,
+					    struct medfw_diag *diag)
 {
 	static const struct medfw_director_trusted none = {0, 0, 0};
 	struct medfw_tuf_meta *root = NULL, *ts = NULL, *snap = NULL, *tg = NULL;
@@ -523,8 +555,8 @@ enum medfw_err medfw_director_verify(struct medfw_ctx *ctx, const uint8_t *direc
 				     "director targets: %zu targets or delegations; a device gets "
 				     "at most one image", tg->target_count);
 	if (err == MEDFW_OK && tg->target_count == 1)
-		err = check_target(&tg->targets[0], image_targets, device_id, hardware_id, now,
-				   &result, diag);
+		err = check_target(&tg->targets[0], lookup, lookup_user, device_id, hardware_id,
+				   now, &result, diag);
 	if (err == MEDFW_OK) {
 		result.versions.timestamp_version = ts->version;
 		result.versions.snapshot_version = snap->version;

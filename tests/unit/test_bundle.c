@@ -147,7 +147,7 @@ static enum medfw_err verify_core(struct fixture *f, const char *bundle,
 				  const struct medfw_buf *root, const char *hwid, uint64_t min_sv,
 				  const enum medfw_err *wants, size_t nwant)
 {
-	struct medfw_bundle_policy pol = {hwid, min_sv, NULL};
+	struct medfw_bundle_policy pol = {.hardware_id = hwid, .min_security_version = min_sv};
 	struct medfw_bundle_result res;
 	struct medfw_diag d;
 	char dest[600];

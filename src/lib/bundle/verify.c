@@ -46,6 +46,8 @@ static enum medfw_err fetch_from_bundle(void *user, const char *role, int64_t ve
 struct sink {
 	int fd;
 	char tmp_path[PATH_MAX];
+	medfw_bundle_sink_fn fn; /* the caller's streaming receiver, or NULL */
+	void *fn_user;
 };
 
 static enum medfw_err sink_open(struct sink *s, const char *dest, struct medfw_diag *diag)
@@ -72,6 +74,12 @@ static enum medfw_err sink_open(struct sink *s, const char *dest, struct medfw_d
 static enum medfw_err sink_write(struct sink *s, const uint8_t *p, size_t len,
 				 struct medfw_diag *diag)
 {
+	if (s->fn != NULL && len > 0) {
+		enum medfw_err err = s->fn(s->fn_user, p, len, diag);
+
+		if (err != MEDFW_OK)
+			return err;
+	}
 	while (s->fd >= 0 && len > 0) {
 		ssize_t n = write(s->fd, p, len);
 
@@ -260,7 +268,7 @@ enum medfw_err medfw_bundle_verify(struct medfw_ctx *ctx, const char *bundle_pat
 	struct medfw_release_notice *notice = NULL;
 	struct medfw_tuf_hash_check *hc = NULL;
 	struct medfw_diag inner;
-	struct sink sink = {-1, {0}};
+	struct sink sink = {-1, {0}, NULL, NULL};
 	const char *dest = policy != NULL ? policy->extract_path : NULL;
 	const json_t *sha;
 	struct stat st;
@@ -316,6 +324,19 @@ enum medfw_err medfw_bundle_verify(struct medfw_ctx *ctx, const char *bundle_pat
 	err = check_policy(notice, policy, diag);
 	if (err != MEDFW_OK)
 		goto out;
+	if (policy != NULL && policy->check != NULL) {
+		struct medfw_bundle_release_info info = {
+			.target_name = chain.target->path,
+			.notice = notice,
+			.image_length = chain.target->length,
+			.hashes = chain.target->hashes,
+			.compressed = hdr.encoding == BUNDLE_ZSTD,
+		};
+
+		err = policy->check(policy->check_user, &info, diag);
+		if (err != MEDFW_OK)
+			goto out;
+	}
 
 	/* The image: its length and hashes come from the signed target only. */
 	if (chain.target->length > MEDFW_IMAGE_MAX_LEN) {
@@ -334,6 +355,10 @@ enum medfw_err medfw_bundle_verify(struct medfw_ctx *ctx, const char *bundle_pat
 				       diag);
 	if (err == MEDFW_OK)
 		err = sink_open(&sink, dest, diag);
+	if (err == MEDFW_OK && policy != NULL) {
+		sink.fn = policy->sink;
+		sink.fn_user = policy->sink_user;
+	}
 	if (err == MEDFW_OK)
 		err = stream_image(fd, &hdr, hc, &sink, diag);
 	if (err == MEDFW_OK)

@@ -658,6 +658,19 @@ static enum medfw_err target_url(const struct medfw_tuf_client *c,
 	return MEDFW_OK;
 }
 
+enum medfw_err medfw_tuf_client_target_url(const struct medfw_tuf_client *c,
+					   const struct medfw_tuf_target *info, char *out,
+					   size_t out_cap, struct medfw_diag *diag)
+{
+	if (out_cap > 0)
+		out[0] = 0;
+	if (c->target_url == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "no target base URL");
+	if (c->trusted.root == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_STATE, "no trusted root");
+	return target_url(c, info, out, out_cap, diag);
+}
+
 enum medfw_err medfw_tuf_client_download_target(struct medfw_tuf_client *c,
 						const struct medfw_tuf_target *info,
 						const char *target_dir, char *out_path,
