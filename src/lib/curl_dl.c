@@ -22,7 +22,11 @@ enum medfw_err medfwi_curl_open(struct medfwi_curl *api, struct medfw_diag *diag
 	const char *why;
 
 	memset(api, 0, sizeof(*api));
-	api->so = dlopen(MEDFWI_LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	/* RTLD_NODELETE: libcurl and what it pulls in (GnuTLS, nettle, ... with thread-local
+	 * storage) stay mapped after dlclose. Unmapping them left stale dynamic-TLS entries
+	 * that LeakSanitizer's exit scan tripped over, and a process that makes one client
+	 * after another (the agent, the simulator) gains nothing from unloading. */
+	api->so = dlopen(MEDFWI_LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (api->so == NULL) {
 		why = dlerror();
 		return medfw_diag_set(diag, MEDFW_ERR_FETCH, "cannot load %s: %s",

@@ -51,3 +51,9 @@ def tool():
 @pytest.fixture
 def shared():
     return SHARED
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "faketime: runs a program under libfaketime (LD_PRELOAD), which the "
+        "ASan build cannot take; `make e2e-asan` deselects these")

@@ -328,6 +328,7 @@ def test_tampered_image_on_the_server(fleet):
     assert dev.state()["update"] is None
 
 
+@pytest.mark.faketime
 def test_expired_metadata_refused(fleet):
     dev = fleet.device("SN-13")
     before_a = dev.slot["A"].read_bytes()

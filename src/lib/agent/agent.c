@@ -862,18 +862,36 @@ enum medfw_err medfw_agent_cycle(struct medfw_agent *a, enum medfw_agent_outcome
 	medfw_buf_init(&tg, 0);
 	snprintf(meta_url, sizeof(meta_url), "%s/repo/metadata", a->cfg->server_url);
 	snprintf(target_url, sizeof(target_url), "%s/repo/targets/", a->cfg->server_url);
-	err = update_director_root(a, &root, diag);
-	if (err == MEDFW_OK)
-		err = fetch_director(a, "timestamp", &ts, diag);
-	if (err == MEDFW_OK)
-		err = fetch_director(a, "snapshot", &snap, diag);
-	if (err == MEDFW_OK)
-		err = fetch_director(a, "targets", &tg, diag);
-	if (err == MEDFW_OK)
-		err = medfw_tuf_client_new(a->ctx, medfw_devclient_fetcher(a->client),
-					   a->image_meta_dir, meta_url, target_url, &tuf, diag);
-	if (err == MEDFW_OK)
-		err = medfw_tuf_client_refresh(tuf, diag);
+	{
+		struct medfw_diag md;
+
+		medfw_diag_clear(&md);
+		err = update_director_root(a, &root, &md);
+		if (err == MEDFW_OK)
+			err = fetch_director(a, "timestamp", &ts, &md);
+		if (err == MEDFW_OK)
+			err = fetch_director(a, "snapshot", &snap, &md);
+		if (err == MEDFW_OK)
+			err = fetch_director(a, "targets", &tg, &md);
+		if (err == MEDFW_OK)
+			err = medfw_tuf_client_new(a->ctx, medfw_devclient_fetcher(a->client),
+						   a->image_meta_dir, meta_url, target_url, &tuf, &md);
+		if (err == MEDFW_OK)
+			err = medfw_tuf_client_refresh(tuf, &md);
+		if (err == MEDFW_ERR_FETCH || err == MEDFW_ERR_REFUSED || err == MEDFW_ERR_NOMEM) {
+			/* The server or the network: try again later (the daemon backs off). */
+			medfw_diag_set(diag, err, "%s", medfw_diag_message(&md, err));
+		} else if (err != MEDFW_OK) {
+			/* Metadata that does not verify (garbage, a bad signature, expired,
+			 * rolled back...): refused and reported, like a bad instruction. */
+			enum medfw_agent_outcome ignored;
+
+			err = report_failure(a, err, &md, &ignored);
+			*out = MEDFW_AGENT_FAILED;
+			agent_flush_quietly(a);
+			goto done;
+		}
+	}
 	if (err == MEDFW_OK) {
 		struct medfw_diag d;
 		enum medfw_agent_outcome ignored;

@@ -83,6 +83,11 @@ void agent_state_init(struct agent_state *st);
 void agent_state_free(struct agent_state *st);
 enum medfw_err agent_state_load(const char *path, struct agent_state *st,
 				struct medfw_diag *diag);
+/* The state as the JSON object the file holds (new reference, NULL when out of memory). */
+json_t *agent_state_json(const struct agent_state *st);
+/* Strict parse of a state file's bytes; st is changed only on success. */
+enum medfw_err agent_state_parse(const uint8_t *data, size_t len, struct agent_state *st,
+				 struct medfw_diag *diag);
 enum medfw_err agent_state_save(const char *path, const struct agent_state *st,
 				struct medfw_diag *diag);
 const char *agent_phase_name(enum agent_phase p);

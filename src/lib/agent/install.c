@@ -261,6 +261,17 @@ static enum medfw_err do_reboot(struct medfw_agent *a, enum medfw_agent_outcome 
 	return err;
 }
 
+/* Never reboot a device in clinical use: the reboot waits for the next cycle. */
+static enum medfw_err reboot_unless_in_use(struct medfw_agent *a, enum medfw_agent_outcome *out,
+					   struct medfw_diag *diag)
+{
+	char why[256];
+
+	if (agent_in_clinical_use(a, why, sizeof(why)))
+		return defer(a, why, out, diag);
+	return do_reboot(a, out, diag);
+}
+
 enum medfw_err agent_after_install(struct medfw_agent *a, bool reboot,
 				   enum medfw_agent_outcome *out, struct medfw_diag *diag)
 {
@@ -352,7 +363,7 @@ static enum medfw_err start_rollback(struct medfw_agent *a, const char *reason, 
 		*out = MEDFW_AGENT_DEFERRED;
 		return MEDFW_OK;
 	}
-	return do_reboot(a, out, diag);
+	return reboot_unless_in_use(a, out, diag);
 }
 
 /* Back on the previous slot after a rollback (ours or the bootloader's). */
@@ -400,7 +411,6 @@ enum medfw_err agent_resume(struct medfw_agent *a, enum medfw_agent_outcome *out
 	struct medfw_boot_state bs;
 	enum medfw_slot_id booted;
 	enum medfw_err err;
-	char why[256];
 
 	*out = MEDFW_AGENT_IDLE;
 	err = medfw_slot_booted(a->slots, &booted, diag);
@@ -443,12 +453,8 @@ enum medfw_err agent_resume(struct medfw_agent *a, enum medfw_agent_outcome *out
 				return commit(a, out, diag);
 			return health_then_commit(a, out, diag);
 		}
-		if (bs.order[0] == u->to && bs.left[u->to] > 0) {
-			/* Not rebooted yet. */
-			if (agent_in_clinical_use(a, why, sizeof(why)))
-				return defer(a, why, out, diag);
-			return do_reboot(a, out, diag);
-		}
+		if (bs.order[0] == u->to && bs.left[u->to] > 0)
+			return reboot_unless_in_use(a, out, diag); /* not rebooted yet */
 		return finish_rollback(a,
 				       "the new image did not come up: the bootloader went back "
 				       "to the previous slot",
@@ -458,7 +464,7 @@ enum medfw_err agent_resume(struct medfw_agent *a, enum medfw_agent_outcome *out
 			err = medfw_slot_set_unbootable(a->slots, u->to, diag);
 			if (err != MEDFW_OK)
 				return err;
-			return do_reboot(a, out, diag);
+			return reboot_unless_in_use(a, out, diag);
 		}
 		{
 			char reason[AGENT_REASON_MAX + 1], check[65];

@@ -42,7 +42,7 @@ static json_t *slot_json(const struct agent_slot_info *s)
 			 (json_int_t)s->security_version);
 }
 
-static json_t *state_json(const struct agent_state *st)
+json_t *agent_state_json(const struct agent_state *st)
 {
 	json_t *o, *upd = json_null();
 
@@ -69,7 +69,7 @@ static json_t *state_json(const struct agent_state *st)
 enum medfw_err agent_state_save(const char *path, const struct agent_state *st,
 				struct medfw_diag *diag)
 {
-	json_t *o = state_json(st);
+	json_t *o = agent_state_json(st);
 	char *text;
 	enum medfw_err err;
 
@@ -231,20 +231,33 @@ static enum medfw_err parse_update(const json_t *v, struct agent_update *u,
 enum medfw_err agent_state_load(const char *path, struct agent_state *st,
 				struct medfw_diag *diag)
 {
-	static const char *const keys[] = {"format",    "device_id", "min_security_version",
-					   "director",  "director_version_seen", "slots",
-					   "update",    "event_seq", "outbox", "last_report"};
 	struct medfw_buf text;
-	json_t *o = NULL, *dir = NULL, *slots = NULL, *outbox = NULL;
-	int64_t format = 0;
-	uint64_t v = 0;
 	enum medfw_err err;
 
 	err = medfw_file_read(path, AGENT_STATE_MAX, &text, diag);
 	if (err != MEDFW_OK)
 		return err;
-	err = medfw_json_parse(text.data, text.len, AGENT_STATE_MAX, 8, &o, diag);
+	err = agent_state_parse(text.data, text.len, st, diag);
 	medfw_buf_free(&text);
+	if (err != MEDFW_OK)
+		return medfw_diag_set(diag, err, "%s: %s", path, medfw_diag_message(diag, err));
+	return MEDFW_OK;
+}
+
+enum medfw_err agent_state_parse(const uint8_t *data, size_t len, struct agent_state *st,
+				 struct medfw_diag *diag)
+{
+	static const char *const keys[] = {"format",    "device_id", "min_security_version",
+					   "director",  "director_version_seen", "slots",
+					   "update",    "event_seq", "outbox", "last_report"};
+	json_t *o = NULL, *dir = NULL, *slots = NULL, *outbox = NULL;
+	struct agent_state tmp;
+	int64_t format = 0;
+	uint64_t v = 0;
+	enum medfw_err err;
+
+	memset(&tmp, 0, sizeof(tmp));
+	err = medfw_json_parse(data, len, AGENT_STATE_MAX, 8, &o, diag);
 	if (err == MEDFW_OK && !json_is_object(o))
 		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "not an object");
 	if (err == MEDFW_OK)
@@ -252,51 +265,59 @@ enum medfw_err agent_state_load(const char *path, struct agent_state *st,
 	if (err == MEDFW_OK)
 		err = medfw_json_get_int(o, "agent state", "format", 1, 1, &format, diag);
 	if (err == MEDFW_OK)
-		err = medfw_json_get_int(o, "agent state", "device_id", 0, INT64_MAX, &st->device_id,
+		err = medfw_json_get_int(o, "agent state", "device_id", 0, INT64_MAX, &tmp.device_id,
 					 diag);
 	if (err == MEDFW_OK)
-		err = get_u64(o, "agent state", "min_security_version", &st->min_security_version,
+		err = get_u64(o, "agent state", "min_security_version", &tmp.min_security_version,
 			      diag);
 	if (err == MEDFW_OK)
 		err = medfw_json_get_object(o, "agent state", "director", &dir, diag);
 	if (err == MEDFW_OK)
 		err = medfw_json_get_int(dir, "director", "timestamp_version", 0, INT64_MAX,
-					 &st->director.timestamp_version, diag);
+					 &tmp.director.timestamp_version, diag);
 	if (err == MEDFW_OK)
 		err = medfw_json_get_int(dir, "director", "snapshot_version", 0, INT64_MAX,
-					 &st->director.snapshot_version, diag);
+					 &tmp.director.snapshot_version, diag);
 	if (err == MEDFW_OK)
 		err = medfw_json_get_int(dir, "director", "targets_version", 0, INT64_MAX,
-					 &st->director.targets_version, diag);
+					 &tmp.director.targets_version, diag);
 	if (err == MEDFW_OK)
 		err = medfw_json_get_int(o, "agent state", "director_version_seen", 0, INT64_MAX,
-					 &st->director_version_seen, diag);
+					 &tmp.director_version_seen, diag);
 	if (err == MEDFW_OK)
 		err = medfw_json_get_object(o, "agent state", "slots", &slots, diag);
 	if (err == MEDFW_OK)
-		err = parse_slot(json_object_get(slots, "A"), "slots.A", &st->slots[0], diag);
+		err = parse_slot(json_object_get(slots, "A"), "slots.A", &tmp.slots[0], diag);
 	if (err == MEDFW_OK)
-		err = parse_slot(json_object_get(slots, "B"), "slots.B", &st->slots[1], diag);
+		err = parse_slot(json_object_get(slots, "B"), "slots.B", &tmp.slots[1], diag);
 	if (err == MEDFW_OK)
-		err = parse_update(json_object_get(o, "update"), &st->upd, diag);
+		err = parse_update(json_object_get(o, "update"), &tmp.upd, diag);
 	if (err == MEDFW_OK)
 		err = get_u64(o, "agent state", "event_seq", &v, diag);
-	st->event_seq = v;
+	tmp.event_seq = v;
 	if (err == MEDFW_OK)
 		err = medfw_json_get_array(o, "agent state", "outbox", &outbox, diag);
 	if (err == MEDFW_OK && json_array_size(outbox) > AGENT_OUTBOX_MAX)
 		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "outbox: too many events");
+	for (size_t i = 0; err == MEDFW_OK && i < json_array_size(outbox); i++) {
+		const json_t *ev = json_array_get(outbox, i);
+
+		if (!json_is_object(ev) || !json_is_integer(json_object_get(ev, "seq")) ||
+		    !json_is_string(json_object_get(ev, "type")))
+			err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+					     "outbox[%zu]: not an event with seq and type", i);
+	}
 	if (err == MEDFW_OK)
-		err = get_str(o, "agent state", "last_report", st->last_report,
-			      sizeof(st->last_report), 0, diag);
+		err = get_str(o, "agent state", "last_report", tmp.last_report,
+			      sizeof(tmp.last_report), 0, diag);
 	if (err == MEDFW_OK) {
+		/* The one place the caller's state changes. */
 		json_decref(st->outbox);
-		st->outbox = json_incref(outbox);
+		tmp.outbox = json_incref(outbox);
+		*st = tmp;
 	}
 	json_decref(o);
-	if (err != MEDFW_OK)
-		return medfw_diag_set(diag, err, "%s: %s", path, medfw_diag_message(diag, err));
-	return MEDFW_OK;
+	return err;
 }
 
 /* ---- events ---- */
