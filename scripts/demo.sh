@@ -4,11 +4,14 @@
 # verifies it and reads the release notice; then a tampered copy and an expired
 # repository are refused. Then the hospital's fleet server (medfwd, SQLite store): the
 # first admin, a site, the manufacturer's repository pushed and verified, a device record
-# with its one-time enrolment token, and the audit trail verified offline.
+# with its one-time enrolment token; the device's agent enrols, waits while the pump is in
+# clinical use, installs into slot B, boots it, commits; its update history on the server;
+# and the audit trail verified offline.
 #   scripts/demo.sh PATH_TO_MEDFW   (medfwd is taken from the same directory)
 set -euo pipefail
 medfw=$(realpath "$1")
 medfwd=$(dirname "$medfw")/medfwd
+medfw_agent=$(dirname "$medfw")/medfw-agent
 notice_example=$(cd "$(dirname "$0")/.." && pwd)/docs/formats/release-notice.example.json
 work=$(mktemp -d)
 medfwd_pid=""
@@ -44,7 +47,10 @@ step "repo init: TUF image repository, consistent snapshots, timestamp valid 1 d
 
 step "release add: infusion pump firmware 4.2.1 with its release notice"
 head -c $((8 * 1024 * 1024)) /dev/urandom > pump-fw-4.2.1.img
-cp "$notice_example" notice.json
+# the example notice, for an agent of this version (0.1.0 or newer)
+python3 -c 'import json, sys
+n = json.load(open(sys.argv[1])); n["min_agent_version"] = "0.1.0"
+json.dump(n, open("notice.json", "w"), indent=2)' "$notice_example"
 "$medfw" release add --repo repo --image pump-fw-4.2.1.img --notice notice.json --name pump/fw-4.2.1.img
 
 step "repo sign: root by two root holders; targets by engineering only"
@@ -128,15 +134,88 @@ step "a device record (GS1 UDI-DI check digit verified) and its one-time enrolme
 dev=$(api POST /api/v1/devices "{\"site_id\": $site, \"serial\": \"PUMP-0001\",
 	\"model\": \"InfuPump 3\", \"hardware_id\": \"$hw\",
 	\"udi\": \"(01)09506000134352(10)LOT42(21)PUMP-0001\", \"department\": \"ICU\"}" | field id)
-api POST "/api/v1/devices/$dev/enrolment-token" '{}' | python3 -c 'import json, sys
-t = json.load(sys.stdin)
+mkdir -p pump
+(umask 077 && api POST "/api/v1/devices/$dev/enrolment-token" '{}' >pump/token.json)
+python3 -c 'import json, sys
+t = json.load(open(sys.argv[2]))
 import datetime
 when = datetime.datetime.fromtimestamp(t["expires_at"], datetime.timezone.utc)
 print("  device %s: enrolment token %s... for its agent (one use, expires %s)"
-      % (sys.argv[1], t["token"][:8], when.strftime("%Y-%m-%d %H:%M UTC")))' "$dev"
+      % (sys.argv[1], t["token"][:8], when.strftime("%Y-%m-%d %H:%M UTC")))
+open(sys.argv[3], "w").write(t["token"])' "$dev" pump/token.json pump/token
+rm pump/token.json
 echo "  a second pump whose UDI has a wrong GS1 check digit:"
 refused api POST /api/v1/devices \
 	"{\"site_id\": $site, \"udi\": \"(01)09506000134353(21)PUMP-0002\"}"
+
+step "the pump's agent (medfw-agent): two file slots, U-Boot-style boot state, enrolment"
+head -c $((2 * 1024 * 1024)) /dev/urandom >pump/slot-a.img   # the factory image
+: >pump/slot-b.img
+printf 'BOOT_ORDER=A B\nBOOT_A_LEFT=3\nBOOT_B_LEFT=0\nMEDFW_LAST_GOOD=A\n' >pump/bootstate
+echo A >pump/booted
+echo in_use >pump/clinical
+printf '#!/bin/sh\necho "self-test of slot $MEDFW_SLOT: ok"\n' >pump/health.sh
+printf '#!/bin/sh\necho reboot >>%s/pump/reboots\n' "$work" >pump/reboot.sh
+chmod +x pump/health.sh pump/reboot.sh
+cat >pump/agent.conf <<EOF
+server_url = $url
+allow_http = true
+state_dir = $work/pump/state
+image_root = $work/repo/metadata/1.root.json
+hardware_id = $hw
+factory_version = 4.1.0
+slot_a = $work/pump/slot-a.img
+slot_b = $work/pump/slot-b.img
+boot_state_file = $work/pump/bootstate
+booted_slot_file = $work/pump/booted
+clinical_state_file = $work/pump/clinical
+health_check = $work/pump/health.sh
+reboot_command = $work/pump/reboot.sh
+EOF
+agent() { "$medfw_agent" --config pump/agent.conf "$@" 2>>pump/agent.log; }
+agent enroll --token-file pump/token
+rm pump/token
+boot() { # the bootloader: first slot of BOOT_ORDER with tries left, one try used
+	local order a b s
+	order=$(sed -n 's/^BOOT_ORDER=//p' pump/bootstate)
+	a=$(sed -n 's/^BOOT_A_LEFT=//p' pump/bootstate)
+	b=$(sed -n 's/^BOOT_B_LEFT=//p' pump/bootstate)
+	for s in $order; do
+		if [[ $s == A && $a -gt 0 ]]; then a=$((a - 1)); break; fi
+		if [[ $s == B && $b -gt 0 ]]; then b=$((b - 1)); break; fi
+	done
+	sed -i -e "s/^BOOT_A_LEFT=.*/BOOT_A_LEFT=$a/" -e "s/^BOOT_B_LEFT=.*/BOOT_B_LEFT=$b/" pump/bootstate
+	echo "$s" >pump/booted
+	echo "  (bootloader: booted slot $s; $(tr '\n' ' ' <pump/bootstate))"
+}
+
+step "the release is assigned to the pump (install window: now for one day)"
+now=$(date -u +%s)
+win() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
+api PUT "/api/v1/devices/$dev/assignment" "{\"target\": \"pump/fw-4.2.1.img\",
+	\"window_start\": \"$(win $((now - 60)))\", \"window_end\": \"$(win $((now + 86400)))\"}" >/dev/null
+echo "  the pump is in clinical use: the agent checks in, verifies, and waits"
+echo "  agent: $(agent run --once)"
+python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+n = s["release_notice"]
+print("  its screen shows: %s %s (%s); downtime %d min; %s"
+      % (s["status"], s["version"], s.get("reason", ""), n["install"]["downtime_minutes"],
+         n["clinical_impact"][:70] + "..."))' pump/state/status.json
+echo idle >pump/clinical
+echo "  the pump is idle now:"
+echo "  agent: $(agent run --once)   (downloaded, hashed and written to slot B in one pass, flipped)"
+boot
+echo "  agent: $(agent run --once)   (health check passed on slot B)"
+agent status --json | python3 -c 'import json, sys
+s = json.load(sys.stdin)
+print("  running slot %s: %s, minimum security version now %d"
+      % (s["booted"], s["slots"][s["booted"]]["version"], s["min_security_version"]))'
+echo "  the pump's update history on the server:"
+api GET "/api/v1/devices/$dev/events" | python3 -c 'import json, sys
+for e in reversed(json.load(sys.stdin)["events"]):
+    extra = e.get("reason") or ("%d/%d bytes" % (e["bytes"], e["total"]) if e.get("bytes") is not None else "")
+    print("    %3d %-12s %-6s %s" % (e["seq"], e["type"], e.get("version") or "", extra))'
 
 step "the audit trail: exported and verified offline with the server's public key"
 api GET /api/v1/audit/export >fleet/audit.jsonl

@@ -135,6 +135,10 @@ enum medfw_err medfw_agent_commit(struct medfw_agent *a, enum medfw_agent_outcom
 enum medfw_err medfw_agent_status(struct medfw_agent *a, json_t **out,
 				  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* Seconds until the next check-in: the server's next_checkin_seconds from the last
+ * check-in, else checkin_interval. */
+uint64_t medfw_agent_next_checkin(const struct medfw_agent *a);
+
 /* Send the queued events now (also done by every cycle). */
 enum medfw_err medfw_agent_flush_events(struct medfw_agent *a,
 					struct medfw_diag *diag) MEDFW_WARN_UNUSED;

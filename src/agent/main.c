@@ -240,7 +240,7 @@ static int cmd_run(struct medfw_agent *a, const struct medfw_agent_config *cfg, 
 			wait = backoff;
 		} else {
 			backoff = 0;
-			wait = cfg->checkin_interval;
+			wait = medfw_agent_next_checkin(a);
 		}
 		sleep_interruptible(wait + jitter(cfg->checkin_jitter));
 		if (stop_requested)

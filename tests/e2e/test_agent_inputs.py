@@ -290,3 +290,42 @@ def test_update_with_bootloader_backend(fleet, kind, tmp_path):
     assert dev.slot["B"].read_bytes() == fleet.images[IMG][0]
     status = json.loads(dev.agent("status", "--json", check=0).stdout)
     assert status["backend"] == kind and status["booted"] == "B"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_update_over_https_with_the_pinned_ca(medfwd_server, medfw, tmp_path):
+    from test_device_client import make_ca, openssl
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    ca, other = make_ca(pki, "ca"), make_ca(pki, "other-ca")
+    key, csr, cert, ext = (pki / n for n in ("server.key", "server.csr", "server.pem",
+                                             "server.ext"))
+    ext.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                   "extendedKeyUsage=serverAuth\n")
+    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", key, "-out", csr, "-subj", "/CN=medfwd-test")
+    openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", pki / "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert)
+    srv = medfwd_server(f"tls_cert = {cert}\ntls_key = {key}\n")
+    assert srv.scheme == "https"
+    fleet = Fleet(srv, medfw, tmp_path, {
+        IMG: (random_image(120_000, "tls"), agent_notice(product_version="4.2.1"))})
+    url = f"https://127.0.0.1:{srv.port}"
+    # a device that trusts another CA cannot even enrol (the token stays unused)
+    from test_devices import enrolment_token, new_device
+    rec = new_device(fleet.c, fleet.site, "SN-TLS0", hardware_id=agent_notice()["hardware_ids"][0])
+    stranger = SimDevice(tmp_path, url, fleet.image_root, name="stranger",
+                         extra_config=f"ca_file = {other}\n")
+    token = stranger.dir / "token"
+    token.write_text(enrolment_token(fleet.c, rec["id"]))
+    proc = stranger.agent("enroll", "--token-file", token)
+    assert proc.returncode == 1 and b"MEDFW_ERR_FETCH" not in proc.stdout, proc.stderr
+    assert fleet.c.call("GET", f"/api/v1/devices/{rec['id']}")[2]["enrolment_state"] == "pending"
+    # the device that pins the server's CA updates over TLS
+    dev = fleet.device("SN-TLS1", server_url=url, extra_config=f"ca_file = {ca}\n")
+    fleet.assign(dev, IMG)
+    rc, out, err = dev.once()
+    assert (rc, out) == (0, "rebooting"), err
+    assert dev.slot["B"].read_bytes() == fleet.images[IMG][0]
+    dev.boot()
+    assert dev.once()[1] == "committed"

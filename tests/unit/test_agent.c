@@ -396,6 +396,12 @@ static void test_refusals(void **state)
 	refused(f, MEDFW_ERR_HARDWARE);
 	close_agent(f);
 	open_agent(f, "");
+	/* the notice lists UDI-DIs, not this device's */
+	close_agent(f);
+	open_agent(f, "udi_di = 00012345678905\n");
+	refused(f, MEDFW_ERR_HARDWARE);
+	close_agent(f);
+	open_agent(f, "udi_di = 09506000134352\n"); /* listed: not a refusal reason */
 	/* security version below the stored minimum */
 	f->a->st.min_security_version = 8;
 	refused(f, MEDFW_ERR_SECURITY_VERSION);

@@ -853,6 +853,8 @@ enum medfw_err medfw_agent_cycle(struct medfw_agent *a, enum medfw_agent_outcome
 	*out = MEDFW_AGENT_IDLE;
 	err = checkin(a, &next, diag);
 	if (err == MEDFW_OK)
+		a->next_checkin = next;
+	if (err == MEDFW_OK)
 		err = medfw_agent_flush_events(a, diag);
 	if (err != MEDFW_OK)
 		return err;
@@ -928,6 +930,11 @@ done:
 	medfw_buf_free(&snap);
 	medfw_buf_free(&tg);
 	return err;
+}
+
+uint64_t medfw_agent_next_checkin(const struct medfw_agent *a)
+{
+	return a->next_checkin > 0 ? (uint64_t)a->next_checkin : a->cfg->checkin_interval;
 }
 
 /* ---- offline bundle ---- */

@@ -71,6 +71,7 @@ struct medfw_agent {
 	struct medfw_devclient *client;
 	struct medfw_privkey *key;
 	int lock_fd;
+	int64_t next_checkin; /* the server's next_checkin_seconds, 0: not told */
 	char state_path[4096];
 	char key_path[4096];
 	char director_root_path[4096];

@@ -59,7 +59,8 @@ const struct medfw_config_option medfw_agent_config_options[] = {
 	OPT(grub_editenv, PATH, NULL, 0, 0, NULL, 0,
 	    "grub backend: the grub-editenv program (default: found in PATH)."),
 	OPT(checkin_interval, DURATION, "5m", 10, DAY, NULL, 0,
-	    "Time between check-ins (the server's next_checkin_seconds wins when it says so)."),
+	    "Time between check-ins until the server says otherwise (its next_checkin_seconds "
+	    "answer to each check-in wins)."),
 	OPT(checkin_jitter, DURATION, "30s", 0, 3600, NULL, 0,
 	    "Random extra delay, 0..this, added to each interval so a fleet does not check in "
 	    "in lockstep."),
