@@ -107,6 +107,12 @@ class SimDevice:
     def reboot_count(self):
         return len(self.reboots.read_text().splitlines()) if self.reboots.exists() else 0
 
+    def store_boot_state(self, st):
+        self.boot_state.write_text(format_boot_state(st))
+
+    def tell_kernel(self, slot):
+        self.booted_file.write_text(slot + "\n")
+
     def boot(self):
         """The bootloader: the first slot of BOOT_ORDER with tries left, its count
         decremented, then the kernel is told which slot it runs (the booted file)."""
@@ -114,8 +120,8 @@ class SimDevice:
         for s in st["order"]:
             if st[s] > 0:
                 st[s] -= 1
-                self.boot_state.write_text(format_boot_state(st))
-                self.booted_file.write_text(s + "\n")
+                self.store_boot_state(st)
+                self.tell_kernel(s)
                 return s
         raise AssertionError(f"no bootable slot: {st}")
 

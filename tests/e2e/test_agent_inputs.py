@@ -190,45 +190,46 @@ def test_zstd_target_decompressed_into_the_slot(fleet):
 
 # ---- the other boot-state backends, with a bootloader written here ----
 
+OUR_VARS = ("BOOT_ORDER", "BOOT_A_LEFT", "BOOT_B_LEFT", "MEDFW_LAST_GOOD")
+
+
+def our_vars(listing):
+    return parse_boot_state("".join(line + "\n" for line in listing.splitlines()
+                                    if line.split("=")[0] in OUR_VARS))
+
+
 class GrubDevice(SimDevice):
+    """The boot state in a grubenv file, read and written with grub-editenv as GRUB's
+    load_env / save_env would; the kernel command line names the slot."""
+
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.env = self.dir / "grubenv"
         subprocess.run(["grub-editenv", str(self.env), "create"], check=True)
-        self._set(parse_boot_state(self.boot_state.read_text()))
+        self.store_boot_state(parse_boot_state(self.boot_state.read_text()))
         text = self.config.read_text().replace("slot_backend = file",
                                                "slot_backend = grub")
         text = text.replace(f"boot_state_file = {self.boot_state}", f"grubenv = {self.env}")
         self.config.write_text(text)
 
-    def _set(self, st):
-        args = [line for line in format_boot_state(st).splitlines()]
-        subprocess.run(["grub-editenv", str(self.env), "set", *args], check=True)
+    def store_boot_state(self, st):
+        subprocess.run(["grub-editenv", str(self.env), "set",
+                        *format_boot_state(st).splitlines()], check=True)
 
     def boot_state_now(self):
-        out = subprocess.run(["grub-editenv", str(self.env), "list"], check=True,
-                             capture_output=True).stdout.decode()
-        return parse_boot_state("".join(l + "\n" for l in out.splitlines()
-                                        if l.split("=")[0] in ("BOOT_ORDER", "BOOT_A_LEFT",
-                                                               "BOOT_B_LEFT",
-                                                               "MEDFW_LAST_GOOD")))
+        return our_vars(subprocess.run(["grub-editenv", str(self.env), "list"], check=True,
+                                       capture_output=True).stdout.decode())
 
-    def boot(self):
-        st = self.boot_state_now()
-        for s in st["order"]:
-            if st[s] > 0:
-                st[s] -= 1
-                self._set(st)
-                self.booted_file.write_text(f"BOOT_IMAGE=/vmlinuz root=/dev/sda2 medfw.slot={s} ro\n")
-                return s
-        raise AssertionError(f"no bootable slot: {st}")
+    def tell_kernel(self, slot):
+        self.booted_file.write_text(f"BOOT_IMAGE=/vmlinuz root=/dev/sda2 medfw.slot={slot} ro\n")
 
     def booted(self):
-        return self.booted_file.read_text().split("medfw.slot=")[-1].split()[0] \
-            if "medfw.slot=" in self.booted_file.read_text() else self.booted_file.read_text().strip()
+        return self.booted_file.read_text().split("medfw.slot=")[-1].split()[0]
 
 
 class UbootDevice(SimDevice):
+    """The boot state in a U-Boot environment file, through fw_setenv / fw_printenv."""
+
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
         self.env = self.dir / "uboot.env"
@@ -239,36 +240,21 @@ class UbootDevice(SimDevice):
         defenv.write_text("bootcmd=run medfw_boot\nbootdelay=3\n")
         subprocess.run(["fw_setenv", "-c", str(self.fwcfg), "-f", str(defenv), "bootdelay",
                         "1"], check=True, capture_output=True)
-        self._set(parse_boot_state(self.boot_state.read_text()))
+        self.store_boot_state(parse_boot_state(self.boot_state.read_text()))
         text = self.config.read_text().replace("slot_backend = file",
                                                "slot_backend = uboot")
         text = text.replace(f"boot_state_file = {self.boot_state}",
                             f"uboot_config = {self.fwcfg}")
         self.config.write_text(text)
 
-    def _set(self, st):
+    def store_boot_state(self, st):
         for line in format_boot_state(st).splitlines():
-            k, v = line.split("=", 1)
-            subprocess.run(["fw_setenv", "-c", str(self.fwcfg), k, v], check=True,
-                           capture_output=True)
+            subprocess.run(["fw_setenv", "-c", str(self.fwcfg), *line.split("=", 1)],
+                           check=True, capture_output=True)
 
     def boot_state_now(self):
-        out = subprocess.run(["fw_printenv", "-c", str(self.fwcfg)], check=True,
-                             capture_output=True).stdout.decode()
-        return parse_boot_state("".join(l + "\n" for l in out.splitlines()
-                                        if l.split("=")[0] in ("BOOT_ORDER", "BOOT_A_LEFT",
-                                                               "BOOT_B_LEFT",
-                                                               "MEDFW_LAST_GOOD")))
-
-    def boot(self):
-        st = self.boot_state_now()
-        for s in st["order"]:
-            if st[s] > 0:
-                st[s] -= 1
-                self._set(st)
-                self.booted_file.write_text(s + "\n")
-                return s
-        raise AssertionError(f"no bootable slot: {st}")
+        return our_vars(subprocess.run(["fw_printenv", "-c", str(self.fwcfg)], check=True,
+                                       capture_output=True).stdout.decode())
 
 
 @pytest.mark.parametrize("kind", ["grub", "uboot"])
@@ -294,18 +280,8 @@ def test_update_with_bootloader_backend(fleet, kind, tmp_path):
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
 def test_update_over_https_with_the_pinned_ca(medfwd_server, medfw, tmp_path):
-    from test_device_client import make_ca, openssl
-    pki = tmp_path / "pki"
-    pki.mkdir()
-    ca, other = make_ca(pki, "ca"), make_ca(pki, "other-ca")
-    key, csr, cert, ext = (pki / n for n in ("server.key", "server.csr", "server.pem",
-                                             "server.ext"))
-    ext.write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
-                   "extendedKeyUsage=serverAuth\n")
-    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", key, "-out", csr, "-subj", "/CN=medfwd-test")
-    openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", pki / "ca.key",
-            "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert)
+    from test_device_client import make_server_pki
+    ca, other, cert, key = make_server_pki(tmp_path / "pki")
     srv = medfwd_server(f"tls_cert = {cert}\ntls_key = {key}\n")
     assert srv.scheme == "https"
     fleet = Fleet(srv, medfw, tmp_path, {

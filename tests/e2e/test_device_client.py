@@ -237,9 +237,9 @@ def make_ca(d, name):
     return d / f"{name}.pem"
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
-def test_https_with_only_the_servers_ca(medfwd_server, tmp_path):
-    pki = tmp_path / "pki"
+def make_server_pki(pki):
+    """A CA, another CA, and a server certificate for 127.0.0.1 signed by the first:
+    (ca.pem, other-ca.pem, server.pem, server.key)."""
     pki.mkdir()
     ca, other = make_ca(pki, "ca"), make_ca(pki, "other-ca")
     key, csr, cert, ext = (pki / n for n in ("server.key", "server.csr", "server.pem",
@@ -250,6 +250,13 @@ def test_https_with_only_the_servers_ca(medfwd_server, tmp_path):
             "-keyout", key, "-out", csr, "-subj", "/CN=medfwd-test")
     openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", pki / "ca.key",
             "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", cert)
+    return ca, other, cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_https_with_only_the_servers_ca(medfwd_server, tmp_path):
+    pki = tmp_path / "pki"
+    ca, other, cert, key = make_server_pki(pki)
     der = pki / "server.pub.der"
     openssl("pkey", "-in", key, "-pubout", "-outform", "DER", "-out", der)
     import base64
