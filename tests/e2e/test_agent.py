@@ -378,3 +378,27 @@ def test_help_and_man(tool):
         "docs/man/medfw-agent.8 is stale: regenerate it with medfw-agent --man"
     assert run([agent, "bogus"]).returncode == 2
     assert HW
+
+
+def test_daemon_checks_in_and_stops_on_sigterm(fleet):
+    import signal
+    import subprocess
+    from conftest import tool_path
+    dev = fleet.device("SN-DAEMON")
+    fleet.assign(dev, IMG1)
+    proc = subprocess.Popen([str(tool_path("medfw-agent")), "--config", str(dev.config), "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while dev.reboot_count() == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert dev.reboot_count() == 1  # the first cycle runs at once and installs
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert out.decode().splitlines()[0] == "rebooting"
+    assert b"AddressSanitizer" not in err and b"runtime error" not in err
