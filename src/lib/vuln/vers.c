@@ -103,15 +103,21 @@ static int vcmp(enum medfw_version_scheme scheme, const char *a, const char *b)
 	return c;
 }
 
-/* Stable merge sort of constraints by version (no ANY among them). */
+/* Sort constraints by version, stably (no ANY among them): nothing moves when each
+ * pair of neighbours is in order already; otherwise a merge sort, then an
+ * insertion pass. For the schemes whose equality is not transitive (rpm and alpm
+ * ignoring a missing release, conan's mixed items) the insertion pass makes every
+ * pair of neighbours ordered, so sorting the result again changes nothing. */
 static enum medfw_err sort_constraints(enum medfw_version_scheme scheme,
 				       struct medfw_vers_constraint *c, size_t n,
 				       struct medfw_diag *diag)
 {
 	struct medfw_vers_constraint *tmp;
-	size_t width, i;
+	size_t width, i, j;
 
-	if (n < 2)
+	for (i = 1; i < n && vcmp(scheme, c[i - 1].version, c[i].version) <= 0; i++)
+		;
+	if (i >= n)
 		return MEDFW_OK;
 	tmp = calloc(n, sizeof(*tmp));
 	if (tmp == NULL)
@@ -136,6 +142,13 @@ static enum medfw_err sort_constraints(enum medfw_version_scheme scheme,
 		memcpy(c, tmp, n * sizeof(*c));
 	}
 	free(tmp);
+	for (i = 1; i < n; i++) {
+		struct medfw_vers_constraint x = c[i];
+
+		for (j = i; j > 0 && vcmp(scheme, c[j - 1].version, x.version) > 0; j--)
+			c[j] = c[j - 1];
+		c[j] = x;
+	}
 	return MEDFW_OK;
 }
 

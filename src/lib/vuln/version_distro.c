@@ -581,12 +581,13 @@ invalid:
 
 static int apk_token_cmp(const struct apk_tok_state *a, const struct apk_tok_state *b)
 {
+	/* a leading zero on either side of a later number: string order, as in the
+	 * Gentoo rules */
+	if (a->token == APK_DIGIT &&
+	    ((a->vlen > 0 && a->v[0] == '0') || (b->vlen > 0 && b->v[0] == '0')))
+		return medfwi_bytes_cmp(a->v, a->vlen, b->v, b->vlen);
 	switch (a->token) {
 	case APK_DIGIT:
-		/* a leading zero on either side: string order, as in the Gentoo rules */
-		if ((a->vlen > 0 && a->v[0] == '0') || (b->vlen > 0 && b->v[0] == '0'))
-			return medfwi_bytes_cmp(a->v, a->vlen, b->v, b->vlen);
-		/* fall through */
 	case APK_INITIAL_DIGIT:
 	case APK_SUFFIX_NO:
 	case APK_REVISION_NO:
