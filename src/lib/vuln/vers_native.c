@@ -56,12 +56,20 @@ static int vc(const struct nat *st, const char *a, const char *b)
 	return c;
 }
 
+/* The error, quoting at most 80 bytes of the native text (what is not printable
+ * ASCII shown as '?': the text is untrusted). */
 static enum medfw_err bad(struct nat *st, const char *what, const char *text, size_t len)
 {
+	char q[81];
+	size_t i;
+
 	if (len > 80)
 		len = 80;
-	return medfw_diag_set(st->diag, MEDFW_ERR_FIELD_VALUE, "%s range: %s: \"%.*s\"", st->type,
-			      what, (int)len, text);
+	for (i = 0; i < len; i++)
+		q[i] = (text[i] >= 0x20 && text[i] < 0x7f) ? text[i] : '?';
+	q[len] = '\0';
+	return medfw_diag_set(st->diag, MEDFW_ERR_FIELD_VALUE, "%s range: %s: \"%s\"", st->type,
+			      what, q);
 }
 
 static void alt_begin(struct nat *st)
