@@ -1171,7 +1171,12 @@ static void test_from_native(void **state)
 	expect_native("npm", ">= 1.0.0 <1.4.0 || >=2.0.0", "vers:npm/>=1.0.0|<1.4.0|>=2.0.0");
 	expect_native("npm", ">1.2", "vers:npm/>=1.3.0");
 	expect_native("npm", "<=1.2", "vers:npm/<1.3.0-0");
-	expect_native("npm", "*", "vers:npm/>=0.0.0");
+	expect_native("npm", "*", "vers:npm/*");
+	expect_native("npm", "^0.0", "vers:npm/<0.1.0-0");
+	expect_native("npm", "~1.2.3-beta.2", "vers:npm/>=1.2.3-beta.2|<1.3.0-0");
+	expect_native("npm", ">=1.2.3-rc.1 <2", "vers:npm/>=1.2.3-rc.1|<2.0.0-0");
+	expect_native("npm", "1.x || >=2.5.0 || 5.0.0 - 7.2.3", "vers:npm/>=1.0.0|<2.0.0-0|>=2.5.0");
+	expect_native("npm", ">1", "vers:npm/>=2.0.0");
 	expect_native("npm", "<1.0.0 || >=1.0.0", "vers:npm/*");
 	/* PEP 440 */
 	expect_native("pypi", "~=2.2", "vers:pypi/>=2.2|<3");

@@ -1047,8 +1047,12 @@ static int is_zero_num(const struct partial *p, int k)
 	return 1;
 }
 
+/* Add an npm condition; ">=0.0.0" is no bound at all, as node-semver's own
+ * normalisation (replaceGTE0) has it. */
 static enum medfw_err add2(struct nat *st, enum medfw_vers_comparator k, const char *v)
 {
+	if (k == MEDFW_VERS_GE && strcmp(v, "0.0.0") == 0)
+		return MEDFW_OK;
 	return alt_add(st, k, v, strlen(v));
 }
 
