@@ -14,19 +14,25 @@ What is measured (bench/README.md):
 1. Network install. medfwd (BUILD_DIR/medfwd, 127.0.0.1, a free port, its own data dir)
    serves a repository with one release per size (random bytes, pushed with `medfw
    push`); one enrolled device with file slots (tests/e2e/agent_fixture.SimDevice).
-   Per size and rep, in turn: `curl -sS -o FILE URL` of the served target; the same
+   First the fixed cost of a cycle (`run --once`, nothing assigned). Per size and rep,
+   in turn: `openssl dgst -sha256` of the image (the hashing alone, a reference);
+   `curl -sS -o FILE URL` of the served target; the same
    followed by `sync FILE`; `medfw-agent run --once` from the device's pre-install state
    (a copy of the enrolled state dir, boot state A first, slot B empty, the assignment
    in place), which must print `rebooting` and leave slot B equal to the image (SHA-256,
    checked after the clock). Wall clock around the process, peak RSS from GNU time %M.
-2. Local bundle install of the largest size into a raw file slot: RAUC 1.8 (`rauc
-   install` of a plain bundle, service on a private D-Bus, `bootloader=noop`) against
-   `medfw-agent install BUNDLE --no-reboot` of a medfw bundle of the same image.
+2. Local install of the largest size from a signed package: into a raw file slot, RAUC
+   1.8 (`rauc install` of a plain bundle, its service on a private D-Bus,
+   `bootloader=noop`) against `medfw-agent install BUNDLE --no-reboot` of a medfw bundle
+   of the same image; into a loop device, mender-client 3.4 (`mender install` of a
+   signed rootfs-image artifact; stand-in boot environment, see class Mender) against
+   medfw-agent again.
 A run that fails is reported as FAILED with the reason; no figure is made up.
 
 Environment: BENCH_REPS (3), BENCH_SIZE_MIB (1024: the large size; the small one is 64),
 BENCH_AGENT_SIZES_MIB (e.g. "16 4": overrides both), BENCH_WORKDIR (bench/out),
-BENCH_KEEP=1 keeps the work dir, BENCH_AGENT_RAUC=0 skips the RAUC comparison.
+BENCH_KEEP=1 keeps the work dir, BENCH_AGENT_RAUC=0 / BENCH_AGENT_MENDER=0 skip those.
+Runs as root (loop devices, mounts, the RAUC service).
 """
 import datetime
 import hashlib
@@ -128,9 +134,30 @@ def slot_flushes(trace, slot):
                           + re.escape(str(slot)) + ">", text))
 
 
+def cpu_stall_us():
+    """Pressure stall information: total µs some runnable task waited for a CPU."""
+    try:
+        with open("/proc/pressure/cpu") as f:
+            return int(f.readline().split("total=")[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def proc_cpu_s(pid):
+    """User + system CPU seconds of a running process (all its threads)."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class Timer:
-    """Runs commands under GNU time: wall clock (monotonic, around the process) and
-    peak RSS (%M, KiB); stdout and stderr of each run go to the log dir."""
+    """Runs commands under GNU time: wall clock (monotonic, around the process), peak
+    RSS (%M, KiB) and CPU time (%U + %S, the command and the children it waited for);
+    the machine's CPU pressure over the run (PSI `some`: the share of the wall time in
+    which some runnable task waited for a CPU, i.e. how busy the shared machine was).
+    stdout and stderr of each run go to the log dir."""
 
     def __init__(self, logdir):
         self.logdir = logdir
@@ -141,18 +168,24 @@ class Timer:
         base = self.logdir / f"{self.count:03d}.{slug}"
         out, err, rssf = (Path(f"{base}.{x}") for x in ("out", "err", "rss"))
         with open(out, "wb") as o, open(err, "wb") as e:
+            s0 = cpu_stall_us()
             t0 = time.monotonic_ns()
-            proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(rssf),
+            proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", str(rssf),
                                    *map(str, cmd)], stdout=o, stderr=e, env=env,
                                   timeout=timeout)
             t1 = time.monotonic_ns()
-        rss = None
+            s1 = cpu_stall_us()
+        wall = (t1 - t0) / 1e9
+        rss = cpu = None
         try:
-            rss = int(rssf.read_text().split()[-1])
+            m, u, sy = rssf.read_text().splitlines()[-1].split()
+            rss, cpu = int(m), float(u) + float(sy)
         except (OSError, ValueError, IndexError):
             pass
-        return {"rc": proc.returncode, "wall": (t1 - t0) / 1e9, "rss_kib": rss,
-                "stdout": out.read_text(errors="replace").strip(), "out": out, "err": err}
+        psi = (s1 - s0) / 1e6 / wall * 100 if s0 is not None and s1 is not None else None
+        return {"rc": proc.returncode, "wall": wall, "rss_kib": rss, "cpu_s": cpu,
+                "psi_pct": psi, "stdout": out.read_text(errors="replace").strip(),
+                "out": out, "err": err}
 
 
 def run_checked(cmd, what, env=None, timeout=RUN_TIMEOUT, logfile=None):
@@ -440,9 +473,11 @@ class Bench:
             run_checked(["curl", "-sS", "-o", "/dev/null", url], "curl (warm-up)", self.env)
             res = {"sha256": [], "curl": [], "curl+sync": [], "agent": []}
             fail = {}
+            paired = []  # per rep: curl's wall / the agent's (both ok)
             subprocess.run(["cat", str(im["path"])], stdout=subprocess.DEVNULL)
             for rep in range(self.reps):
                 log(f"{label} rep {rep + 1}/{self.reps}")
+                curl_wall = None
                 # the hashing the agent adds, alone: SHA-256 of the same bytes (warm)
                 r = self.timer.run(f"sha256.{label}", ["openssl", "dgst", "-sha256",
                                                        im["path"]], self.env)
@@ -465,7 +500,10 @@ class Bench:
                         fail.setdefault(kind, why)
                     else:
                         res[kind].append(r)
-                    log(f"  {kind}: {r['wall']:.3f}s rss {r['rss_kib']} KiB {why or ''}")
+                    if kind == "curl":
+                        curl_wall = None if why else r["wall"]
+                    log(f"  {kind}: {r['wall']:.3f}s rss {r['rss_kib']} KiB cpu {r['cpu_s']}s "
+                        f"{why or ''}")
                 out.unlink(missing_ok=True)
                 self.reset_device()
                 os.sync()
@@ -476,10 +514,16 @@ class Bench:
                     fail.setdefault("agent", why)
                 else:
                     res["agent"].append(r)
-                log(f"  agent: {r['wall']:.3f}s rss {r['rss_kib']} KiB {why or ''}")
+                    if curl_wall:
+                        paired.append(round(curl_wall / r["wall"], 3))
+                log(f"  agent: {r['wall']:.3f}s rss {r['rss_kib']} KiB cpu {r['cpu_s']}s "
+                    f"{why or ''}")
             for kind, runs in res.items():
-                rows.append(summary("network", kind, label, im["bytes"], runs,
-                                    fail.get(kind), self.reps))
+                row = summary("network", kind, label, im["bytes"], runs, fail.get(kind),
+                              self.reps)
+                if kind == "agent":
+                    row["paired"] = paired
+                rows.append(row)
             with open(self.dev.slot["B"], "wb"):
                 pass
         return rows
@@ -523,7 +567,6 @@ class Bench:
                            capture_output=True, timeout=RUN_TIMEOUT)
             row["slot_flushes"] = slot_flushes(trace, self.dev.slot["B"])
         rows.append(row)
-        bundle.unlink()
         with open(self.dev.slot["B"], "wb"):
             pass
         if os.environ.get("BENCH_AGENT_RAUC", "1") == "0":
@@ -531,6 +574,13 @@ class Bench:
                                    "not run (BENCH_AGENT_RAUC=0)"))
         else:
             rows.append(Rauc(self, label, im).run())
+        if os.environ.get("BENCH_AGENT_MENDER", "1") == "0":
+            for kind in ("mender", "medfw-loop"):
+                rows.append(status_row("bundle", kind, label, im["bytes"],
+                                       "not run (BENCH_AGENT_MENDER=0)"))
+        else:
+            rows += Mender(self, label, im, bundle).run()
+        bundle.unlink()
         return rows
 
     def stop(self):
@@ -548,9 +598,13 @@ def summary(part, kind, label, size, runs, why, reps):
         vals = [r[key] for r in runs if r.get(key)]
         if vals:
             row[key] = max(vals)
+    row["psi_pct"] = [round(r["psi_pct"], 1) for r in runs if r.get("psi_pct") is not None]
     if runs and not why:
         row["wall"] = round(median([r["wall"] for r in runs]), 4)
         row["mib_s"] = round(size / MIB / row["wall"], 1)
+        cpus = [r["cpu_s"] for r in runs if r.get("cpu_s") is not None]
+        if len(cpus) == len(runs):
+            row["cpu_s"] = round(median(cpus), 3)
     return row
 
 
@@ -630,6 +684,7 @@ class Rauc:
             r = self.b.timer.run(f"rauc-install.{self.label}",
                                  ["rauc", "install", bundle], self.env)
             hwm = self.service_hwm()
+            svc_cpu = proc_cpu_s(self.service.pid)
             self.stop_service()
             problem = None
             if r["rc"] != 0:
@@ -647,6 +702,10 @@ class Rauc:
                 r["client_rss_kib"] = r["rss_kib"]
                 r["service_hwm_kib"] = hwm
                 r["rss_kib"] = hwm + (r["rss_kib"] or 0)
+                if svc_cpu is not None and r["cpu_s"] is not None:
+                    r["cpu_s"] += svc_cpu
+                else:
+                    r["cpu_s"] = None
                 runs.append(r)
         row = summary("bundle", "rauc", self.label, self.im["bytes"], runs, why, self.b.reps)
         if runs and shutil.which("strace"):
@@ -763,6 +822,229 @@ class Rauc:
 
 
 # ---------------------------------------------------------------------------------------
+# mender-client: `mender install` (standalone) of a rootfs-image artifact into loop devices,
+# and medfw-agent installing into the same kind of slot
+
+class Loops:
+    """Loop devices over our own files; detached (only ours, checked by backing file)."""
+
+    def __init__(self):
+        self.devs = {}  # device -> backing file
+
+    def attach(self, backing):
+        dev = run_checked(["losetup", "--find", "--show", backing],
+                          f"losetup {backing}").stdout.decode().strip()
+        self.devs[dev] = str(backing)
+        return dev
+
+    def detach(self, dev):
+        backing = self.devs.pop(dev, None)
+        p = subprocess.run(["losetup", "--list", "--noheadings", "--output", "BACK-FILE", dev],
+                           capture_output=True, text=True)
+        if backing and p.returncode == 0 and p.stdout.strip() == backing:
+            subprocess.run(["losetup", "--detach", dev], capture_output=True)
+
+    def fresh(self, dev, backing, size):
+        """A zero-filled slot of SIZE bytes: the old device detached, a new sparse file."""
+        if dev:
+            self.detach(dev)
+        Path(backing).unlink(missing_ok=True)
+        with open(backing, "wb") as f:
+            f.truncate(size)
+        return self.attach(backing)
+
+    def detach_all(self):
+        for dev in list(self.devs):
+            self.detach(dev)
+
+
+def device_problem(dev, im):
+    """None when the block device DEV holds exactly the image."""
+    h = hashlib.sha256()
+    with open(dev, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        if size != im["bytes"]:
+            return f"{dev} holds {size} bytes, not {im['bytes']}"
+        f.seek(0)
+        while True:
+            b = f.read(4 * MIB)
+            if not b:
+                break
+            h.update(b)
+    return None if h.hexdigest() == im["sha256"] else f"{dev} differs from the image"
+
+
+MENDER_RUN = ('mount --make-rprivate / && mount --bind "$1/etc-mender" /etc/mender && '
+              'PATH="$1/bin:$PATH" exec mender --config "$1/mender.conf" --fallback-config '
+              '"$1/no-fallback.conf" --data "$1/data" --no-syslog install "$2"')
+
+
+class Mender:
+    """mender-client 3.4 has no file slots: its rootfs-image update writes the inactive
+    one of RootfsPartA/RootfsPartB, block devices. Here: two loop devices over our files;
+    the U-Boot environment is a file behind fake fw_printenv/fw_setenv; a fake `mount`
+    reports slot A as the root file system (mender compares it with mender_boot_part);
+    /etc/mender (artifact_info, which 3.4 reads from there whatever its configuration)
+    is a directory of ours bind-mounted in a private mount namespace (unshare -m), so
+    nothing outside the work dir changes. Mender only ever writes RootfsPartA or B."""
+
+    def __init__(self, bench, label, im, bundle):
+        self.b = bench
+        self.label = label
+        self.im = im
+        self.bundle = bundle
+        self.dir = bench.work / "mender"
+        self.loops = Loops()
+
+    def run(self):
+        try:
+            return self._run()
+        except (RuntimeError, OSError, subprocess.SubprocessError) as e:
+            log(f"mender: {e}")
+            return [status_row("bundle", k, self.label, self.im["bytes"], str(e))
+                    for k in ("mender", "medfw-loop")]
+        finally:
+            self.loops.detach_all()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _run(self):
+        for t, pkg in (("mender", "mender-client"), ("mender-artifact", "mender-artifact"),
+                       ("losetup", "mount"), ("unshare", "util-linux")):
+            if not shutil.which(t):
+                raise RuntimeError(f"{t} is not installed (Debian package {pkg})")
+        d = self.dir
+        for sub in ("bin", "etc-mender", "data"):
+            (d / sub).mkdir(parents=True)
+        run_checked(["openssl", "ecparam", "-genkey", "-name", "prime256v1", "-noout",
+                     "-out", d / "mender.key"], "openssl (mender key)")
+        run_checked(["openssl", "ec", "-in", d / "mender.key", "-pubout", "-out",
+                     d / "mender.pub"], "openssl (mender public key)")
+        artifact = d / "bench.mender"
+        log("mender-artifact write rootfs-image")
+        run_checked(["mender-artifact", "--compression", "none", "write", "rootfs-image",
+                     "-f", self.im["path"], "-n", "bench-2", "-t", "medfw-bench", "-k",
+                     d / "mender.key", "-o", artifact], "mender-artifact write",
+                    logfile=self.b.logdir / "mender-artifact.log")
+        (d / "etc-mender" / "artifact_info").write_text("artifact_name=bench-1\n")
+        env_file = d / "ubootenv"
+        (d / "bin" / "fw_printenv").write_text(
+            "#!/bin/sh\n# a U-Boot environment in a file (bench/agent.py)\n"
+            f"env={env_file}\n"
+            '[ $# -eq 0 ] && exec cat "$env"\n'
+            'for v in "$@"; do grep "^$v=" "$env" || '
+            '{ echo "## Error: \\"$v\\" not defined" >&2; exit 1; }; done\n')
+        (d / "bin" / "fw_setenv").write_text(
+            "#!/bin/sh\n# fw_setenv NAME [VALUE] | fw_setenv -s FILE|- (lines NAME VALUE)\n"
+            f"env={env_file}\n"
+            'set1() { grep -v "^$1=" "$env" > "$env.new"; '
+            '[ -n "$2" ] && echo "$1=$2" >> "$env.new"; mv "$env.new" "$env"; }\n'
+            'if [ "$1" = -s ]; then src=$2; [ "$src" = - ] && src=/dev/stdin\n'
+            '  while read -r n v; do [ -n "$n" ] && set1 "$n" "$v"; done < "$src"\n'
+            'else set1 "$1" "$2"; fi\n')
+        slot_a = self.loops.attach(self.fresh_file(d / "slot-a.img", MIB))
+        part_a = re.search(r"(\d+)$", slot_a).group(1)
+        (d / "bin" / "mount").write_text(
+            f"#!/bin/sh\n# what mender reads to find the running slot\n"
+            f"echo '{slot_a} on / type ext4 (rw,relatime)'\n")
+        for f in (d / "bin").iterdir():
+            f.chmod(0o755)
+        subprocess.run(["cat", str(artifact), str(self.bundle)], stdout=subprocess.DEVNULL)
+        self.slot_a, self.part_a, self.artifact = slot_a, part_a, artifact
+        runs = {"mender": [], "medfw-loop": []}
+        why = {}
+        for rep in range(self.b.reps):
+            r, problem = self.mender_install()
+            log(f"  mender install: {r['wall']:.3f}s rss {r['rss_kib']} KiB {problem or ''}")
+            if problem:
+                why.setdefault("mender", problem)
+            else:
+                runs["mender"].append(r)
+            r, problem = self.medfw_install()
+            log(f"  medfw-agent install (loop): {r['wall']:.3f}s rss {r['rss_kib']} KiB "
+                f"{problem or ''}")
+            if problem:
+                why.setdefault("medfw-loop", problem)
+            else:
+                runs["medfw-loop"].append(r)
+        rows = [summary("bundle", k, self.label, self.im["bytes"], v, why.get(k), self.b.reps)
+                for k, v in runs.items()]
+        rows[0]["version"] = run_checked(["mender", "--version"], "mender --version") \
+            .stdout.decode().split()[0]
+        if runs["mender"] and shutil.which("strace"):
+            # one more run, untimed, under strace: how often the slot is flushed
+            trace = self.b.logdir / "mender-install.strace"
+            _, problem = self.mender_install(["strace", "-f", "-y", "-e",
+                                              f"trace={FLUSH_CALLS}", "-o", str(trace)])
+            if not problem:
+                rows[0]["slot_flushes"] = slot_flushes(trace, self.last_slot)
+        return rows
+
+    def mender_install(self, prefix=()):
+        """`mender install` into a fresh (zero) slot B with a fresh data dir and boot
+        environment (A running); (timed result, None or what was wrong)."""
+        d = self.dir
+        b_dev = self.loops.fresh(None, d / "slot-b.img", self.im["bytes"])
+        self.last_slot = b_dev
+        part_b = re.search(r"(\d+)$", b_dev).group(1)
+        (d / "mender.conf").write_text(json.dumps({
+            "RootfsPartA": self.slot_a, "RootfsPartB": b_dev,
+            "DeviceTypeFile": str(d / "data" / "device_type"),
+            "ArtifactVerifyKey": str(d / "mender.pub")}))
+        shutil.rmtree(d / "data")
+        (d / "data").mkdir()
+        (d / "data" / "device_type").write_text("device_type=medfw-bench\n")
+        env_file = d / "ubootenv"
+        env_file.write_text(f"mender_boot_part={self.part_a}\nupgrade_available=0\n"
+                            "bootcount=0\n")
+        os.sync()
+        r = self.b.timer.run(f"mender-install.{self.label}",
+                             [*prefix, "unshare", "-m", "sh", "-c", MENDER_RUN, "sh", d,
+                              self.artifact], self.b.env)
+        problem = None
+        if r["rc"] != 0:
+            problem = f"exit {r['rc']}: {last_line(r['err'], 'no message')}"
+        else:
+            benv = dict(l.split("=", 1) for l in env_file.read_text().splitlines()
+                        if "=" in l)
+            if benv.get("mender_boot_part") != part_b or benv.get("upgrade_available") != "1":
+                problem = f"boot environment not switched to {b_dev}: {benv}"
+            else:
+                problem = device_problem(b_dev, self.im)
+        self.loops.detach(b_dev)
+        (d / "slot-b.img").unlink()
+        return r, problem
+
+    def medfw_install(self):
+        """medfw-agent install into a fresh (zero) loop device as slot B."""
+        d = self.dir
+        b_dev = self.loops.fresh(None, d / "medfw-slot-b.img", self.im["bytes"])
+        conf = d / "agent-loop.conf"
+        conf.write_text(re.sub(r"(?m)^slot_b = .*$", f"slot_b = {b_dev}",
+                               self.b.dev.config.read_text()))
+        self.b.reset_device()
+        os.sync()
+        r = self.b.timer.run(f"agent-install-loop.{self.label}", [
+            self.b.build / "medfw-agent", "--config", conf, "install", self.bundle,
+            "--no-reboot"], self.b.env)
+        problem = None
+        if r["rc"] != 0:
+            problem = f"exit {r['rc']}: {last_line(r['err'], 'no message')}"
+        elif self.b.dev.boot_state_now()["order"][0] != "B":
+            problem = f"boot state not flipped to B: {self.b.dev.boot_state_now()}"
+        else:
+            problem = device_problem(b_dev, self.im)
+        self.loops.detach(b_dev)
+        (d / "medfw-slot-b.img").unlink()
+        return r, problem
+
+    @staticmethod
+    def fresh_file(path, size):
+        with open(path, "wb") as f:
+            f.truncate(size)
+        return path
+
+
+# ---------------------------------------------------------------------------------------
 
 def measure(build, out_json, work=None):
     build = Path(build).resolve()
@@ -792,8 +1074,10 @@ def measure(build, out_json, work=None):
         sys.exit(f"agent.py: need {need // MIB} MiB free in {work}, have {free // MIB} MiB")
     res = {"started": datetime.datetime.now(datetime.timezone.utc)
            .strftime("%Y-%m-%d %H:%M UTC"),
-           "command": os.environ.get("BENCH_AGENT_COMMAND") or
-           shlex.join(["bench/agent.py", *sys.argv[1:]]),
+           "command": os.environ.get("BENCH_AGENT_COMMAND") or shlex.join(
+               [f"{k}={v}" for k, v in sorted(os.environ.items())
+                if k.startswith("BENCH_") and k != "BENCH_AGENT_COMMAND"]
+               + ["bench/agent.py", *sys.argv[1:]]),
            "reps": reps, "sizes": [size_label(s) for s in sizes],
            "machine": machine(work), "versions": versions(build),
            "load_before": open("/proc/loadavg").read().split()[:3],
@@ -900,8 +1184,12 @@ def section(res):
     t = f"{big} from medfwd: agent throughput ≥ {RATIO_TARGET:.2f} × `curl -o`"
     if a and c and a.get("wall") and c.get("wall"):
         ratio = c["wall"] / a["wall"]
-        w(f"| {t} | {ratio:.2f} × ({a['mib_s']:.0f} vs {c['mib_s']:.0f} MiB/s) | "
-          f"**{'PASS' if ratio >= RATIO_TARGET else 'FAIL'}** |")
+        per = ""
+        if a.get("paired"):
+            per = (f"; run by run (each agent run against the curl run of its rep): "
+                   f"{', '.join(f'{x:.2f}' for x in a['paired'])}")
+        w(f"| {t} | {ratio:.2f} × ({a['mib_s']:.0f} vs {c['mib_s']:.0f} MiB/s, medians"
+          f"{per}) | **{'PASS' if ratio >= RATIO_TARGET else 'FAIL'}** |")
     else:
         w(f"| {t} | not measured: {(a or {}).get('why') or (c or {}).get('why') or 'no run'}"
           " | **FAIL** |")
@@ -928,8 +1216,8 @@ def section(res):
     w(f"### Install from medfwd over loopback into a file slot (median of {res['reps']} runs, "
       "warm cache)")
     w("")
-    w("| size | command | wall s | MiB/s | agent ÷ this | peak RSS MiB | runs (s) |")
-    w("|---|---|---:|---:|---:|---:|---|")
+    w("| size | command | wall s | MiB/s | agent ÷ this | CPU s | peak RSS MiB | runs (s) |")
+    w("|---|---|---:|---:|---:|---:|---:|---|")
     names = {"curl": "`curl -sS -o FILE URL`",
              "curl+sync": "`curl -sS -o FILE URL && sync FILE`",
              "agent": "**`medfw-agent run --once`**: a whole cycle, the image into slot B",
@@ -938,10 +1226,12 @@ def section(res):
     if idle:
         name = "`medfw-agent run --once` with nothing to install (a cycle's fixed cost)"
         if idle["status"] != "ok":
-            w(f"| — | {name} | **{idle['status']}** | | | | {idle['why']} |")
+            w(f"| — | {name} | **{idle['status']}** | | | | | {idle['why']} |")
         else:
             rss = fmt(mib(idle["rss_kib"]), ".1f")
-            w(f"| — | {name} | {idle['wall']:.3f} | — | — | {rss} | {runs_text(idle)} |")
+            cpu = fmt(idle.get("cpu_s"), ".2f")
+            w(f"| — | {name} | {idle['wall']:.3f} | — | — | {cpu} | {rss} | "
+              f"{runs_text(idle)} |")
     for size in sizes:
         a = find(res, "network", "agent", size)
         for kind in ("curl", "curl+sync", "agent", "sha256"):
@@ -949,15 +1239,26 @@ def section(res):
             if not r:
                 continue
             if r["status"] != "ok":
-                w(f"| {size} | {names[kind]} | **{r['status']}** | | | | {r['why']} |")
+                w(f"| {size} | {names[kind]} | **{r['status']}** | | | | | {r['why']} |")
                 continue
             rel = "1.00" if kind == "agent" else (
                 f"{r['wall'] / a['wall']:.2f}" if a and a.get("wall") else "—")
             w(f"| {size} | {names[kind]} | {r['wall']:.3f} | {r['mib_s']:.0f} | {rel} | "
-              f"{fmt(mib(r['rss_kib']), '.1f')} | {runs_text(r)} |")
+              f"{fmt(r.get('cpu_s'), '.2f')} | {fmt(mib(r['rss_kib']), '.1f')} | "
+              f"{runs_text(r)} |")
     w("")
+    psi = [x for r in res.get("rows", []) if r["part"] == "network" for x in r.get("psi_pct", [])]
+    if psi:
+        w(f"CPU pressure during the timed runs above (PSI `some` of /proc/pressure/cpu: the "
+          f"share of a run's wall time in which some task on the machine waited for a CPU; "
+          f"0 % on an otherwise idle machine): median {median(psi):.0f} %, largest "
+          f"{max(psi):.0f} % — other users' work slows some runs and not others, hence the "
+          "spread of the runs.")
+        w("")
     w("\"agent ÷ this\": the agent's throughput over that row's (the inverse of the ratio "
-      "of wall times); the target is judged against plain `curl -o`. Per rep, in this "
+      "of the median wall times); the target is judged against plain `curl -o`. CPU s: "
+      "user + system time of the command and its children (GNU time `%U` + `%S`, median); "
+      "medfwd's share of serving the download is in neither. Per rep, in this "
       "order: the hash reference, curl, curl + sync, the agent. Before each timed run, "
       "untimed: curl's file deleted; for the agent, its state dir restored from a copy "
       "taken after enrolment and one idle check-in, the boot state reset (A first, B no "
@@ -978,62 +1279,85 @@ def section(res):
       "same way; otherwise the row says FAILED and why.")
     w("")
 
-    w(f"### Local bundle install, {big} into a raw file slot: RAUC against medfw-agent")
+    w(f"### Local install of the {big} image: RAUC and mender-client against medfw-agent")
     w("")
-    w("| command | wall s | MiB/s | medfw ÷ this | peak RSS MiB | runs (s) |")
-    w("|---|---:|---:|---:|---:|---|")
+    w("| slot | command | wall s | MiB/s | medfw ÷ this | CPU s | peak RSS MiB | runs (s) |")
+    w("|---|---|---:|---:|---:|---:|---:|---|")
     mf, ra = find(res, "bundle", "medfw", big), find(res, "bundle", "rauc", big)
-    for r, name in ((ra, f"RAUC {v['rauc']}: `rauc install BUNDLE.raucb` (plain bundle)"),
-                    (mf, "`medfw-agent install BUNDLE.mfb --no-reboot`")):
+    me, ml = find(res, "bundle", "mender", big), find(res, "bundle", "medfw-loop", big)
+    mender_v = (me or {}).get("version") or v["mender-client"]
+    medfw_cmd = "`medfw-agent install BUNDLE.mfb --no-reboot`"
+    for slot, r, ref, name in (
+            ("file", ra, mf, f"RAUC {v['rauc']}: `rauc install BUNDLE.raucb` (plain bundle)"),
+            ("file", mf, mf, medfw_cmd),
+            ("loop device", me, ml, f"mender-client {mender_v}: `mender install "
+                                    "ARTIFACT.mender` (rootfs-image)"),
+            ("loop device", ml, ml, medfw_cmd)):
         if not r:
-            w(f"| {name} | **not run** | | | | the run stopped before it |")
+            w(f"| {slot} | {name} | **not run** | | | | | the run stopped before it |")
         elif r["status"] != "ok":
-            w(f"| {name} | **{r['status']}** | | | | {r['why']} |")
+            w(f"| {slot} | {name} | **{r['status']}** | | | | | {r['why']} |")
         else:
-            rel = f"{r['wall'] / mf['wall']:.2f}" if mf and mf.get("wall") else "—"
+            rel = f"{r['wall'] / ref['wall']:.2f}" if ref and ref.get("wall") else "—"
             rss = f"{mib(r['rss_kib']):.1f}"
             if r.get("service_hwm_kib"):
                 rss += (f" (service {mib(r['service_hwm_kib']):.1f} + client "
                         f"{mib(r['client_rss_kib']):.1f})")
-            w(f"| {name} | {r['wall']:.3f} | {r['mib_s']:.0f} | {rel} | {rss} | "
-              f"{runs_text(r)} |")
+            w(f"| {slot} | {name} | {r['wall']:.3f} | {r['mib_s']:.0f} | {rel} | "
+              f"{fmt(r.get('cpu_s'), '.2f')} | {rss} | {runs_text(r)} |")
     w("")
-    w("The same image, warm in the page cache as a bundle of each kind, installed into an "
-      "empty regular file standing in for the inactive slot (truncated before each run, "
-      "then `sync`). **RAUC**: a plain bundle (squashfs + CMS signature, `rauc bundle` with "
-      "a throwaway RSA-3072 CA and signer made with openssl at run time, as in "
-      "bench/peers.sh); system.conf with `bootloader=noop` and two `type=raw` slots on the "
-      "files; `rauc service --override-boot-slot=A` started fresh for each run on a private "
-      "bus (`dbus-daemon --session`, its address in `DBUS_SYSTEM_BUS_ADDRESS` for service "
-      "and client). Timed: the `rauc install` client, which returns when the service "
-      "reports the install finished. Peak RSS: the service's `VmHWM` (from /proc after the "
-      "install) plus the client's `%M`; RAUC checks the CMS signature over the whole "
-      "bundle with the bundle mapped, so the mapped pages count and its RSS grows with the "
-      "bundle. It then loop-mounts the squashfs and copies the image into the slot (no "
-      "second hash of the image). **medfw-agent**: a bundle from `medfw bundle create` "
-      "(TUF metadata + image) of the same release; the metadata chain verified from the "
-      "device's pinned image root, the release notice checked (hardware id, security "
-      "version, agent version, clinical state), the image streamed once through its signed hashes "
-      f"({hashes}) into slot B, slot B fsynced, the boot state flipped (`--no-reboot`: the "
-      "reboot command is not run). Each run's slot is compared with the image (size and "
-      "SHA-256) after the clock.")
-    flushes = [(n, r.get("slot_flushes")) for n, r in (("RAUC's service", ra),
-                                                        ("medfw-agent", mf)) if r]
+    w("\"medfw ÷ this\": medfw-agent's throughput into the same kind of slot over that "
+      "row's. Each tool installs the same image from its own signed package, warm in the "
+      "page cache, into a zero slot B (a regular file truncated to 0 bytes, or a loop "
+      "device over a new sparse file of the image's size), then `sync`; slot B is compared "
+      "with the image (size and SHA-256) after the clock, and the boot state must name "
+      "the new slot.")
+    w("")
+    w("**RAUC**: a plain bundle (squashfs + CMS signature, `rauc bundle` with a throwaway "
+      "RSA-3072 CA and signer made with openssl at run time, as in bench/peers.sh); "
+      "system.conf with `bootloader=noop` and two `type=raw` slots on the files; "
+      "`rauc service --override-boot-slot=A` started fresh for each run on a private bus "
+      "(`dbus-daemon --session`, its address in `DBUS_SYSTEM_BUS_ADDRESS` for service and "
+      "client). Timed: the `rauc install` client, which returns when the service reports "
+      "the install finished. Peak RSS: the service's `VmHWM` (from /proc after the "
+      "install) plus the client's `%M`; CPU: the service's user + system time (from /proc) "
+      "plus the client's. RAUC checks the CMS signature over the whole bundle with the "
+      "bundle mapped, so the mapped pages count and its RSS grows with the bundle; it then "
+      "loop-mounts the squashfs and copies the image into the slot (no second hash). With "
+      "`bootloader=noop` RAUC does not record the new slot anywhere, so only the slot's "
+      "content is checked for it.")
+    w("")
+    w("**mender-client** (`mender install`, standalone, no server): its rootfs-image update "
+      "writes only the inactive one of `RootfsPartA`/`RootfsPartB`, block devices, so both "
+      "slots are loop devices over files of the work dir. The U-Boot environment is a file "
+      "behind stand-in `fw_printenv`/`fw_setenv` scripts; a stand-in `mount` in its PATH "
+      "reports slot A as the root file system (mender matches it with "
+      "`mender_boot_part`); `/etc/mender` (where 3.4 reads `artifact_info`) is a directory "
+      "of the work dir bind-mounted in a private mount namespace (`unshare -m`), so "
+      "nothing outside the work dir changes. The artifact: `mender-artifact write "
+      "rootfs-image --compression none`, signed with a throwaway ECDSA P-256 key whose "
+      "public half is `ArtifactVerifyKey`, so the client checks the signature, then "
+      "hashes (SHA-256) the payload as it writes it in 1 MiB pieces (its \"optimized "
+      "block-device writer\" skips pieces the slot already holds; slot B is zero, so "
+      "every piece is written). Timed: the "
+      "`unshare … mender install` process; it must exit 0 with `mender_boot_part` naming "
+      "slot B and `upgrade_available=1`.")
+    w("")
+    w("**medfw-agent**: a bundle from `medfw bundle create` (TUF metadata + image) of the "
+      "same release; the metadata chain verified from the device's pinned image root, the "
+      "release notice checked (hardware id, security version, agent version, clinical "
+      f"state), the image streamed once through its signed hashes ({hashes}) into slot B, "
+      "slot B fsynced, the boot state flipped (`--no-reboot`: the reboot command is not "
+      "run); for the loop-device row its configuration names the loop device as "
+      "`slot_b`.")
+    flushes = [(n, r.get("slot_flushes")) for n, r in (
+        ("RAUC's service", ra), ("mender", me), ("medfw-agent", mf)) if r]
     if any(f is not None for _, f in flushes):
         w("")
-        w("Flushes of the slot (`fsync`, `fdatasync`, `sync_file_range` or `msync` on the "
-          "slot file, counted with `strace -f -y` in one more, untimed run of each): "
+        w("Flushes of slot B (`fsync`, `fdatasync`, `sync_file_range` or `msync` on it, "
+          "counted with `strace -f -y` in one more, untimed run of each): "
           + "; ".join(f"{n} {f if f is not None else 'not counted'}" for n, f in flushes)
           + ".")
-    w("")
-    w(f"mender-client (`mender install`; Debian package mender-client: {v['mender-client']}) "
-      "is not compared. Its rootfs-image update writes only to a block device it takes as "
-      "the inactive partition by matching the mounted root file system against "
-      "`RootfsPartA`/`RootfsPartB` and reading the boot loader's environment (U-Boot "
-      "`fw_printenv`/`fw_setenv` or GRUB's mender env); it has no file-slot mode. A "
-      "like-for-like run needs loop devices for both partitions and a fake boot-loader "
-      "environment, and a mistake in that set-up writes to the machine's real disk (a "
-      "shared build machine), so it was not attempted.")
     w("")
     w(END)
     return out

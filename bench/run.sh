@@ -19,15 +19,18 @@
 #    image from medfwd over loopback into a file slot against `curl -o` of the same URL
 #    (throughput ratio, peak RSS), and `medfw-agent install BUNDLE --no-reboot` against
 #    `rauc install` of a plain RAUC bundle of the same 1 GiB image into a raw file slot
-#    (RAUC's service on a private D-Bus). `bench/agent.py build/release BENCHMARKS.md`
-#    reruns only that part and replaces only its section.
+#    (RAUC's service on a private D-Bus) and against `mender install` of a rootfs-image
+#    artifact into a loop device (mender-client, if installed; stand-in boot environment).
+#    `bench/agent.py build/release BENCHMARKS.md` reruns only that part and replaces only
+#    its section.
 # Writes BENCHMARKS.md at the repository root. If PATH_TO_MEDFW is missing or its --help
 # does not list `verify`, medfw's rows say so; no number is ever made up.
 #
 # Environment: BENCH_SIZE_MIB (default 1024; also the agent's large image), BENCH_REPS (default 3),
 #   BENCH_WORKDIR (default bench/out; $TMPDIR works too), BENCH_KEEP=1 keeps the work dir,
 #   BENCH_OUTPUT (default BENCHMARKS.md at the repository root), BENCH_AGENT=0 skips step 5
-#   (its section then says it was not measured), BENCH_AGENT_RAUC=0 skips its RAUC row.
+#   (its section then says it was not measured), BENCH_AGENT_RAUC=0 / BENCH_AGENT_MENDER=0
+#   skip its RAUC / mender-client rows.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
