@@ -37,6 +37,7 @@ Runs as root (loop devices, mounts, the RAUC service).
 import datetime
 import hashlib
 import json
+import mmap
 import os
 import platform
 import re
@@ -152,6 +153,23 @@ def proc_cpu_s(pid):
         return None
 
 
+def prime_memory(nbytes):
+    """Touch NBYTES of anonymous memory, then give it back. On a VM whose freed memory
+    goes back to the host after a few seconds (virtio-balloon free page reporting),
+    memory used for the first time since is slow to touch (the host must back it
+    again); freed just now, it is fast. Done right before every timed run, so each tool
+    starts with the same amount of ready memory (page cache for its output)."""
+    if nbytes <= 0:
+        return
+    mm = mmap.mmap(-1, nbytes)
+    piece = b"\x01" * (4 * MIB)
+    try:
+        for off in range(0, nbytes, len(piece)):
+            mm.write(piece[:min(len(piece), nbytes - off)])
+    finally:
+        mm.close()
+
+
 class Timer:
     """Runs commands under GNU time: wall clock (monotonic, around the process), peak
     RSS (%M, KiB) and CPU time (%U + %S, the command and the children it waited for);
@@ -162,12 +180,14 @@ class Timer:
     def __init__(self, logdir):
         self.logdir = logdir
         self.count = 0
+        self.prime_bytes = 0  # memory touched and freed right before each timed run
 
     def run(self, slug, cmd, env=None, timeout=RUN_TIMEOUT):
         self.count += 1
         base = self.logdir / f"{self.count:03d}.{slug}"
         out, err, rssf = (Path(f"{base}.{x}") for x in ("out", "err", "rss"))
         with open(out, "wb") as o, open(err, "wb") as e:
+            prime_memory(self.prime_bytes)
             s0 = cpu_stall_us()
             t0 = time.monotonic_ns()
             proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", str(rssf),
@@ -448,6 +468,7 @@ class Bench:
         """The fixed cost of one cycle: `run --once` with nothing assigned (check-in,
         session, both repositories' metadata refreshed), from the pristine state."""
         runs, why = [], None
+        self.timer.prime_bytes = prime_for(0)
         for rep in range(self.reps):
             self.reset_device()
             os.sync()
@@ -471,6 +492,7 @@ class Bench:
             self.assign(im["name"])
             # warm: the served file read once through medfwd
             run_checked(["curl", "-sS", "-o", "/dev/null", url], "curl (warm-up)", self.env)
+            self.timer.prime_bytes = prime_for(im["bytes"])
             res = {"sha256": [], "curl": [], "curl+sync": [], "agent": []}
             fail = {}
             paired = []  # per rep: curl's wall / the agent's (both ok)
@@ -541,6 +563,7 @@ class Bench:
                     self.env, logfile=self.logdir / "bundle-create.log")
         runs, why = [], None
         subprocess.run(["cat", str(bundle)], stdout=subprocess.DEVNULL)
+        self.timer.prime_bytes = prime_for(im["bytes"])
         for rep in range(self.reps):
             self.reset_device()
             os.sync()
@@ -587,6 +610,40 @@ class Bench:
         if self.srv:
             self.srv.stop()
             self.srv = None
+
+
+def prime_for(size):
+    """Memory made ready before a timed run of an image of SIZE bytes: room for the
+    output's page cache twice over (RAUC's squashfs and a loop device's backing file
+    cache it once more), at least 256 MiB."""
+    return max(256 * MIB, size * 5 // 2)
+
+
+def memory_check(work, size):
+    """How much the machine's memory recycling matters: `dd` of SIZE zero bytes into a
+    new file, right after memory was touched and freed, and again 10 s after."""
+    out = {"bytes": size, "page_reporting": None}
+    # a virtio balloon (device id 5) offering VIRTIO_BALLOON_F_REPORTING (feature bit 5)
+    for d in Path("/sys/bus/virtio/devices").glob("*"):
+        try:
+            if (d / "device").read_text().strip() == "0x0005":
+                out["page_reporting"] = (d / "features").read_text().strip()[5:6] == "1"
+        except OSError:
+            pass
+    f = work / "memory-check.img"
+    for key in ("fresh_s", "stale_s"):
+        os.sync()
+        if key == "fresh_s":
+            prime_memory(prime_for(size))
+        else:
+            time.sleep(10)
+        t0 = time.monotonic()
+        p = subprocess.run(["dd", "if=/dev/zero", f"of={f}", "bs=1M",
+                            f"count={size // MIB}", "status=none"], capture_output=True)
+        out[key] = round(time.monotonic() - t0, 3) if p.returncode == 0 else None
+        f.unlink(missing_ok=True)
+    os.sync()
+    return out
 
 
 def summary(part, kind, label, size, runs, why, reps):
@@ -1095,6 +1152,7 @@ def measure(build, out_json, work=None):
         res["hashes"] = sorted(json.loads(
             (bench.repo.dir / "metadata" / "targets.json").read_text())
             ["signed"]["targets"][next(iter(bench.images.values()))["name"]]["hashes"])
+        res["memory_check"] = memory_check(work, min(max(sizes), 1024) * MIB)
         res["rows"] += bench.network()
         bench.stop()
         shutil.rmtree(work / "medfwd", ignore_errors=True)
@@ -1168,6 +1226,19 @@ def section(res):
       f"Debian packages: curl {v['curl']} (libcurl {v['libcurl']}), rauc {v['rauc']}, "
       f"squashfs-tools {v['squashfs-tools']}.")
     w("")
+    mc = res.get("memory_check")
+    if mc and mc.get("fresh_s") and mc.get("stale_s"):
+        why = ("a VM whose balloon device hands memory that stayed free for a few seconds "
+               "back to the host (virtio-balloon free page reporting is on)"
+               if mc.get("page_reporting") else "this machine")
+        w(f"Memory: {why}; memory used for the first time after that is slower to touch: "
+          f"`dd` of {mc['bytes'] // MIB} MiB of zeros into a new file took "
+          f"{mc['fresh_s']:.2f} s right after memory was touched and freed, "
+          f"{mc['stale_s']:.2f} s 10 s later (measured in this run). So right before every "
+          "timed run below, untimed, the harness touches and frees 2.5 × the image size of "
+          "memory (at least 256 MiB): each tool starts with the same ready memory for the "
+          "page cache it fills.")
+        w("")
     if res.get("error"):
         w(f"**The run stopped early: {res['error']}** — what has no figure below was not "
           "measured.")
@@ -1262,9 +1333,10 @@ def section(res):
       "order: the hash reference, curl, curl + sync, the agent. Before each timed run, "
       "untimed: curl's file deleted; for the agent, its state dir restored from a copy "
       "taken after enrolment and one idle check-in, the boot state reset (A first, B no "
-      "tries), slot B truncated to 0 bytes; then `sync`. Peak RSS: GNU time `%M`, the "
-      "largest of the runs. medfwd: its default settings, on 127.0.0.1; the served file "
-      "was read through it once before the first timed run.")
+      "tries), slot B truncated to 0 bytes; then `sync` and the memory priming above. "
+      "Peak RSS: GNU time `%M`, the largest of the runs. medfwd: its default settings, on "
+      "127.0.0.1, on the same two cores; the served file was read through it once before "
+      "the first timed run.")
     w("")
     w("What is timed: curl only downloads and writes (no hash, no flush unless `sync`). "
       "The agent runs a full cycle: process start, a signed check-in (opening a session "
