@@ -1171,6 +1171,7 @@ def measure(build, out_json, work=None):
             if own_work:  # else the caller (bench/run.sh) keeps work/logs
                 shutil.rmtree(base / "last-agent-logs", ignore_errors=True)
                 shutil.copytree(work / "logs", base / "last-agent-logs")
+                shutil.copy(out_json, base / "last-agent-logs" / "agent.json")
             for p in work.iterdir():
                 if p.name != "logs":
                     shutil.rmtree(p) if p.is_dir() else p.unlink()
@@ -1201,6 +1202,17 @@ def mib(kib):
 
 def runs_text(r):
     return ", ".join(f"{x:.2f}" for x in r["walls"])
+
+
+def psi_line(res, part, w):
+    psi = [x for r in res.get("rows", []) if r["part"] == part for x in r.get("psi_pct", [])]
+    if psi:
+        w(f"CPU pressure during the timed runs above (PSI `some` of /proc/pressure/cpu: the "
+          f"share of a run's wall time in which some task on the machine waited for a CPU; "
+          f"0 % on an otherwise idle machine): median {median(psi):.0f} %, largest "
+          f"{max(psi):.0f} % — other users' work slows some runs and not others, hence the "
+          "spread of the runs.")
+        w("")
 
 
 def section(res):
@@ -1318,14 +1330,7 @@ def section(res):
               f"{fmt(r.get('cpu_s'), '.2f')} | {fmt(mib(r['rss_kib']), '.1f')} | "
               f"{runs_text(r)} |")
     w("")
-    psi = [x for r in res.get("rows", []) if r["part"] == "network" for x in r.get("psi_pct", [])]
-    if psi:
-        w(f"CPU pressure during the timed runs above (PSI `some` of /proc/pressure/cpu: the "
-          f"share of a run's wall time in which some task on the machine waited for a CPU; "
-          f"0 % on an otherwise idle machine): median {median(psi):.0f} %, largest "
-          f"{max(psi):.0f} % — other users' work slows some runs and not others, hence the "
-          "spread of the runs.")
-        w("")
+    psi_line(res, "network", w)
     w("\"agent ÷ this\": the agent's throughput over that row's (the inverse of the ratio "
       "of the median wall times); the target is judged against plain `curl -o`. CPU s: "
       "user + system time of the command and its children (GNU time `%U` + `%S`, median); "
@@ -1378,6 +1383,7 @@ def section(res):
             w(f"| {slot} | {name} | {r['wall']:.3f} | {r['mib_s']:.0f} | {rel} | "
               f"{fmt(r.get('cpu_s'), '.2f')} | {rss} | {runs_text(r)} |")
     w("")
+    psi_line(res, "bundle", w)
     w("\"medfw ÷ this\": medfw-agent's throughput into the same kind of slot over that "
       "row's. Each tool installs the same image from its own signed package, warm in the "
       "page cache, into a zero slot B (a regular file truncated to 0 bytes, or a loop "
@@ -1395,7 +1401,7 @@ def section(res):
       "install) plus the client's `%M`; CPU: the service's user + system time (from /proc) "
       "plus the client's. RAUC checks the CMS signature over the whole bundle with the "
       "bundle mapped, so the mapped pages count and its RSS grows with the bundle; it then "
-      "loop-mounts the squashfs and copies the image into the slot (no second hash). With "
+      "loop-mounts the squashfs and copies the image into the slot. With "
       "`bootloader=noop` RAUC does not record the new slot anywhere, so only the slot's "
       "content is checked for it.")
     w("")
