@@ -14,12 +14,23 @@
 #    session keys, the main row, and with the device's Ed25519 key) against nginx serving a
 #    static file of the same size, one load generator: bench/checkin.sh (medfwd and
 #    medfw_loadgen from the same build directory as PATH_TO_MEDFW).
+# 5. The device agent (bench/agent.py, its own section; medfwd, medfw and medfw-agent from
+#    the same build directory): `medfw-agent run --once` installing a 1 GiB and a 64 MiB
+#    image from medfwd over loopback into a file slot against `curl -o` of the same URL
+#    (throughput ratio, peak RSS), and `medfw-agent install BUNDLE --no-reboot` against
+#    `rauc install` of a plain RAUC bundle of the same 1 GiB image into a raw file slot
+#    (RAUC's service on a private D-Bus) and against `mender install` of a rootfs-image
+#    artifact into a loop device (mender-client, if installed; stand-in boot environment).
+#    `bench/agent.py build/release BENCHMARKS.md` reruns only that part and replaces only
+#    its section.
 # Writes BENCHMARKS.md at the repository root. If PATH_TO_MEDFW is missing or its --help
 # does not list `verify`, medfw's rows say so; no number is ever made up.
 #
-# Environment: BENCH_SIZE_MIB (default 1024), BENCH_REPS (default 3),
+# Environment: BENCH_SIZE_MIB (default 1024; also the agent's large image), BENCH_REPS (default 3),
 #   BENCH_WORKDIR (default bench/out; $TMPDIR works too), BENCH_KEEP=1 keeps the work dir,
-#   BENCH_OUTPUT (default BENCHMARKS.md at the repository root).
+#   BENCH_OUTPUT (default BENCHMARKS.md at the repository root), BENCH_AGENT=0 skips step 5
+#   (its section then says it was not measured), BENCH_AGENT_RAUC=0 / BENCH_AGENT_MENDER=0
+#   skip its RAUC / mender-client rows.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -42,8 +53,11 @@ done
 
 base=${BENCH_WORKDIR:-$root/bench/out}
 mkdir -p "$base" || die "cannot create $base"
-# image + RAUC plain + RAUC verity + mender + swu + medfw bundle, plus slack
+# image + RAUC plain + RAUC verity + mender + swu + medfw bundle, plus slack; the agent step
+# (after those files are deleted) needs its images, medfwd's copy, slot, curl's file, bundle
 need_mib=$((SIZE_MIB * 7 + 512))
+agent_need_mib=$(((SIZE_MIB + 64) * 4 + SIZE_MIB + 512))
+((agent_need_mib > need_mib)) && need_mib=$agent_need_mib
 avail_mib=$(df -Pm "$base" | awk 'NR == 2 {print $4}')
 ((avail_mib >= need_mib)) || die "need ${need_mib} MiB free in $base, have ${avail_mib} MiB"
 W=$(mktemp -d "$base/run.XXXXXX") || die "mktemp failed in $base"
@@ -269,6 +283,21 @@ log "device check-ins: medfwd against nginx"
 cp -r "$W/checkin/logs" "$LOGDIR/checkin" 2>/dev/null
 cp "$W/checkin/checkin.json" "$LOGDIR/" 2>/dev/null
 
+# --- the device agent: install from medfwd against curl, bundle against RAUC (bench/agent.py) ---
+# The big image's bundles are done with: their disk space goes to the agent's step.
+rm -rf "${W:?}/$BIG" "$W/image.img"
+AGENT_RESULT=$W/agent.json
+if [[ ${BENCH_AGENT:-1} == 0 ]]; then
+	log "device agent: skipped (BENCH_AGENT=0)"
+else
+	log "device agent: medfw-agent against curl and RAUC"
+	BENCH_AGENT_COMMAND="bench/run.sh ${1:-} (this part: bench/agent.py)" \
+		/usr/bin/python3 "$here/agent.py" measure "$(dirname "${1:-$root/build/release/medfw}")" \
+		"$AGENT_RESULT" --work "$W/agent" || log "bench/agent.py failed"
+	cp -r "$W/agent/logs" "$LOGDIR/agent" 2>/dev/null
+	cp "$AGENT_RESULT" "$LOGDIR/" 2>/dev/null
+fi
+
 # --- report --------------------------------------------------------------------------------
 elapsed=$(($(date +%s) - started))
 tool_versions=$(for p in openssl coreutils rauc mender-artifact swupdate minisign squashfs-tools hyperfine; do
@@ -285,4 +314,6 @@ BIG="$BIG" SMALL="$SMALL" REPS="$REPS" ELAPSED="$elapsed" MEDFW_STATUS="$MEDFW_S
 	CHECKIN_RESULT="$W/checkin/checkin.json" \
 	/usr/bin/python3 "$here/report.py" "$RESULTS" "$HYPER" "$TAMPER" >"$OUTPUT.tmp" &&
 	mv "$OUTPUT.tmp" "$OUTPUT" || die "report failed"
+# the agent's section goes after the others (without a result it says "not measured")
+/usr/bin/python3 "$here/agent.py" update "$AGENT_RESULT" "$OUTPUT" || die "agent section failed"
 log "wrote $OUTPUT in ${elapsed}s"
