@@ -17,6 +17,9 @@
 
 #include "device_client_internal.h"
 
+/* libcurl receive buffer for downloads. */
+#define MEDFWI_DOWNLOAD_BUFFER (512 * 1024)
+
 #define BACKOFF_FIRST_MS 100u
 #define BACKOFF_MAX_MS 5000u
 #define PROGRESS_INTERVAL_NS 250000000 /* at most ~4 progress calls per second */
@@ -279,6 +282,10 @@ enum medfw_err medfw_devclient_download(struct medfw_devclient *c,
 		     c->api.easy_setopt(c->api.easy, CURLOPT_HEADERDATA, &s) == CURLE_OK &&
 		     c->api.easy_setopt(c->api.easy, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
 		     c->api.easy_setopt(c->api.easy, CURLOPT_WRITEDATA, &s) == CURLE_OK &&
+		     /* Large reads: a 16 KiB buffer costs a recv/poll pair (and a write
+		      * callback) every 16 KiB, a third of a 1 GiB install's time. */
+		     c->api.easy_setopt(c->api.easy, CURLOPT_BUFFERSIZE,
+					(long)MEDFWI_DOWNLOAD_BUFFER) == CURLE_OK &&
 		     c->api.easy_setopt(c->api.easy, CURLOPT_RANGE,
 					s.start > 0 ? range : (const char *)NULL) == CURLE_OK;
 		if (!ok)

@@ -7,6 +7,7 @@
  * bootloader at a slot holding a fully verified image (the target slot is unbootable
  * from before its first byte is written until after its last byte was checked). */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,14 @@
 
 #define ZSTD_WINDOW_LOG_MAX 23 /* 8 MiB: bounded memory, as bundles */
 
+/* The pipeline between the download (or the bundle reader) and the slot: the caller's
+ * thread copies what arrives into one of PIPE_BUFS buffers, a worker thread hashes it
+ * and writes it to the slot, so receiving overlaps hashing and writing. Each byte is
+ * still read from the network once, hashed once and written once, in order; memory is
+ * PIPE_BUFS * PIPE_BUF_SIZE whatever the image size. */
+#define PIPE_BUFS 4
+#define PIPE_BUF_SIZE (512u * 1024u)
+
 struct agent_writer {
 	struct medfw_agent *a;
 	struct medfw_slot_writer *sw;
@@ -33,7 +42,115 @@ struct agent_writer {
 	uint64_t max_written;
 	uint64_t fault_at;
 	bool zstd_done;
+	/* the pipeline */
+	bool threaded;
+	pthread_t worker;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint8_t *buf[PIPE_BUFS];
+	size_t blen[PIPE_BUFS];
+	unsigned head, tail, full; /* buffers [tail, tail + full) wait for the worker */
+	size_t fill;               /* bytes in buf[head], which the caller is filling */
+	bool closing;
+	enum medfw_err werr;       /* the worker's first error: everything stops */
+	struct medfw_diag wdiag;
 };
+
+static enum medfw_err consume(struct agent_writer *w, const void *data, size_t len,
+			      struct medfw_diag *diag);
+
+static void *pipe_worker(void *arg)
+{
+	struct agent_writer *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		unsigned i;
+		size_t n;
+		enum medfw_err err;
+		struct medfw_diag d;
+
+		while (w->full == 0 && !w->closing)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->full == 0)
+			break;
+		i = w->tail;
+		n = w->blen[i];
+		if (w->werr != MEDFW_OK) {
+			err = MEDFW_OK; /* after an error the rest is dropped */
+		} else {
+			pthread_mutex_unlock(&w->mu);
+			medfw_diag_clear(&d);
+			err = consume(w, w->buf[i], n, &d);
+			pthread_mutex_lock(&w->mu);
+		}
+		if (err != MEDFW_OK && w->werr == MEDFW_OK) {
+			w->werr = err;
+			w->wdiag = d;
+		}
+		w->tail = (w->tail + 1) % PIPE_BUFS;
+		w->full--;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+static enum medfw_err pipe_error(struct agent_writer *w, struct medfw_diag *diag)
+{
+	return medfw_diag_set(diag, w->werr, "%s", medfw_diag_message(&w->wdiag, w->werr));
+}
+
+/* Hand buf[head] (fill bytes) to the worker. Called with mu held. */
+static void pipe_publish(struct agent_writer *w)
+{
+	w->blen[w->head] = w->fill;
+	w->head = (w->head + 1) % PIPE_BUFS;
+	w->full++;
+	w->fill = 0;
+	pthread_cond_broadcast(&w->cv);
+}
+
+static enum medfw_err pipe_start(struct agent_writer *w)
+{
+	for (unsigned i = 0; i < PIPE_BUFS; i++) {
+		w->buf[i] = malloc(PIPE_BUF_SIZE);
+		if (w->buf[i] == NULL)
+			return MEDFW_ERR_NOMEM;
+	}
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return MEDFW_ERR_NOMEM;
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return MEDFW_ERR_NOMEM;
+	}
+	if (pthread_create(&w->worker, NULL, pipe_worker, w) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		return MEDFW_ERR_NOMEM;
+	}
+	w->threaded = true;
+	return MEDFW_OK;
+}
+
+/* Stop the worker after it consumed what was published (drop = true: discard it). */
+static void pipe_stop(struct agent_writer *w, bool drop)
+{
+	if (!w->threaded)
+		return;
+	pthread_mutex_lock(&w->mu);
+	if (drop && w->werr == MEDFW_OK) {
+		w->werr = MEDFW_ERR_STATE;
+		medfw_diag_set(&w->wdiag, MEDFW_ERR_STATE, "image write abandoned");
+	}
+	w->closing = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->worker, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	w->threaded = false;
+}
 
 void agent_diag_to_reason(const struct medfw_diag *diag, enum medfw_err err, char *reason,
 			  size_t cap, char *check, size_t check_cap)
@@ -71,6 +188,8 @@ enum medfw_err agent_writer_open(struct medfw_agent *a, enum medfw_slot_id slot,
 	}
 	if (err == MEDFW_OK)
 		err = medfw_slot_open_write(a->slots, slot, &w->sw, diag);
+	if (err == MEDFW_OK && pipe_start(w) != MEDFW_OK)
+		err = medfw_diag_set(diag, MEDFW_ERR_NOMEM, "image writer: cannot start its thread");
 	if (err != MEDFW_OK) {
 		agent_writer_abort(w);
 		return err;
@@ -100,6 +219,44 @@ static enum medfw_err slot_put(struct agent_writer *w, const uint8_t *p, size_t 
 
 enum medfw_err agent_writer_write(struct agent_writer *w, const void *data, size_t len,
 				  struct medfw_diag *diag)
+{
+	const uint8_t *p = data;
+
+	if (!w->threaded)
+		return consume(w, data, len, diag);
+	while (len > 0) {
+		size_t n;
+
+		pthread_mutex_lock(&w->mu);
+		while (w->full == PIPE_BUFS && w->werr == MEDFW_OK)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->werr != MEDFW_OK) {
+			enum medfw_err err = pipe_error(w, diag);
+
+			pthread_mutex_unlock(&w->mu);
+			return err;
+		}
+		pthread_mutex_unlock(&w->mu);
+		/* buf[head] belongs to this thread until it is published */
+		n = PIPE_BUF_SIZE - w->fill;
+		if (n > len)
+			n = len;
+		memcpy(w->buf[w->head] + w->fill, p, n);
+		p += n;
+		len -= n;
+		w->fill += n;
+		if (w->fill == PIPE_BUF_SIZE) {
+			pthread_mutex_lock(&w->mu);
+			pipe_publish(w);
+			pthread_mutex_unlock(&w->mu);
+		}
+	}
+	return MEDFW_OK;
+}
+
+/* Hash and write (the worker's part; the caller's when there is no worker). */
+static enum medfw_err consume(struct agent_writer *w, const void *data, size_t len,
+			      struct medfw_diag *diag)
 {
 	enum medfw_err err;
 
@@ -133,6 +290,9 @@ void agent_writer_abort(struct agent_writer *w)
 {
 	if (w == NULL)
 		return;
+	pipe_stop(w, true);
+	for (unsigned i = 0; i < PIPE_BUFS; i++)
+		free(w->buf[i]);
 	medfw_slot_abort(w->sw);
 	medfw_tuf_hash_check_free(w->hc);
 	ZSTD_freeDCtx(w->z);
@@ -144,7 +304,18 @@ enum medfw_err agent_writer_finish(struct agent_writer *w, struct medfw_diag *di
 {
 	enum medfw_err err = MEDFW_OK;
 
-	if (w->hc != NULL)
+	if (w->threaded) {
+		pthread_mutex_lock(&w->mu);
+		while (w->full == PIPE_BUFS && w->werr == MEDFW_OK)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->fill > 0 && w->werr == MEDFW_OK)
+			pipe_publish(w);
+		pthread_mutex_unlock(&w->mu);
+		pipe_stop(w, false);
+		if (w->werr != MEDFW_OK)
+			err = pipe_error(w, diag);
+	}
+	if (err == MEDFW_OK && w->hc != NULL)
 		err = medfw_tuf_hash_check_finish(w->hc, diag);
 	if (err == MEDFW_OK && w->z != NULL && !w->zstd_done)
 		err = medfw_diag_set(diag, MEDFW_ERR_COMPRESSION, "image: zstd stream ends early");

@@ -1,5 +1,6 @@
 /* A/B slots: backend dispatch, the boot state transitions (in the order slot.h
  * documents), writing and reading slots, and the file backend's simulated boot. */
+#define _GNU_SOURCE /* sync_file_range */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -45,8 +46,13 @@ struct medfw_slot_writer {
 	bool failed;      /* a write failed: the slot's content is unknown */
 	uint64_t dev_size; /* block device: its size */
 	uint64_t pos;     /* next byte to write = bytes in the slot so far */
+	uint64_t flushed; /* writeback was started for bytes below this */
 	char path[];
 };
+
+/* Start writeback of what was written every this many bytes, so the final fsync finds
+ * little left and the install does not end with one long flush of the whole image. */
+#define SLOT_WRITEBACK_STEP (16u * 1024u * 1024u)
 
 enum medfw_err medfwi_slot_path_option(const char *value, const char *option, char **out,
 				       struct medfw_diag *diag)
@@ -476,6 +482,7 @@ static enum medfw_err open_writer(struct medfw_slot_backend *b, enum medfw_slot_
 			goto fail;
 		}
 		w->pos = offset;
+		w->flushed = offset;
 	}
 	medfw_log(b->ctx, MEDFW_LOG_INFO, "slot.write.open", "slot %s (%s): writing from byte %llu",
 		  name, path, (unsigned long long)w->pos);
@@ -543,6 +550,13 @@ enum medfw_err medfw_slot_write(struct medfw_slot_writer *w, const void *data, s
 		p += n;
 		len -= (size_t)n;
 		w->pos += (uint64_t)n;
+	}
+	if (w->pos - w->flushed >= SLOT_WRITEBACK_STEP) {
+		/* Asynchronous: SYNC_FILE_RANGE_WRITE only queues the pages for writeback. A
+		 * failure here is not an error: the fsync in medfw_slot_finish decides. */
+		(void)sync_file_range(w->fd, (off_t)w->flushed, (off_t)(w->pos - w->flushed),
+				      SYNC_FILE_RANGE_WRITE);
+		w->flushed = w->pos;
 	}
 	return MEDFW_OK;
 }
