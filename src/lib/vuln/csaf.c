@@ -898,25 +898,31 @@ static enum medfw_err parse_helper(struct parse *ps, const json_t *h, const char
 	return MEDFW_OK;
 }
 
-static enum medfw_err add_product(struct parse *ps, struct medfw_csaf_product **out)
+/* A new, zeroed product at the end of the list; NULL with *err set on failure. */
+static struct medfw_csaf_product *add_product(struct parse *ps, enum medfw_err *err)
 {
 	struct medfw_csaf_product *np;
 	size_t cap;
 
 	if (ps->nprods == ps->capprods) {
-		if (ps->nprods >= LIST_MAX)
-			return medfw_diag_set(ps->jr.diag, MEDFW_ERR_TOO_LARGE,
+		if (ps->nprods >= LIST_MAX) {
+			*err = medfw_diag_set(ps->jr.diag, MEDFW_ERR_TOO_LARGE,
 					      WHAT ": more than %u products", LIST_MAX);
+			return NULL;
+		}
 		cap = ps->capprods == 0 ? 64 : ps->capprods * 2;
 		np = realloc(ps->prods, cap * sizeof(*np));
-		if (np == NULL)
-			return medfw_diag_set(ps->jr.diag, MEDFW_ERR_NOMEM, WHAT ": out of memory");
+		if (np == NULL) {
+			*err = medfw_diag_set(ps->jr.diag, MEDFW_ERR_NOMEM, WHAT ": out of memory");
+			return NULL;
+		}
 		ps->prods = np;
 		ps->capprods = cap;
 	}
-	*out = &ps->prods[ps->nprods++];
-	memset(*out, 0, sizeof(**out));
-	return MEDFW_OK;
+	np = &ps->prods[ps->nprods++];
+	memset(np, 0, sizeof(*np));
+	*err = MEDFW_OK;
+	return np;
 }
 
 /* full_product_name_t at `path` into a new product. */
@@ -924,14 +930,16 @@ static enum medfw_err parse_fpn(struct parse *ps, const json_t *obj, const char 
 				enum medfw_csaf_origin origin, struct medfw_csaf_product **out)
 {
 	char p[MEDFWI_PATH_MAX];
-	struct medfw_csaf_product *prod;
+	struct medfw_csaf_product *prod = NULL;
 	json_t *h;
 	enum medfw_err err;
 
+	*out = NULL;
 	err = medfwi_jr_expect_object(&ps->jr, obj, path);
-	if (err == MEDFW_OK)
-		err = add_product(ps, &prod);
 	if (err != MEDFW_OK)
+		return err;
+	prod = add_product(ps, &err);
+	if (prod == NULL)
 		return err;
 	prod->origin = origin;
 	prod->json_path = medfwi_arena_strndup(ps->jr.arena, path, strlen(path));
@@ -985,7 +993,7 @@ static enum medfw_err parse_branches(struct parse *ps, const json_t *obj, const 
 		st->category = branch_categories[cat];
 		ps->depth++;
 		if (prod_obj != NULL) {
-			struct medfw_csaf_product *prod;
+			struct medfw_csaf_product *prod = NULL;
 			struct medfw_csaf_branch_step *steps;
 
 			medfwi_path_key(q, p, "product");
@@ -1060,7 +1068,7 @@ static enum medfw_err parse_product_tree(struct parse *ps, const json_t *root,
 		err = medfwi_jr_array(&ps->jr, pt, "product_tree", "full_product_names",
 				      MEDFWI_NONEMPTY, LIST_MAX, &arr, &n);
 	for (i = 0; err == MEDFW_OK && arr != NULL && i < n; i++) {
-		struct medfw_csaf_product *prod;
+		struct medfw_csaf_product *prod = NULL;
 
 		medfwi_path_item(p, "product_tree", "full_product_names", i);
 		err = parse_fpn(ps, json_array_get(arr, i), p, MEDFW_CSAF_FROM_FULL_PRODUCT_NAMES, &prod);
@@ -1070,7 +1078,7 @@ static enum medfw_err parse_product_tree(struct parse *ps, const json_t *root,
 				      LIST_MAX, &arr, &n);
 	for (i = 0; err == MEDFW_OK && arr != NULL && i < n; i++) {
 		json_t *it = json_array_get(arr, i), *fpn;
-		struct medfw_csaf_product *prod;
+		struct medfw_csaf_product *prod = NULL;
 		const char *ref, *rel;
 
 		medfwi_path_item(p, "product_tree", "relationships", i);
