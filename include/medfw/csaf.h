@@ -329,6 +329,13 @@ const struct medfw_csaf_product *medfw_csaf_product_find(const struct medfw_csaf
 const struct medfw_csaf_group *medfw_csaf_group_find(const struct medfw_csaf_doc *doc,
 						     const char *group_id);
 
+/* The CVSS object that scores `product_id` in vulnerability `vuln_index`: the first
+ * cvss_v3 with a valid vector naming the product, else the first such cvss_v2; NULL
+ * when none (or the index is out of range). Its `base_score` is the document's,
+ * `cvss.base_score` the one computed from the vector. */
+const struct medfw_csaf_cvss *medfw_csaf_cvss_for(const struct medfw_csaf_doc *doc,
+						  size_t vuln_index, const char *product_id);
+
 /* ------------------------------------------------------------ evaluation */
 
 /* One entry of the product-mapping table: what an advisory's product text means in

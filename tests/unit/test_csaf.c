@@ -221,6 +221,10 @@ static void test_product_tree(void **state)
 	medfw_csaf_free(doc);
 
 	doc = load("csaf/oasis-examples/csaf_vex/2022-evd-uc-07-001.json");
+	assert_non_null(medfw_csaf_cvss_for(doc, 0, "CSAFPID-0004"));
+	assert_int_equal(medfw_csaf_cvss_for(doc, 0, "CSAFPID-0004")->base_score, 100);
+	assert_null(medfw_csaf_cvss_for(doc, 0, "CSAFPID-0010")); /* fixed: no score */
+	assert_null(medfw_csaf_cvss_for(doc, 1, "CSAFPID-0004"));
 	p = medfw_csaf_product_find(doc, "CSAFPID-0004");
 	assert_string_equal(p->version_range, "vers:generic/>=2.9|<=4.1");
 	assert_string_equal(p->product_name, "ABC");
@@ -313,6 +317,8 @@ static void test_medical_advisory_mapping(void **state)
 	EXPECT(v, MEDFW_VULN_NOT_RELEVANT);
 	v = eval(doc, 0, "dcmtk", NULL, NULL, "3.6.6", NULL, 0); /* words only: no mapping */
 	EXPECT(v, MEDFW_VULN_NOT_RELEVANT);
+	assert_int_equal(medfw_csaf_cvss_for(doc, 0, "CSAFPID-0001")->cvss.version, MEDFW_CVSS_V30);
+	assert_int_equal(medfw_csaf_cvss_for(doc, 0, "CSAFPID-0001")->base_score, 75);
 	medfw_csaf_free(doc);
 
 	doc = load("csaf/cisa-icsma/icsma-23-194-01.json");

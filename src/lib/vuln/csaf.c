@@ -1715,6 +1715,30 @@ const struct medfw_csaf_group *medfw_csaf_group_find(const struct medfw_csaf_doc
 	return NULL;
 }
 
+const struct medfw_csaf_cvss *medfw_csaf_cvss_for(const struct medfw_csaf_doc *doc,
+						  size_t vuln_index, const char *product_id)
+{
+	const struct medfw_csaf_vulnerability *v;
+	size_t i, j, w;
+
+	if (doc == NULL || product_id == NULL || vuln_index >= doc->vulnerability_count)
+		return NULL;
+	v = &doc->vulnerabilities[vuln_index];
+	for (w = 0; w < 2; w++) {
+		for (i = 0; i < v->score_count; i++) {
+			const struct medfw_csaf_cvss *c = w == 0 ? &v->scores[i].cvss_v3
+							       : &v->scores[i].cvss_v2;
+
+			if (!c->present || !c->vector_valid)
+				continue;
+			for (j = 0; j < v->scores[i].product_count; j++)
+				if (strcmp(v->scores[i].products[j], product_id) == 0)
+					return c;
+		}
+	}
+	return NULL;
+}
+
 /* ------------------------------------------------------------- evaluation */
 
 /* Copy with truncation. */
