@@ -203,8 +203,9 @@ void medfw_nvd_page_free(struct medfw_nvd_page *page);
 /* Evaluate a record against a component (vuln_match.h) without platform knowledge.
  * MEDFW_OK with out->outcome set. Errors (out is then cleared: UNDETERMINED):
  * MEDFW_ERR_INVALID_ARG for NULL arguments, MEDFW_ERR_FIELD_VALUE naming the CPE when a
- * component CPE cannot be parsed even in lenient mode (the SBOM's data is wrong; it is
- * not silently skipped), MEDFW_ERR_TOO_LARGE past MEDFW_NVD_MAX_PLATFORM_CPES CPEs. */
+ * component CPE or purl cannot be parsed even in lenient mode (the SBOM's data is
+ * wrong; it is not silently skipped), MEDFW_ERR_TOO_LARGE past
+ * MEDFW_NVD_MAX_PLATFORM_CPES CPEs. */
 enum medfw_err medfw_nvd_evaluate(const struct medfw_nvd_record *record,
 				  const struct medfw_vuln_component *component,
 				  struct medfw_vuln_verdict *out, struct medfw_diag *diag)

@@ -77,8 +77,10 @@ void medfwi_ev_printf(char *dst, size_t cap, const char *fmt, ...) MEDFW_PRINTF(
 const char *medfwi_quote(const char *s, size_t max, char *buf, size_t cap);
 
 /* The scheme for a component's versions: its purl type's scheme when it has a purl whose
- * type has one, else GENERIC. */
-enum medfw_version_scheme medfwi_component_scheme(const struct medfw_vuln_component *c);
+ * type has one, else GENERIC. A purl that cannot be parsed (lenient) is the caller's
+ * error: MEDFW_ERR_FIELD_VALUE naming it. */
+enum medfw_err medfwi_component_scheme(const struct medfw_vuln_component *c,
+				       enum medfw_version_scheme *out, struct medfw_diag *diag);
 
 /* Compare a and b in `scheme`. Returns 1 with *cmp set, or 0 when they cannot be
  * compared (why explains, e.g. "version \"custom\" is not a generic version"). */

@@ -309,17 +309,26 @@ const char *medfwi_quote(const char *s, size_t max, char *buf, size_t cap)
 	return buf;
 }
 
-enum medfw_version_scheme medfwi_component_scheme(const struct medfw_vuln_component *c)
+enum medfw_err medfwi_component_scheme(const struct medfw_vuln_component *c,
+				       enum medfw_version_scheme *out, struct medfw_diag *diag)
 {
 	struct medfw_purl *p = NULL;
+	struct medfw_diag d;
 	enum medfw_version_scheme s = MEDFW_VERSION_SCHEME_UNKNOWN;
+	enum medfw_err err;
 
-	if (c != NULL && c->purl != NULL &&
-	    medfw_purl_parse(c->purl, MEDFW_PURL_LENIENT, &p, NULL) == MEDFW_OK) {
-		s = medfw_purl_version_scheme(p->type);
-		medfw_purl_free(p);
-	}
-	return s == MEDFW_VERSION_SCHEME_UNKNOWN ? MEDFW_VERSION_SCHEME_GENERIC : s;
+	*out = MEDFW_VERSION_SCHEME_GENERIC;
+	if (c->purl == NULL)
+		return MEDFW_OK;
+	medfw_diag_clear(&d);
+	err = medfw_purl_parse(c->purl, MEDFW_PURL_LENIENT, &p, &d);
+	if (err != MEDFW_OK)
+		return medfw_diag_set(diag, err, "component purl: %s", medfw_diag_message(&d, err));
+	s = medfw_purl_version_scheme(p->type);
+	medfw_purl_free(p);
+	if (s != MEDFW_VERSION_SCHEME_UNKNOWN)
+		*out = s;
+	return MEDFW_OK;
 }
 
 int medfwi_version_cmp(enum medfw_version_scheme scheme, const char *a, const char *b, int *cmp,

@@ -991,7 +991,7 @@ static int bound_holds(const struct eval *ev, const char *v, const char *bound, 
 	else
 		ok = including ? cmp <= 0 : cmp < 0;
 	op = cmp < 0 ? "<" : (cmp > 0 ? ">" : "==");
-	snprintf(text, cap, "%s %s %s (%s%s)", medfwi_quote(v, 64, q, sizeof(q)), op, bound,
+	medfwi_ev_printf(text, cap, "%s %s %s (%s%s)", medfwi_quote(v, 64, q, sizeof(q)), op, bound,
 		 lower ? "versionStart" : "versionEnd", including ? "Including" : "Excluding");
 	return ok;
 }
@@ -1320,7 +1320,9 @@ enum medfw_err medfw_nvd_evaluate_on(const struct medfw_nvd_record *r,
 	memset(&ev, 0, sizeof(ev));
 	ev.r = r;
 	ev.platform_known = platform != NULL;
-	ev.scheme = medfwi_component_scheme(c);
+	err = medfwi_component_scheme(c, &ev.scheme, diag);
+	if (err != MEDFW_OK)
+		return err;
 	ev.targets = calloc_n(ncpe + nplat, sizeof(*ev.targets));
 	if (ev.targets == NULL)
 		return nomem(diag);
