@@ -24,7 +24,8 @@
  *   - vendor and product equal (trimmed, ASCII case-insensitive; "n/a" never matches)
  *     the component's supplier or group and name, or the namespace and name of a
  *     github purl (GitHub's CNA names products owner/repository).
- * Its status for the component's version follows the schema's algorithm: the first
+ * Its status for the component's version (its SBOM version, or when it has none the
+ * version and update of its first CPE that names one) follows the schema's algorithm: the first
  * version object that matches decides (a range: version <= V and V < lessThan, or
  * <= lessThanOrEqual, then the last change at or below V), else defaultStatus
  * (absent = unknown). Comparisons use the versionType's scheme (semver, rpm, deb,

@@ -325,6 +325,15 @@ static void test_xz_identities(void **state)
 	assert_string_equal(v.rule, "CVE-2024-3094 containers.cna.affected[4] defaultStatus "
 				    "unaffected [by cpes[0]]");
 	assert_string_equal(v.comparison, "no version list: every version is unaffected");
+	/* The version of the component's CPE when the SBOM gives none. */
+	{
+		struct comp x2 = {"xz", NULL, NULL, NULL, "pkg:github/tukaani-project/xz",
+				  "cpe:2.3:a:tukaani:xz:5.6.0:*:*:*:*:*:*:*"};
+
+		want(r, x2, NULL, MEDFW_VULN_AFFECTED);
+		x2.cpe = "cpe:2.3:a:tukaani:xz:*:*:*:*:*:*:*:*";
+		want(r, x2, NULL, MEDFW_VULN_UNDETERMINED);
+	}
 	rhel.cpe = "cpe:2.3:o:redhat:enterprise_linux:*:*:*:*:*:*:*:*";
 	want(r, rhel, NULL, MEDFW_VULN_NOT_RELEVANT); /* ANY is only a subset of "8" */
 	medfw_cve5_record_free(r);

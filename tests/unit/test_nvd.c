@@ -1008,6 +1008,13 @@ static void test_evaluate_errors(void **state)
 	assert_int_equal(medfw_nvd_evaluate(r, &c, &v, &d), MEDFW_ERR_FIELD_VALUE);
 	assert_int_equal(v.outcome, MEDFW_VULN_UNDETERMINED);
 	assert_contains(d.msg, "NVD evaluate: component cpes[0]: CPE formatted string: 2 attributes");
+	/* So is a component purl. */
+	c.cpes = good;
+	c.purl = "pkg:";
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_nvd_evaluate(r, &c, &v, &d), MEDFW_ERR_FIELD_VALUE);
+	assert_contains(d.msg, "component purl: ");
+	c.purl = NULL;
 	/* So is a platform CPE. */
 	c.cpes = good;
 	pl.cpes = bad;

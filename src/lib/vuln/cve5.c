@@ -813,6 +813,7 @@ struct comp {
 	size_t cpe_count;
 	enum medfw_version_scheme scheme; /* for entries without a versionType */
 	const char *version;       /* NULL when none */
+	char cpe_version[2u * MEDFW_CVE5_MAX_VERSION + 2u];
 };
 
 /* How a versionType orders versions. */
@@ -1660,6 +1661,22 @@ static enum medfw_err comp_init(const struct medfw_vuln_component *c, struct com
 			return medfw_diag_set(diag, err, "CVE 5 evaluate: component cpes[%zu]: %s",
 					      i, medfw_diag_message(&d, err));
 		cp->cpe_count = i + 1;
+	}
+	/* Without an SBOM version, the version (and update) of the first CPE that has one. */
+	for (i = 0; cp->version == NULL && i < cp->cpe_count; i++) {
+		const struct medfw_cpe_value *v = &cp->cpes[i]->attr[MEDFW_CPE_VERSION];
+		const struct medfw_cpe_value *u = &cp->cpes[i]->attr[MEDFW_CPE_UPDATE];
+
+		if (v->kind != MEDFW_CPE_VALUE || v->has_wildcard)
+			continue;
+		if (u->kind == MEDFW_CPE_VALUE && !u->has_wildcard)
+			snprintf(cp->cpe_version, sizeof(cp->cpe_version), "%.*s-%.*s",
+				 (int)MEDFW_CVE5_MAX_VERSION, v->text, (int)MEDFW_CVE5_MAX_VERSION,
+				 u->text);
+		else
+			snprintf(cp->cpe_version, sizeof(cp->cpe_version), "%.*s",
+				 (int)MEDFW_CVE5_MAX_VERSION, v->text);
+		cp->version = cp->cpe_version;
 	}
 	return MEDFW_OK;
 }
