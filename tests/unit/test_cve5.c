@@ -271,6 +271,26 @@ static void test_kernel_views(void **state)
 	linux_.version = "5.15.180";
 	assert_int_equal(eval(r, &linux_, &v), MEDFW_VULN_NOT_AFFECTED);
 	assert_string_equal(v.comparison, "semver no lower bound (0), 5.15.180 < 6.12 (lessThan)");
+	/* versions[2] (5.15.177 <= V <= 5.15.*) decides once versions[1] (0 < 6.12) is out of
+	 * the way: the stable branch's fix and the rest of the 5.15 series. */
+	{
+		struct medfw_cve5_affected *a = &r->cna.affected[1];
+		struct medfw_cve5_version saved = a->versions[1];
+
+		memmove(&a->versions[1], &a->versions[2], (a->version_count - 2) * sizeof(saved));
+		a->version_count--;
+		linux_.version = "5.15.177";
+		assert_int_equal(eval(r, &linux_, &v), MEDFW_VULN_NOT_AFFECTED);
+		assert_string_equal(v.comparison, "semver 5.15.177 == 5.15.177, 5.15.177 in the "
+						  "5.15 series");
+		want(r, linux_, "5.15.300", MEDFW_VULN_NOT_AFFECTED);
+		want(r, linux_, "5.15.176", MEDFW_VULN_AFFECTED); /* defaultStatus affected */
+		want(r, linux_, "5.16.1", MEDFW_VULN_AFFECTED);
+		want(r, linux_, "5.150.1", MEDFW_VULN_AFFECTED);
+		a->version_count++;
+		memmove(&a->versions[2], &a->versions[1], (a->version_count - 2) * sizeof(saved));
+		a->versions[1] = saved;
+	}
 	/* The Linux CNA's original_commit_for_fix entry: 6.13 and later. */
 	want(r, linux_, "6.13.2", MEDFW_VULN_NOT_AFFECTED);
 	want(r, linux_, "7.0", MEDFW_VULN_NOT_AFFECTED);

@@ -138,14 +138,16 @@ static int valid_uuid(const char *s)
 static int valid_date(const char *s)
 {
 	size_t i;
+	int month, day;
 
 	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
 		return 0;
 	for (i = 0; i < 10; i++)
 		if (i != 4 && i != 7 && !medfwi_is_digit(s[i]))
 			return 0;
-	return !(s[5] == '0' && s[6] == '0') && !(s[8] == '0' && s[9] == '0') &&
-	       (s[5] < '1' || (s[5] == '1' && s[6] <= '2')) && s[8] <= '3';
+	month = (s[5] - '0') * 10 + (s[6] - '0');
+	day = (s[8] - '0') * 10 + (s[9] - '0');
+	return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 /* An operator field: "AND" or "OR". */
