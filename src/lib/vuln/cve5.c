@@ -155,7 +155,7 @@ static enum medfw_err string_list(const json_t *obj, const char *path, const cha
 	*out = calloc_n(n, sizeof(**out));
 	if (*out == NULL)
 		return nomem(diag);
-	medfwi_path_key(lp, path, key);
+	medfwi_feed_path_key(lp, path, key);
 	for (i = 0; i < n; i++) {
 		json_t *v = json_array_get(arr, i);
 		const char *s;
@@ -236,7 +236,7 @@ static enum medfw_err parse_version(const json_t *v, const char *path, size_t *t
 	out->changes = calloc_n(n, sizeof(*out->changes));
 	if (out->changes == NULL)
 		return nomem(diag);
-	medfwi_path_key(cp, path, "changes");
+	medfwi_feed_path_key(cp, path, "changes");
 	for (i = 0; i < n; i++) {
 		const json_t *c = json_array_get(changes, i);
 
@@ -339,7 +339,7 @@ static enum medfw_err parse_affected(const json_t *a, const char *path, size_t *
 	out->versions = calloc_n(n, sizeof(*out->versions));
 	if (out->versions == NULL)
 		return nomem(diag);
-	medfwi_path_key(vp, path, "versions");
+	medfwi_feed_path_key(vp, path, "versions");
 	for (i = 0; i < n; i++) {
 		out->version_count = i + 1;
 		medfwi_path_index(ip, vp, i);
@@ -407,7 +407,7 @@ static enum medfw_err parse_metrics(const json_t *cont, const char *path,
 	out->metrics = calloc_n(n, sizeof(*out->metrics));
 	if (out->metrics == NULL)
 		return nomem(diag);
-	medfwi_path_key(mp, path, "metrics");
+	medfwi_feed_path_key(mp, path, "metrics");
 	for (i = 0; i < n; i++) {
 		medfwi_path_index(ip, mp, i);
 		if (!json_is_object(json_array_get(arr, i)))
@@ -426,7 +426,7 @@ static enum medfw_err parse_metrics(const json_t *cont, const char *path,
 				return err;
 			if (data == NULL)
 				continue;
-			medfwi_path_key(kp, ip, metric_keys[k].key);
+			medfwi_feed_path_key(kp, ip, metric_keys[k].key);
 			err = parse_cvss(data, kp, k, &out->metrics[out->metric_count++], diag);
 			if (err != MEDFW_OK)
 				return err;
@@ -452,7 +452,7 @@ static enum medfw_err parse_descriptions(const json_t *cont, const char *path, i
 	if (n == 0 && required)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "%s.descriptions: is empty",
 				      path);
-	medfwi_path_key(dp, path, "descriptions");
+	medfwi_feed_path_key(dp, path, "descriptions");
 	for (i = 0; i < n; i++) {
 		const json_t *d = json_array_get(arr, i);
 		const char *lang, *value;
@@ -502,7 +502,7 @@ static enum medfw_err parse_problem_types(const json_t *cont, const char *path,
 	err = medfwi_json_array(cont, path, "problemTypes", 0, MEDFW_CVE5_MAX_LIST, &arr, diag);
 	if (err != MEDFW_OK || arr == NULL)
 		return err;
-	medfwi_path_key(pp, path, "problemTypes");
+	medfwi_feed_path_key(pp, path, "problemTypes");
 	for (i = 0; i < json_array_size(arr); i++) {
 		medfwi_path_index(ip, pp, i);
 		err = medfwi_json_array(json_array_get(arr, i), ip, "descriptions", 1,
@@ -517,7 +517,7 @@ static enum medfw_err parse_problem_types(const json_t *cont, const char *path,
 	for (i = 0; i < json_array_size(arr); i++) {
 		descs = json_object_get(json_array_get(arr, i), "descriptions");
 		medfwi_path_index(ip, pp, i);
-		medfwi_path_key(dp, ip, "descriptions");
+		medfwi_feed_path_key(dp, ip, "descriptions");
 		for (j = 0; j < json_array_size(descs); j++) {
 			const json_t *d = json_array_get(descs, j);
 			const char *cwe, *text;
@@ -564,7 +564,7 @@ static enum medfw_err parse_references(const json_t *cont, const char *path, int
 	out->references = calloc_n(n, sizeof(*out->references));
 	if (out->references == NULL)
 		return nomem(diag);
-	medfwi_path_key(rp, path, "references");
+	medfwi_feed_path_key(rp, path, "references");
 	for (i = 0; i < n; i++) {
 		const json_t *ref = json_array_get(arr, i);
 		const char *url;
@@ -603,7 +603,7 @@ static enum medfw_err parse_container(const json_t *cont, const char *path, int 
 	err = medfwi_json_object(cont, path, "providerMetadata", 1, &pm, diag);
 	if (err != MEDFW_OK)
 		return err;
-	medfwi_path_key(pp, path, "providerMetadata");
+	medfwi_feed_path_key(pp, path, "providerMetadata");
 	err = medfwi_json_str(pm, pp, "orgId", 1, 1, MEDFWI_STR_LINE, 64, &org, diag);
 	if (err == MEDFW_OK)
 		err = medfwi_json_str(pm, pp, "shortName", 0, 1, MEDFWI_STR_LINE, 64, &short_name,
@@ -631,7 +631,7 @@ static enum medfw_err parse_container(const json_t *cont, const char *path, int 
 	out->affected = calloc_n(n, sizeof(*out->affected));
 	if (out->affected == NULL)
 		return nomem(diag);
-	medfwi_path_key(ap, path, "affected");
+	medfwi_feed_path_key(ap, path, "affected");
 	for (i = 0; i < n; i++) {
 		out->affected_count = i + 1;
 		medfwi_path_index(ip, ap, i);
@@ -681,7 +681,7 @@ static enum medfw_err parse_record(const json_t *doc, const char *path,
 	err = medfwi_json_object(doc, path, "cveMetadata", 1, &meta, diag);
 	if (err != MEDFW_OK)
 		return err;
-	medfwi_path_key(mp, path, "cveMetadata");
+	medfwi_feed_path_key(mp, path, "cveMetadata");
 	err = medfwi_json_strdup(meta, mp, "cveId", 1, 1, MEDFWI_STR_LINE, 32, &r->id, diag);
 	if (err == MEDFW_OK && !medfwi_valid_cve_id(r->id))
 		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
@@ -724,11 +724,11 @@ static enum medfw_err parse_record(const json_t *doc, const char *path,
 	err = medfwi_json_object(doc, path, "containers", 1, &containers, diag);
 	if (err != MEDFW_OK)
 		return err;
-	medfwi_path_key(cp, path, "containers");
+	medfwi_feed_path_key(cp, path, "containers");
 	err = medfwi_json_object(containers, cp, "cna", 1, &cna, diag);
 	if (err != MEDFW_OK)
 		return err;
-	medfwi_path_key(ap, cp, "cna");
+	medfwi_feed_path_key(ap, cp, "cna");
 	if (r->state == MEDFW_CVE5_REJECTED) {
 		json_t *reasons;
 
@@ -747,7 +747,7 @@ static enum medfw_err parse_record(const json_t *doc, const char *path,
 	r->adp = calloc_n(n, sizeof(*r->adp));
 	if (r->adp == NULL)
 		return nomem(diag);
-	medfwi_path_key(ap, cp, "adp");
+	medfwi_feed_path_key(ap, cp, "adp");
 	for (i = 0; i < n; i++) {
 		r->adp_count = i + 1;
 		medfwi_path_index(ip, ap, i);
@@ -866,7 +866,7 @@ static void resolve_type(const char *version_type, enum medfw_version_scheme dfl
 	for (i = 0; version_type[i] != '\0' && i + 1 < sizeof(lower); i++)
 		lower[i] = medfwi_to_lower(version_type[i]);
 	lower[i] = '\0';
-	medfwi_quote(version_type, 40, t->label, sizeof(t->label));
+	medfwi_feed_quote(version_type, 40, t->label, sizeof(t->label));
 	for (i = 0; i < sizeof(type_table) / sizeof(type_table[0]); i++)
 		if (strcmp(lower, type_table[i].name) == 0) {
 			t->kind = type_table[i].kind;
@@ -959,19 +959,19 @@ static int below_upper(const struct vtype *t, const char *v, const char *bound, 
 		if (series[n - 2] == '.')
 			series[n - 2] = '\0';
 		if (in_series(t, v, series)) {
-			medfwi_ev_printf(txt, cap, "%s in the %s series", medfwi_quote(v, 64, q, sizeof(q)),
+			medfwi_ev_printf(txt, cap, "%s in the %s series", medfwi_feed_quote(v, 64, q, sizeof(q)),
 				 series);
 			return 1;
 		}
 		if (!vcmp(t, v, series, &cmp, why))
 			return -1;
-		medfwi_ev_printf(txt, cap, "%s %s the %s series", medfwi_quote(v, 64, q, sizeof(q)),
+		medfwi_ev_printf(txt, cap, "%s %s the %s series", medfwi_feed_quote(v, 64, q, sizeof(q)),
 			 cmp < 0 ? "below" : "above", series);
 		return cmp < 0;
 	}
 	if (!vcmp(t, v, bound, &cmp, why))
 		return -1;
-	medfwi_ev_printf(txt, cap, "%s %s %s (%s)", medfwi_quote(v, 64, q, sizeof(q)),
+	medfwi_ev_printf(txt, cap, "%s %s %s (%s)", medfwi_feed_quote(v, 64, q, sizeof(q)),
 		 cmp < 0 ? "<" : (cmp > 0 ? ">" : "=="), bound,
 		 inclusive ? "lessThanOrEqual" : "lessThan");
 	return inclusive ? cmp <= 0 : cmp < 0;
@@ -1126,7 +1126,7 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 			out->r = M_SKIP;
 			medfwi_ev_printf(out->why, WHY,
 					 "git commit ranges do not place the release version %s",
-					 medfwi_quote(v, 64, q, sizeof(q)));
+					 medfwi_feed_quote(v, 64, q, sizeof(q)));
 			return;
 		}
 		if (medfwi_eq_ci(v, it->version) ||
@@ -1144,14 +1144,14 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 		out->r = M_UNDECIDED;
 		medfwi_ev_printf(out->why, WHY, "commit %s: placing it in %s..%s needs the "
 						"repository's history",
-				 medfwi_quote(v, 64, q, sizeof(q)), it->version, upper);
+				 medfwi_feed_quote(v, 64, q, sizeof(q)), it->version, upper);
 		return;
 	}
 	if (t.kind == VK_CUSTOM || t.kind == VK_NONE) {
 		if (strcmp(v, it->version) == 0) {
 			out->r = M_YES;
 			medfwi_ev_printf(out->why, WHY, "version %s as written",
-					 medfwi_quote(v, 64, q, sizeof(q)));
+					 medfwi_feed_quote(v, 64, q, sizeof(q)));
 			apply_changes(&t, it, v, out);
 			return;
 		}
@@ -1169,7 +1169,7 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 
 		if (strcmp(v, it->version) == 0) {
 			out->r = M_YES;
-			medfwi_ev_printf(out->why, WHY, "version %s", medfwi_quote(v, 64, q, sizeof(q)));
+			medfwi_ev_printf(out->why, WHY, "version %s", medfwi_feed_quote(v, 64, q, sizeof(q)));
 			return;
 		}
 		if (strcmp(it->version, "*") == 0) {
@@ -1199,7 +1199,7 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 					series[n - 2] = '\0';
 				out->r = in_series(&t, v, series) ? M_YES : M_NO;
 				medfwi_ev_printf(out->why, WHY, "%s %s the %s series",
-						 medfwi_quote(v, 64, q, sizeof(q)),
+						 medfwi_feed_quote(v, 64, q, sizeof(q)),
 						 out->r == M_YES ? "in" : "not in", series);
 				return;
 			}
@@ -1211,7 +1211,7 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 		}
 		out->r = cmp == 0 ? M_YES : M_NO;
 		medfwi_ev_printf(out->why, WHY, "%s %s %s %s", t.label,
-				 medfwi_quote(v, 64, q, sizeof(q)), cmp == 0 ? "==" : "!=",
+				 medfwi_feed_quote(v, 64, q, sizeof(q)), cmp == 0 ? "==" : "!=",
 				 it->version);
 		return;
 	}
@@ -1223,7 +1223,7 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 		lo = -1;
 	} else {
 		lo = cmp >= 0;
-		medfwi_ev_printf(lo_txt, sizeof(lo_txt), "%s %s %s", medfwi_quote(v, 64, q, sizeof(q)),
+		medfwi_ev_printf(lo_txt, sizeof(lo_txt), "%s %s %s", medfwi_feed_quote(v, 64, q, sizeof(q)),
 			 cmp < 0 ? "<" : (cmp > 0 ? ">" : "=="), it->version);
 	}
 	if (lo < 0) {
@@ -1713,7 +1713,7 @@ static void eval_container(const struct comp *cp, const struct medfw_cve5_record
 			medfwi_ev_printf(cand.comparison + n, sizeof(cand.comparison) - n,
 					 "; only for platforms (%s%s) and the component's platform is "
 					 "not known",
-					 medfwi_quote(a->platforms[0], 40, q, sizeof(q)),
+					 medfwi_feed_quote(a->platforms[0], 40, q, sizeof(q)),
 					 a->platform_count > 1 ? ", ..." : "");
 			e = E_UNDETERMINED;
 		}

@@ -16,7 +16,7 @@
 #define MEDFWI_PATH_MAX 256
 
 /* A JSON path for messages: "base.key" or "base[i]" (truncated, never overflowing). */
-void medfwi_path_key(char *out, const char *base, const char *key);
+void medfwi_feed_path_key(char *out, const char *base, const char *key);
 void medfwi_path_index(char *out, const char *base, size_t index);
 
 enum medfwi_str_kind {
@@ -74,7 +74,7 @@ void medfwi_ev_printf(char *dst, size_t cap, const char *fmt, ...) MEDFW_PRINTF(
 
 /* A printable rendering of untrusted text for messages and evidence: at most `max`
  * characters, non-printable bytes and quotes as '?', "..." when cut. Returns buf. */
-const char *medfwi_quote(const char *s, size_t max, char *buf, size_t cap);
+const char *medfwi_feed_quote(const char *s, size_t max, char *buf, size_t cap);
 
 /* The scheme for a component's versions: its purl type's scheme when it has a purl whose
  * type has one, else GENERIC. A purl that cannot be parsed (lenient) is the caller's

@@ -9,7 +9,7 @@
 #include "medfw/purl.h"
 #include "vuln/version_int.h"
 
-void medfwi_path_key(char *out, const char *base, const char *key)
+void medfwi_feed_path_key(char *out, const char *base, const char *key)
 {
 	snprintf(out, MEDFWI_PATH_MAX, "%s.%s", base, key);
 }
@@ -287,7 +287,7 @@ void medfwi_ev_printf(char *dst, size_t cap, const char *fmt, ...)
 		memcpy(dst + cap - 4, "...", 4);
 }
 
-const char *medfwi_quote(const char *s, size_t max, char *buf, size_t cap)
+const char *medfwi_feed_quote(const char *s, size_t max, char *buf, size_t cap)
 {
 	size_t i = 0, o = 0;
 

@@ -260,7 +260,7 @@ static enum medfw_err parse_node(const json_t *node, const char *path, size_t *t
 	out->matches = calloc_n(n, sizeof(*out->matches));
 	if (out->matches == NULL)
 		return nomem(diag);
-	medfwi_path_key(p, path, "cpeMatch");
+	medfwi_feed_path_key(p, path, "cpeMatch");
 	for (i = 0; i < n; i++) {
 		out->match_count = i + 1;
 		medfwi_path_index(mp, p, i);
@@ -296,7 +296,7 @@ static enum medfw_err parse_configuration(const json_t *cfg, const char *path,
 	out->nodes = calloc_n(n, sizeof(*out->nodes));
 	if (out->nodes == NULL)
 		return nomem(diag);
-	medfwi_path_key(p, path, "nodes");
+	medfwi_feed_path_key(p, path, "nodes");
 	for (i = 0; i < n; i++) {
 		out->node_count = i + 1;
 		medfwi_path_index(np, p, i);
@@ -344,7 +344,7 @@ static enum medfw_err parse_metric(const json_t *m, const char *path, size_t key
 	err = medfwi_json_object(m, path, "cvssData", 1, &data, diag);
 	if (err != MEDFW_OK)
 		return err;
-	medfwi_path_key(dp, path, "cvssData");
+	medfwi_feed_path_key(dp, path, "cvssData");
 	err = medfwi_json_str(data, dp, "version", 1, 1, MEDFWI_STR_LINE, 8, &version, diag);
 	if (err != MEDFW_OK)
 		return err;
@@ -385,7 +385,7 @@ static enum medfw_err parse_metrics(const json_t *cve, const char *path,
 	err = medfwi_json_object(cve, path, "metrics", 0, &metrics, diag);
 	if (err != MEDFW_OK || metrics == NULL)
 		return err;
-	medfwi_path_key(mp, path, "metrics");
+	medfwi_feed_path_key(mp, path, "metrics");
 	for (k = 0; k < METRIC_KEYS; k++) {
 		err = medfwi_json_array(metrics, mp, metric_keys[k].key, 0, MEDFW_NVD_MAX_METRICS,
 					&arr[k], diag);
@@ -400,7 +400,7 @@ static enum medfw_err parse_metrics(const json_t *cve, const char *path,
 	for (k = 0; k < METRIC_KEYS; k++) {
 		if (arr[k] == NULL)
 			continue;
-		medfwi_path_key(kp, mp, metric_keys[k].key);
+		medfwi_feed_path_key(kp, mp, metric_keys[k].key);
 		for (pass = 0; pass < 2; pass++) {
 			for (i = 0; i < json_array_size(arr[k]); i++) {
 				const json_t *m = json_array_get(arr[k], i);
@@ -473,7 +473,7 @@ static enum medfw_err parse_weaknesses(const json_t *cve, const char *path,
 	r->weaknesses = calloc_n(n, sizeof(*r->weaknesses));
 	if (r->weaknesses == NULL)
 		return nomem(diag);
-	medfwi_path_key(wp, path, "weaknesses");
+	medfwi_feed_path_key(wp, path, "weaknesses");
 	for (i = 0; i < n; i++) {
 		const json_t *w = json_array_get(arr, i);
 		struct medfw_nvd_weakness *out = &r->weaknesses[i];
@@ -493,7 +493,7 @@ static enum medfw_err parse_weaknesses(const json_t *cve, const char *path,
 		if (err != MEDFW_OK)
 			return err;
 		out->primary = strcmp(type, "Primary") == 0;
-		medfwi_path_key(dp, ip, "description");
+		medfwi_feed_path_key(dp, ip, "description");
 		err = lang_values(desc, dp, 256, MEDFWI_STR_LINE, &out->cwes, &out->cwe_count,
 				  diag);
 		if (err != MEDFW_OK)
@@ -517,7 +517,7 @@ static enum medfw_err parse_references(const json_t *cve, const char *path,
 	r->references = calloc_n(n, sizeof(*r->references));
 	if (r->references == NULL)
 		return nomem(diag);
-	medfwi_path_key(rp, path, "references");
+	medfwi_feed_path_key(rp, path, "references");
 	for (i = 0; i < n; i++) {
 		const json_t *ref = json_array_get(arr, i);
 		const char *url;
@@ -602,7 +602,7 @@ static enum medfw_err parse_record(const json_t *cve, const char *path,
 	if (json_array_size(arr) == 0)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "%s.descriptions: is empty",
 				      path);
-	medfwi_path_key(cp, path, "descriptions");
+	medfwi_feed_path_key(cp, path, "descriptions");
 	err = lang_values(arr, cp, MEDFW_NVD_MAX_TEXT, MEDFWI_STR_TEXT, &descs, &ndesc, diag);
 	if (err == MEDFW_OK && ndesc > 0) {
 		r->description = descs[0];
@@ -624,7 +624,7 @@ static enum medfw_err parse_record(const json_t *cve, const char *path,
 	r->configurations = calloc_n(n, sizeof(*r->configurations));
 	if (r->configurations == NULL)
 		return nomem(diag);
-	medfwi_path_key(cp, path, "configurations");
+	medfwi_feed_path_key(cp, path, "configurations");
 	for (i = 0; i < n; i++) {
 		r->configuration_count = i + 1;
 		medfwi_path_index(ip, cp, i);
@@ -756,7 +756,7 @@ static enum medfw_err parse_page(const json_t *doc, struct medfw_nvd_page *p,
 		} else {
 			char cp[PATH_MAX_];
 
-			medfwi_path_key(cp, ip, "cve");
+			medfwi_feed_path_key(cp, ip, "cve");
 			err = medfw_nvd_record_from_json(cve, cp, &r, &d);
 		}
 		if (err == MEDFW_ERR_NOMEM)
@@ -931,7 +931,7 @@ static enum tv version_exact(const struct eval *ev, const struct medfw_nvd_cpe_m
 		tv.has_wildcard = 0;
 		rel = medfw_cpe_compare_value(sv, &tv);
 		medfwi_ev_printf(why, WHY, "version %s %s criteria pattern %s",
-				 medfwi_quote(v, 64, q, sizeof(q)),
+				 medfwi_feed_quote(v, 64, q, sizeof(q)),
 				 rel == MEDFW_CPE_SUPERSET ? "matches" : "does not match", sv->fs);
 		return rel == MEDFW_CPE_SUPERSET ? TV_T : TV_F;
 	}
@@ -948,12 +948,12 @@ static enum tv version_exact(const struct eval *ev, const struct medfw_nvd_cpe_m
 		if (base >= 0) {
 			if (base)
 				medfwi_ev_printf(why, WHY, "%s %s is %s without the update %s",
-						 sn, medfwi_quote(v, 64, q, sizeof(q)), sv->text,
+						 sn, medfwi_feed_quote(v, 64, q, sizeof(q)), sv->text,
 						 su->text);
 			else
 				medfwi_ev_printf(why, WHY,
 						 "%s %s is another release than %s (update %s)", sn,
-						 medfwi_quote(v, 64, q, sizeof(q)), sv->text,
+						 medfwi_feed_quote(v, 64, q, sizeof(q)), sv->text,
 						 su->text);
 			return TV_F;
 		}
@@ -967,10 +967,10 @@ static enum tv version_exact(const struct eval *ev, const struct medfw_nvd_cpe_m
 		medfwi_ev_printf(why, WHY,
 				 "%s %s == %s, but the criteria's update %s cannot be checked "
 				 "against a version string",
-				 sn, medfwi_quote(v, 64, q, sizeof(q)), sv->text, su->fs);
+				 sn, medfwi_feed_quote(v, 64, q, sizeof(q)), sv->text, su->fs);
 		return TV_U;
 	}
-	medfwi_ev_printf(why, WHY, "%s %s %s %s", sn, medfwi_quote(v, 64, q, sizeof(q)),
+	medfwi_ev_printf(why, WHY, "%s %s %s %s", sn, medfwi_feed_quote(v, 64, q, sizeof(q)),
 			 eq ? "==" : "!=", expected);
 	return eq ? TV_T : TV_F;
 }
@@ -993,7 +993,7 @@ static int bound_holds(const struct eval *ev, const char *v, const char *bound, 
 	else
 		ok = including ? cmp <= 0 : cmp < 0;
 	op = cmp < 0 ? "<" : (cmp > 0 ? ">" : "==");
-	medfwi_ev_printf(text, cap, "%s %s %s (%s%s)", medfwi_quote(v, 64, q, sizeof(q)), op, bound,
+	medfwi_ev_printf(text, cap, "%s %s %s (%s%s)", medfwi_feed_quote(v, 64, q, sizeof(q)), op, bound,
 		 lower ? "versionStart" : "versionEnd", including ? "Including" : "Excluding");
 	return ok;
 }
@@ -1016,7 +1016,7 @@ static enum tv version_test(const struct eval *ev, const struct medfw_nvd_cpe_ma
 		}
 		medfwi_ev_printf(why, WHY,
 				 "criteria version - (NA) does not match a real version (%s)",
-				 medfwi_quote(v, 64, q, sizeof(q)));
+				 medfwi_feed_quote(v, 64, q, sizeof(q)));
 		return TV_F;
 	}
 	if (sv->kind == MEDFW_CPE_VALUE) {
@@ -1309,7 +1309,7 @@ enum medfw_err medfw_nvd_evaluate_on(const struct medfw_nvd_record *r,
 		out->outcome = MEDFW_VULN_NOT_RELEVANT;
 		medfwi_ev_printf(out->rule, sizeof(out->rule),
 				 "%s has no configurations yet (vulnStatus \"%s\")", r->id,
-				 r->vuln_status != NULL ? medfwi_quote(r->vuln_status, 40, q, sizeof(q))
+				 r->vuln_status != NULL ? medfwi_feed_quote(r->vuln_status, 40, q, sizeof(q))
 							: "none");
 		return MEDFW_OK;
 	}
