@@ -107,11 +107,6 @@ static enum medfw_err join(char *out, size_t cap, const char *dir, const char *n
 	return n < 0 || (size_t)n >= cap ? MEDFW_ERR_TOO_LARGE : MEDFW_OK;
 }
 
-static void agent_log_client(struct medfw_agent *a)
-{
-	(void)a;
-}
-
 enum medfw_err medfw_agent_open(struct medfw_ctx *ctx, const struct medfw_agent_config *cfg,
 				struct medfw_agent **out, struct medfw_diag *diag)
 {
@@ -199,7 +194,6 @@ enum medfw_err medfw_agent_open(struct medfw_ctx *ctx, const struct medfw_agent_
 	}
 	if (err == MEDFW_OK && a->key != NULL && a->st.device_id > 0)
 		medfw_devclient_set_identity(a->client, a->st.device_id, a->key);
-	agent_log_client(a);
 	if (err != MEDFW_OK) {
 		medfw_agent_close(a);
 		return err;
@@ -776,21 +770,14 @@ static enum medfw_err act_on_instruction(struct medfw_agent *a, struct medfw_tuf
 		memset(u, 0, sizeof(*u));
 		goto out;
 	}
-	{
-		char key[sizeof(a->st.last_report)];
-
-		snprintf(key, sizeof(key), "offered::%s", img.sha256);
-		if (strncmp(a->st.last_report, "deferred:", 9) != 0 &&
-		    strcmp(a->st.last_report, key) != 0) {
-			(void)agent_event(a, "offered", NULL, NULL, -1, -1);
-			snprintf(a->st.last_report, sizeof(a->st.last_report), "%s", key);
-		}
-	}
+	/* Offered once; not again while the same release waits (deferred). */
+	if (strncmp(a->st.last_report, "deferred:", 9) != 0 &&
+	    agent_first_report(a, "offered", ""))
+		(void)agent_event(a, "offered", NULL, NULL, -1, -1);
 	(void)agent_write_status(a, "update_available", notice_json, NULL, -1, -1);
 	if (!ins->in_window || agent_in_clinical_use(a, why, sizeof(why))) {
 		char reason[300];
 		char start[32] = "";
-		char key[sizeof(a->st.last_report)];
 
 		if (!ins->in_window) {
 			(void)medfw_format_utc_time(ins->window_start, start, sizeof(start));
@@ -798,11 +785,8 @@ static enum medfw_err act_on_instruction(struct medfw_agent *a, struct medfw_tuf
 		} else {
 			snprintf(reason, sizeof(reason), "%s", why);
 		}
-		snprintf(key, sizeof(key), "deferred:%.60s:%s", reason, img.sha256);
-		if (strcmp(a->st.last_report, key) != 0) {
+		if (agent_first_report(a, "deferred", reason))
 			(void)agent_event(a, "deferred", reason, NULL, -1, -1);
-			snprintf(a->st.last_report, sizeof(a->st.last_report), "%s", key);
-		}
 		(void)agent_write_status(a, "deferred", notice_json, reason, -1, -1);
 		memset(u, 0, sizeof(*u));
 		*out = MEDFW_AGENT_DEFERRED;

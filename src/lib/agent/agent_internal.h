@@ -140,6 +140,9 @@ enum medfw_err agent_resume(struct medfw_agent *a, enum medfw_agent_outcome *out
 enum medfw_err agent_write_status(struct medfw_agent *a, const char *status,
 				  const json_t *notice, const char *reason, int64_t bytes,
 				  int64_t total);
+/* Report once per distinct (kind, detail, image of the update in progress): a deferral
+ * repeated every cycle is one event. True the first time (and remembers it). */
+bool agent_first_report(struct medfw_agent *a, const char *kind, const char *detail);
 /* Remember that the update in progress was rolled back or cancelled, so the same
  * instruction (image and director targets version) is not installed again in a loop;
  * a new assignment (a new targets version) tries again. */

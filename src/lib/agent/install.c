@@ -395,9 +395,7 @@ static void clear_update(struct medfw_agent *a)
 	memset(&a->st.upd, 0, sizeof(a->st.upd));
 }
 
-/* Report once per distinct (kind, detail): a deferral repeated every cycle is one
- * event. */
-static bool first_report(struct medfw_agent *a, const char *kind, const char *detail)
+bool agent_first_report(struct medfw_agent *a, const char *kind, const char *detail)
 {
 	char key[sizeof(a->st.last_report)];
 
@@ -413,7 +411,7 @@ static enum medfw_err defer(struct medfw_agent *a, const char *reason,
 			    enum medfw_agent_outcome *out, struct medfw_diag *diag)
 {
 	*out = MEDFW_AGENT_DEFERRED;
-	if (first_report(a, "deferred", reason))
+	if (agent_first_report(a, "deferred", reason))
 		(void)agent_event(a, "deferred", reason, NULL, -1, -1);
 	(void)agent_write_status(a, "deferred", NULL, reason, -1, -1);
 	return agent_save(a, diag);
