@@ -76,6 +76,7 @@ struct medfw_devclient_enrolment {
 	int64_t device_id;
 	int64_t site_id;
 	int64_t next_checkin_seconds;
+	int64_t last_event_seq; /* the newest update event number the server holds, 0: none */
 };
 
 /* POST /device/v1/enrol with a one-time token (not signed). The token is never logged.

@@ -1020,7 +1020,7 @@ enum medfw_err medfw_devclient_enrol(struct medfw_devclient *c, const char *toke
 	struct curl_slist *headers = NULL;
 	struct medfw_diag local;
 	json_t *doc = NULL;
-	int64_t device_id = 0, site_id = 0, next = 0;
+	int64_t device_id = 0, site_id = 0, next = 0, last_seq = 0;
 	int status = 0;
 	bool session_field = false;
 	enum medfw_err err;
@@ -1083,11 +1083,17 @@ enum medfw_err medfw_devclient_enrol(struct medfw_devclient *c, const char *toke
 	if (err == MEDFW_OK)
 		err = medfw_json_get_int(doc, "enrolment", "next_checkin_seconds", 0, INT32_MAX,
 					 &next, &local);
+	/* The newest event number the server holds for this device (optional: older servers
+	 * do not say). */
+	if (err == MEDFW_OK && json_object_get(doc, "last_event_seq") != NULL)
+		err = medfw_json_get_int(doc, "enrolment", "last_event_seq", 0, INT64_MAX,
+					 &last_seq, &local);
 	if (err != MEDFW_OK)
 		goto out;
 	out->device_id = device_id;
 	out->site_id = site_id;
 	out->next_checkin_seconds = next;
+	out->last_event_seq = last_seq;
 	medfw_log(c->ctx, MEDFW_LOG_INFO, "devclient.enrolled", "enrolled as device %lld of site %lld",
 		  (long long)device_id, (long long)site_id);
 out:

@@ -402,3 +402,24 @@ def test_daemon_checks_in_and_stops_on_sigterm(fleet):
     assert proc.returncode == 0, err
     assert out.decode().splitlines()[0] == "rebooting"
     assert b"AddressSanitizer" not in err and b"runtime error" not in err
+
+
+def test_reenrolled_device_events_are_not_lost(fleet):
+    """A device whose state was wiped (repair, reset) enrols again with a new token: its
+    events must not be taken for resends of the ones it sent before."""
+    import shutil
+    from test_devices import enrolment_token
+    dev = fleet.device("SN-WIPE")
+    dev.clinical.write_text("in_use\n")
+    fleet.assign(dev, IMG1)
+    assert dev.once()[1] == "deferred"
+    before = fleet.history(dev)
+    assert [e["type"] for e in before] == ["offered", "deferred"]
+    shutil.rmtree(dev.state_dir)
+    token = dev.dir / "token2"
+    token.write_text(enrolment_token(fleet.c, dev.record["id"]))
+    dev.agent("enroll", "--token-file", token, check=0)
+    assert dev.once()[1] == "deferred"
+    after = fleet.history(dev)
+    assert [e["type"] for e in after] == ["offered", "deferred", "offered", "deferred"]
+    assert after[2]["seq"] > before[-1]["seq"]

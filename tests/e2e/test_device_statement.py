@@ -132,7 +132,8 @@ def test_statement_enrolment_then_checkin(server, mfr, medfw):
     status, resp = dev.enrol_statement(st)
     assert status == 200, resp
     assert resp == {"device_id": rec["id"], "keyid": f"device:{rec['id']}", "site_id": site,
-                    "enrolment_state": "enrolled", "next_checkin_seconds": resp["next_checkin_seconds"]}
+                    "enrolment_state": "enrolled",
+                    "next_checkin_seconds": resp["next_checkin_seconds"], "last_event_seq": 0}
     after = get_device(c, rec["id"])
     assert after["enrolment_state"] == "enrolled" and after["keyid"] == f"device:{rec['id']}"
     assert after["hardware_id"] == HW and after["agent_version"] == "0.3.0"

@@ -295,6 +295,11 @@ enum medfw_err medfw_agent_enroll(struct medfw_agent *a, const char *token, bool
 	key = NULL;
 	a->st.device_id = en.device_id;
 	memset(&a->st.director, 0, sizeof(a->st.director));
+	/* Event numbers must never repeat for this device record (the server keeps the first
+	 * event of each number): a device whose state was wiped and that enrols again goes on
+	 * after the newest number the server holds. */
+	if (en.last_event_seq > 0 && (uint64_t)en.last_event_seq > a->st.event_seq)
+		a->st.event_seq = (uint64_t)en.last_event_seq;
 	medfw_devclient_set_identity(a->client, a->st.device_id, a->key);
 	/* Trust anchors: the image repository's root from the device image, the director's
 	 * from provisioning or, failing that, from the server over the pinned channel. */

@@ -157,11 +157,12 @@ void medfwd_device_enrol(struct medfwd_request *req, struct medfwd_response *res
 				     "keyid", keyid, "public_key", public_key, "previous_state",
 				     medfw_store_enrolment_state_name(a.before.enrolment_state)));
 	medfwd_respond_json(resp, 200,
-			    json_pack("{s:I, s:s, s:I, s:s, s:i}", "device_id",
+			    json_pack("{s:I, s:s, s:I, s:s, s:i, s:I}", "device_id",
 				      (json_int_t)a.device_id, "keyid", keyid, "site_id",
 				      (json_int_t)a.after.site_id, "enrolment_state",
 				      medfw_store_enrolment_state_name(a.after.enrolment_state),
-				      "next_checkin_seconds", MEDFWD_CHECKIN_INTERVAL));
+				      "next_checkin_seconds", MEDFWD_CHECKIN_INTERVAL,
+				      "last_event_seq", (json_int_t)a.after.update_seq));
 }
 
 /* ---- check-in ---- */

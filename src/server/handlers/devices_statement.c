@@ -354,11 +354,12 @@ static void device_enrol_statement(struct medfwd_request *req, struct medfwd_res
 				     "method", "statement", "statement_keyid", signer,
 				     "statement_sha256", st->statement_sha256));
 	medfwd_respond_json(resp, 200,
-			    json_pack("{s:I, s:s, s:I, s:s, s:i}", "device_id",
+			    json_pack("{s:I, s:s, s:I, s:s, s:i, s:I}", "device_id",
 				      (json_int_t)a.after.id, "keyid", keyid, "site_id",
 				      (json_int_t)a.after.site_id, "enrolment_state",
 				      medfw_store_enrolment_state_name(a.after.enrolment_state),
-				      "next_checkin_seconds", MEDFWD_CHECKIN_INTERVAL));
+				      "next_checkin_seconds", MEDFWD_CHECKIN_INTERVAL,
+				      "last_event_seq", (json_int_t)a.after.update_seq));
 out:
 	medfw_device_statement_free(st);
 }
