@@ -1047,15 +1047,6 @@ enum medfw_err medfw_agent_install_bundle(struct medfw_agent *a, const char *bun
 
 /* ---- status ---- */
 
-static json_t *slot_status(const struct agent_slot_info *s)
-{
-	if (!s->valid)
-		return json_null();
-	return json_pack("{s:s, s:s, s:s, s:I, s:I}", "target", s->target, "version", s->version,
-			 "sha256", s->sha256, "length", (json_int_t)s->length, "security_version",
-			 (json_int_t)s->security_version);
-}
-
 enum medfw_err medfw_agent_status(struct medfw_agent *a, json_t **out, struct medfw_diag *diag)
 {
 	struct medfw_boot_state bs;
@@ -1079,8 +1070,8 @@ enum medfw_err medfw_agent_status(struct medfw_agent *a, json_t **out, struct me
 		      medfw_slot_name(bs.order[0]), medfw_slot_name(bs.order[1]), "left", "A",
 		      (int)bs.left[0], "B", (int)bs.left[1], "last_good",
 		      medfw_slot_name(bs.last_good), "booted", medfw_slot_name(booted), "slots",
-		      "A", slot_status(&a->st.slots[0]), "B", slot_status(&a->st.slots[1]),
-		      "events_queued", (json_int_t)json_array_size(a->st.outbox));
+		      "A", agent_slot_json(&a->st.slots[0]), "B",
+		      agent_slot_json(&a->st.slots[1]), "events_queued", (json_int_t)json_array_size(a->st.outbox));
 	if (o == NULL)
 		return MEDFW_ERR_NOMEM;
 	if (u->phase != PHASE_NONE)
@@ -1088,8 +1079,8 @@ enum medfw_err medfw_agent_status(struct medfw_agent *a, json_t **out, struct me
 				    json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "phase",
 					      agent_phase_name(u->phase), "source", u->source,
 					      "from", medfw_slot_name(u->from), "to",
-					      medfw_slot_name(u->to), "image", slot_status(&u->image),
-					      "reason", u->reason));
+					      medfw_slot_name(u->to), "image",
+					      agent_slot_json(&u->image), "reason", u->reason));
 	else
 		json_object_set_new(o, "update", json_null());
 	*out = o;

@@ -84,6 +84,8 @@ void agent_state_init(struct agent_state *st);
 void agent_state_free(struct agent_state *st);
 enum medfw_err agent_state_load(const char *path, struct agent_state *st,
 				struct medfw_diag *diag);
+/* What a slot holds, as the state file and `status` show it (JSON null when unknown). */
+json_t *agent_slot_json(const struct agent_slot_info *s);
 /* The state as the JSON object the file holds (new reference, NULL when out of memory). */
 json_t *agent_state_json(const struct agent_state *st);
 /* Strict parse of a state file's bytes; st is changed only on success. */

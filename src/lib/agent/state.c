@@ -33,7 +33,7 @@ void agent_state_free(struct agent_state *st)
 
 /* ---- writing ---- */
 
-static json_t *slot_json(const struct agent_slot_info *s)
+json_t *agent_slot_json(const struct agent_slot_info *s)
 {
 	if (!s->valid)
 		return json_null();
@@ -50,7 +50,7 @@ json_t *agent_state_json(const struct agent_state *st)
 		upd = json_pack("{s:s, s:s, s:s, s:s, s:o, s:b, s:s, s:s}", "phase",
 				agent_phase_name(st->upd.phase), "source", st->upd.source, "from",
 				medfw_slot_name(st->upd.from), "to", medfw_slot_name(st->upd.to),
-				"image", slot_json(&st->upd.image), "rollback_supported",
+				"image", agent_slot_json(&st->upd.image), "rollback_supported",
 				st->upd.rollback_supported, "reason", st->upd.reason, "check",
 				st->upd.check);
 	o = json_pack("{s:i, s:I, s:I, s:{s:I, s:I, s:I}, s:I, s:{s:o, s:o}, s:o, s:I, s:O, s:s}",
@@ -60,7 +60,8 @@ json_t *agent_state_json(const struct agent_state *st)
 		      "snapshot_version", (json_int_t)st->director.snapshot_version,
 		      "targets_version", (json_int_t)st->director.targets_version,
 		      "director_version_seen", (json_int_t)st->director_version_seen, "slots", "A",
-		      slot_json(&st->slots[0]), "B", slot_json(&st->slots[1]), "update", upd,
+		      agent_slot_json(&st->slots[0]), "B", agent_slot_json(&st->slots[1]),
+		      "update", upd,
 		      "event_seq", (json_int_t)st->event_seq, "outbox", st->outbox, "last_report",
 		      st->last_report);
 	return o;
