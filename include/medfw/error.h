@@ -67,10 +67,11 @@ enum medfw_err {
 	MEDFW_ERR_NO_SPACE = 38,           /* no space left on the device */
 	MEDFW_ERR_AGENT_VERSION = 39,      /* the agent is older than the release requires */
 	MEDFW_ERR_HEALTH_CHECK = 40,       /* a health check failed */
+	MEDFW_ERR_NOT_PERMITTED = 41,      /* not allowed to this actor (role, two-person rule) */
 };
 
 /* The largest value of enum medfw_err; grows as codes are appended. */
-#define MEDFW_ERR_MAX_ 40
+#define MEDFW_ERR_MAX_ 41
 
 /* Static English description of an error code; never NULL ("unknown error" for
  * values outside the enum). */

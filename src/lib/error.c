@@ -53,6 +53,7 @@ static const struct err_entry err_table[MEDFW_ERR_MAX_ + 1] = {
 	E(MEDFW_ERR_NO_SPACE, "no space left on the device"),
 	E(MEDFW_ERR_AGENT_VERSION, "the agent is older than the release requires"),
 	E(MEDFW_ERR_HEALTH_CHECK, "a health check failed"),
+	E(MEDFW_ERR_NOT_PERMITTED, "not permitted to this actor"),
 };
 #undef E
 

@@ -72,6 +72,11 @@ const struct medfw_config_option medfwd_config_options[] = {
 	    "(POST /device/v1/enrol-statement; docs/devices.md). Read and checked at start-up; "
 	    "not set: statement enrolment is refused. Only the operator can change it: no web "
 	    "account can add a trusted manufacturer key."),
+	OPT(rollout_tick, DURATION, "10s", 1, 3600, NULL, 0,
+	    "How often the rollout engine makes a pass over the unfinished rollouts (starts "
+	    "them, takes in matching devices, moves members along by their update events, "
+	    "gives install instructions, opens waves, pauses on errors). People's actions "
+	    "wake it at once."),
 };
 
 const size_t medfwd_config_option_count =

@@ -35,6 +35,7 @@ struct medfwd_config {
 	uint64_t session_lifetime;
 	uint64_t session_idle_timeout;
 	char *device_statement_keys;
+	uint64_t rollout_tick;
 };
 
 extern const struct medfw_config_option medfwd_config_options[];

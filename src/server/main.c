@@ -10,6 +10,7 @@
 
 #include "internal.h"
 #include "handlers/app.h"
+#include "handlers/rollouts.h"
 #include "medfw/num.h"
 #include "medfw/roff.h"
 
@@ -360,6 +361,10 @@ static int run(const struct cli_args *a)
 	medfwd_server_set_app(&srv, &app);
 	medfwd_server_set_authenticator(&srv, medfwd_app_authenticate, &app);
 	(void)medfwd_devices_metrics_install(&srv, &app);
+	err = medfwd_rollouts_start(&app, (int64_t)cfg.rollout_tick, &diag);
+	if (err != MEDFW_OK)
+		goto out;
+	(void)medfwd_rollouts_metrics_install(&srv, &app);
 	err = medfwd_server_start(&srv, &diag);
 	if (err != MEDFW_OK)
 		goto out;
@@ -378,6 +383,7 @@ static int run(const struct cli_args *a)
 			  json_pack("{s:s,s:I}", "reason", reason, "in_flight",
 				    (json_int_t)atomic_load(&srv.metrics.in_flight)));
 	left = medfwd_server_stop(&srv);
+	medfwd_rollouts_stop(&app);
 	medfwd_log_record(&log, left ? MEDFW_LOG_WARNING : MEDFW_LOG_INFO, "server.stopped",
 			  json_pack("{s:I}", "abandoned_requests", (json_int_t)left));
 	rc = EXIT_OK;
@@ -390,6 +396,7 @@ out:
 	if (srv_ready)
 		medfwd_server_free(&srv);
 	if (app_ready) {
+		medfwd_rollouts_stop(&app);
 		medfwd_device_statement_free(&app);
 		medfwd_app_free(&app);
 	}

@@ -50,6 +50,7 @@ struct medfwd_app {
 	/* Trusted manufacturer keys of statement enrolment (devices_statement.c); NULL:
 	 * device_statement_keys not set, statement enrolment refused. */
 	struct medfw_device_statement_keys *statement_keys;
+	struct medfwd_rollouts *rollouts; /* the rollout engine (handlers/rollout_engine.c) */
 };
 
 /* Who is asking. */
@@ -88,6 +89,9 @@ enum medfwd_permission {
 	MEDFWD_PERM_DEVICES_ENROL, /* issue one-time enrolment tokens */
 	MEDFWD_PERM_REPO_WRITE,    /* upload the manufacturer's signed image repository */
 	MEDFWD_PERM_DIRECTOR_ASSIGN, /* tell a device which signed image to install, when */
+	MEDFWD_PERM_ROLLOUTS_WRITE,  /* create, pause, resume, cancel rollouts */
+	MEDFWD_PERM_ROLLOUTS_APPROVE, /* approve someone else's rollout (two-person rule) */
+	MEDFWD_PERM_MAINTENANCE_WRITE, /* a site's maintenance windows and blackout dates */
 	MEDFWD_PERM_COUNT_
 };
 const char *medfwd_permission_name(enum medfwd_permission p);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "medfw/store_rollout.h"
 #include "medfw/audit.h"
 #include "medfw/director.h"
 #include "medfw/json.h"
@@ -431,6 +432,32 @@ static int load_device(const struct medfwd_request *req, struct medfwd_response 
 	return 1;
 }
 
+/* A device in an unfinished rollout takes its instructions from the rollout: a hand
+ * assignment would fight the engine (docs/rollouts.md). Returns 1 when free. */
+static int not_in_rollout(struct medfwd_request *req, struct medfwd_response *resp,
+			  const struct medfw_store_device *dev)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	struct medfw_diag diag;
+	int64_t rollout = 0;
+	enum medfw_err err;
+
+	medfw_diag_clear(&diag);
+	err = medfw_store_rollout_of_device(app->store, dev->id, &rollout, &diag);
+	if (err != MEDFW_OK) {
+		medfwd_respond_medfw_error(resp, err, &diag);
+		return 0;
+	}
+	if (rollout != 0) {
+		medfwd_respond_error(resp, 409, "conflict", "device",
+				     "the device is in rollout %lld: pause or cancel the rollout, or "
+				     "leave its instructions to it",
+				     (long long)rollout);
+		return 0;
+	}
+	return 1;
+}
+
 static json_t *time_or_null(int64_t t)
 {
 	char s[MEDFW_UTC_TIME_LEN + 1];
@@ -492,7 +519,8 @@ static void assignment_put(struct medfwd_request *req, struct medfwd_response *r
 	    !medfwd_body_only(req, resp, allowed) ||
 	    !medfwd_body_string(req, resp, "target", MEDFW_STORE_TARGET_NAME_MAX, 1, &target) ||
 	    !body_time(req, resp, "window_start", &start) ||
-	    !body_time(req, resp, "window_end", &end) || !load_device(req, resp, &dev))
+	    !body_time(req, resp, "window_end", &end) || !load_device(req, resp, &dev) ||
+	    !not_in_rollout(req, resp, &dev))
 		return;
 	if (end <= start) {
 		medfwd_respond_error(resp, 400, "invalid", "window_end",
@@ -595,7 +623,8 @@ static void assignment_delete(struct medfwd_request *req, struct medfwd_response
 	int64_t version = 0;
 	enum medfw_err err;
 
-	if (!medfwd_require(req, resp, MEDFWD_PERM_DIRECTOR_ASSIGN) || !load_device(req, resp, &dev))
+	if (!medfwd_require(req, resp, MEDFWD_PERM_DIRECTOR_ASSIGN) ||
+	    !load_device(req, resp, &dev) || !not_in_rollout(req, resp, &dev))
 		return;
 	medfw_diag_clear(&diag);
 	err = medfw_store_assignment_clear(app->store, medfwd_scope_of(who), dev.id, &version,
