@@ -54,6 +54,9 @@ extern "C" {
 #define MEDFW_STORE_EVENT_MAX 64
 #define MEDFW_STORE_UPDATE_TARGET_MAX 1024 /* TUF target path of an update event */
 #define MEDFW_STORE_UPDATE_REASON_MAX 2048 /* bytes: 512 UTF-8 characters of up to 4 */
+#define MEDFW_STORE_TAGS_MAX 512          /* a device's tags, canonical text form */
+#define MEDFW_STORE_TAG_MAX 64            /* one tag */
+#define MEDFW_STORE_TAGS_COUNT_MAX 64     /* tags of one device */
 /* Raw sizes. */
 #define MEDFW_STORE_HASH_LEN 32           /* SHA-256 of a token or session secret */
 #define MEDFW_STORE_TOTP_SECRET_MAX 64
@@ -391,6 +394,9 @@ struct medfw_store_device {
 	char update_version[MEDFW_STORE_SHORT_MAX + 1];
 	char update_reason[MEDFW_STORE_UPDATE_REASON_MAX + 1]; /* its reason, else its check */
 	int64_t update_at; /* when the server received it; 0: none */
+	/* People's labels for selections (rollouts): canonical text as made by
+	 * medfw_store_tags_canonical ("" none); create and update refuse any other form. */
+	char tags[MEDFW_STORE_TAGS_MAX + 1];
 };
 
 /* What a check-in reports; written together with last_seen. */
@@ -434,7 +440,20 @@ struct medfw_store_device_filter {
 	int descending;
 	int64_t site_id;                       /* 0: any site the scope allows */
 	enum medfw_store_signed_filter signed_release; /* 0: any */
+	char tag[MEDFW_STORE_TAG_MAX + 1];             /* devices having this tag; "" any */
 };
+
+/* Device tags. A tag is 1..MEDFW_STORE_TAG_MAX characters of [A-Za-z0-9._:-]; a
+ * device's tags are stored as their canonical text: sorted (bytewise), without
+ * duplicates, joined by ",". Make it from n tags (n 0: ""): a bad tag ->
+ * MEDFW_ERR_FIELD_VALUE naming it; a tag longer than MEDFW_STORE_TAG_MAX, more than
+ * MEDFW_STORE_TAGS_COUNT_MAX tags or a text longer than MEDFW_STORE_TAGS_MAX ->
+ * MEDFW_ERR_TOO_LARGE. On failure out is "". */
+enum medfw_err medfw_store_tags_canonical(const char *const *tags, size_t n,
+					  char out[MEDFW_STORE_TAGS_MAX + 1],
+					  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* Whether s is one valid tag (1..MEDFW_STORE_TAG_MAX of [A-Za-z0-9._:-]). */
+int medfw_store_tag_valid(const char *s);
 
 /* Create one device in site device->site_id. enrolment_state 0 means pending. */
 enum medfw_err medfw_store_device_create(struct medfw_store *store,

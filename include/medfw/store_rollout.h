@@ -20,7 +20,6 @@ extern "C" {
 
 #define MEDFW_STORE_ROLLOUT_JSON_MAX 16384  /* selector, waves, the release notice */
 #define MEDFW_STORE_ROLLOUT_REASON_MAX 1024 /* why paused / cancelled (bytes, UTF-8) */
-#define MEDFW_STORE_TAGS_MAX 512            /* a device's tags, canonical text form */
 #define MEDFW_STORE_SELECTOR_LIST_MAX 256   /* values of one selector key */
 #define MEDFW_STORE_WINDOW_RULES_MAX 64     /* maintenance-window rules of one site */
 #define MEDFW_STORE_BLACKOUTS_MAX 256       /* blackout dates of one site */

@@ -1,7 +1,7 @@
 """medfwd devices end to end: enrolment with one-time tokens, signed device requests
 (RFC 9421, signed here in Python with `cryptography` to prove interop with the C
 verifier), check-in, the inventory for people (create with UDI validation, edit,
-filters, paging, CSV/JSON export, CSV import all-or-nothing), the firmware report,
+filters, paging, CSV/JSON export, CSV import all-or-nothing, tags), the firmware report,
 tenant isolation and permissions."""
 import base64
 import csv
@@ -358,19 +358,31 @@ def test_filters_sort_and_paging(server):
         assert status == 400 and resp["error"]["field"] == field, q
 
 
+EXPORT_COLUMNS = ("id,site_id,udi_di,udi_pi,serial,model,hardware_id,department,location,"
+                  "network_zone,vlan,ip,mac,firmware_version,image_sha256,"
+                  "image_is_signed_release,agent_version,last_seen,clinical_state,"
+                  "enrolment_state,tags").split(",")
+
+
 def test_export_csv_and_json(server):
     c = admin(server)
     site = make_site(c, "General")
-    new_device(c, site, "SN-1", location="=HYPERLINK(\"x\")", udi=f"(01){GTIN}(21)SN-1")
+    new_device(c, site, "SN-1", location="=HYPERLINK(\"x\")", udi=f"(01){GTIN}(21)SN-1",
+               tags=["ward-3", "icu"])
     new_device(c, site, "SN-2", department="Cardiology, 2nd floor")
     status, h, data = c.call("GET", "/api/v1/devices/export?format=csv")
     assert status == 200 and h["content-type"].startswith("text/csv")
+    assert next(csv.reader(io.StringIO(data.decode()))) == EXPORT_COLUMNS
     rows = list(csv.DictReader(io.StringIO(data.decode())))
     assert [r["serial"] for r in rows] == ["SN-1", "SN-2"]
     assert rows[0]["location"] == "'=HYPERLINK(\"x\")"  # spreadsheet-safe
     assert rows[0]["udi_di"] == GTIN and rows[1]["department"] == "Cardiology, 2nd floor"
+    assert rows[0]["tags"] == "icu;ward-3" and rows[1]["tags"] == ""
     status, _, body = c.call("GET", "/api/v1/devices/export?format=json&q=SN-2")
     assert status == 200 and [d["serial"] for d in body["devices"]] == ["SN-2"]
+    assert body["devices"][0]["tags"] == []
+    status, _, body = c.call("GET", "/api/v1/devices/export?format=json&tag=icu")
+    assert [(d["serial"], d["tags"]) for d in body["devices"]] == [("SN-1", ["icu", "ward-3"])]
     assert c.call("GET", "/api/v1/devices/export?format=xml")[2]["error"]["field"] == "format"
 
 
@@ -414,6 +426,85 @@ def test_import_all_or_nothing(server):
     devices = c.call("GET", "/api/v1/devices?sort=serial")[2]["devices"]
     assert [(d["serial"], d["location"]) for d in devices] == [("G-1", "ICU"), ("G-2", "OR, 2")]
     assert "devices.imported" in [r["event"] for r in audit_events(c)]
+
+
+# ---- tags ----
+
+def test_tags_validated_canonical_and_filtered(server):
+    c = admin(server)
+    site = make_site(c, "General")
+    rec = new_device(c, site, "TG-1", tags=["icu", "Ward.3", "icu", "a:b", "x_y-z"])
+    assert rec["tags"] == ["Ward.3", "a:b", "icu", "x_y-z"]  # sorted, unique
+    assert get_device(c, rec["id"])["tags"] == rec["tags"]
+    assert new_device(c, site, "TG-2")["tags"] == []
+    ab = new_device(c, site, "TG-3", tags=["ab"])
+    a = new_device(c, site, "TG-4", tags=["a", "zz"])
+    bad = [("icu", "tags"), (["a b"], "tags"), (["a,b"], "tags"), ([""], "tags"),
+           ([1], "tags"), (["é"], "tags"), (["a" * 65], "tags"),
+           ([f"t{i}" for i in range(65)], "tags"), ({"a": 1}, "tags")]
+    for tags, field in bad:
+        status, _, resp = c.call("POST", "/api/v1/devices",
+                                 {"site_id": site, "serial": "TG-X", "tags": tags})
+        assert status == 400 and resp["error"]["field"] == field, (tags, resp)
+        status, _, resp = c.call("PATCH", f"/api/v1/devices/{rec['id']}", {"tags": tags})
+        assert status == 400 and resp["error"]["field"] == field, (tags, resp)
+    assert c.call("GET", "/api/v1/devices?q=TG-X")[2]["total"] == 0
+    assert get_device(c, rec["id"])["tags"] == ["Ward.3", "a:b", "icu", "x_y-z"]
+    # the longest allowed: 64 tags; one of 64 characters
+    many = [f"t{i:02d}" for i in range(64)]
+    status, _, resp = c.call("PATCH", f"/api/v1/devices/{rec['id']}", {"tags": many})
+    assert status == 200 and resp["tags"] == many
+    status, _, resp = c.call("PATCH", f"/api/v1/devices/{rec['id']}", {"tags": ["b" * 64]})
+    assert status == 200 and resp["tags"] == ["b" * 64]
+    # null clears; PATCH without tags keeps them
+    status, _, resp = c.call("PATCH", f"/api/v1/devices/{ab['id']}", {"location": "ICU"})
+    assert status == 200 and resp["tags"] == ["ab"]
+    status, _, resp = c.call("PATCH", f"/api/v1/devices/{rec['id']}", {"tags": None})
+    assert status == 200 and resp["tags"] == []
+    # filter: the exact tag ("a" does not match "ab")
+    lst = lambda q: c.call("GET", "/api/v1/devices" + q)[2]  # noqa: E731
+    assert [d["serial"] for d in lst("?tag=a")["devices"]] == ["TG-4"]
+    assert [d["serial"] for d in lst("?tag=ab")["devices"]] == ["TG-3"]
+    assert lst("?tag=zz")["devices"][0]["id"] == a["id"]
+    assert lst("?tag=b")["total"] == 0
+    for q in ("?tag=a,b", "?tag=", "?tag=a%20b", "?tag=" + "a" * 65):
+        status, _, resp = c.call("GET", "/api/v1/devices" + q)
+        assert status == 400 and resp["error"]["field"] == "tag", (q, resp)
+    details = [json.loads(r["detail"]) if isinstance(r["detail"], str) else r["detail"]
+               for r in audit_events(c, "device.updated")]
+    assert any("tags" in d["fields"] for d in details)
+
+
+def test_tags_csv_import_and_round_trip(server):
+    c = admin(server)
+    a, b = make_site(c, "A"), make_site(c, "B")
+    status, resp = import_csv(c, f"site_id,serial,tags\n{a},CT-1,icu; ward-3 ;icu\n"
+                                 f"{a},CT-2,\n{a},CT-3,canary\n")
+    assert status == 201, resp
+    devs = {d["serial"]: d for d in c.call("GET", "/api/v1/devices?sort=serial")[2]["devices"]}
+    assert devs["CT-1"]["tags"] == ["icu", "ward-3"] and devs["CT-2"]["tags"] == []
+    assert devs["CT-3"]["tags"] == ["canary"]
+    # a bad tag names the row and the column; nothing is stored
+    for cell in ("a,b", "a;;b", "a;", "a b", "x" * 65, ";".join(f"t{i}" for i in range(65))):
+        status, resp = import_csv(c, f'site_id,serial,tags\n{b},CT-9,ok\n{b},CT-10,"{cell}"\n')
+        assert status == 400 and [(r["row"], r["column"]) for r in resp["rows"]] == \
+            [(3, "tags")], (cell, resp)
+    assert c.call("GET", f"/api/v1/devices?site={b}")[2]["total"] == 0
+    # export -> import into another site: the same tags
+    _, _, data = c.call("GET", f"/api/v1/devices/export?format=csv&site={a}")
+    rows = list(csv.DictReader(io.StringIO(data.decode())))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["site_id", "serial", "tags"])
+    for r in rows:
+        w.writerow([b, r["serial"], r["tags"]])
+    status, resp = import_csv(c, out.getvalue())
+    assert status == 201 and resp["imported"] == 3, resp
+    copied = c.call("GET", f"/api/v1/devices?site={b}&sort=serial")[2]["devices"]
+    assert [(d["serial"], d["tags"]) for d in copied] == \
+        [(s, devs[s]["tags"]) for s in ("CT-1", "CT-2", "CT-3")]
+    assert [d["serial"] for d in c.call("GET", f"/api/v1/devices?site={b}&tag=icu")[2]
+            ["devices"]] == ["CT-1"]
 
 
 def test_firmware_report(server):

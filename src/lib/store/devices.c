@@ -9,14 +9,14 @@
 	" network_zone, vlan, ip, mac, firmware_version, image_sha256,"                   \
 	" image_is_signed_release, agent_version, last_seen, clinical_state,"             \
 	" enrolment_state, public_key, created_at, update_state, update_seq, update_target,"  \
-	" update_version, update_reason, update_at"
+	" update_version, update_reason, update_at, tags"
 
 static const char SQL_DEVICE_INSERT[] =
 	"INSERT INTO devices (site_id, udi_di, udi_pi, serial, model, hardware_id, department,"
 	" location, network_zone, vlan, ip, mac, firmware_version, image_sha256,"
 	" image_is_signed_release, agent_version, last_seen, clinical_state, enrolment_state,"
-	" public_key, created_at)"
-	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	" public_key, tags, created_at)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 static const char SQL_DEVICE_GET[] =
 	"SELECT " DEVICE_COLS " FROM devices WHERE id = ? AND (? OR site_id = ?)";
 static const char SQL_DEVICE_UPDATE[] =
@@ -24,7 +24,7 @@ static const char SQL_DEVICE_UPDATE[] =
 	" department = ?, location = ?, network_zone = ?, vlan = ?, ip = ?, mac = ?,"
 	" firmware_version = ?, image_sha256 = ?, image_is_signed_release = ?,"
 	" agent_version = ?, last_seen = ?, clinical_state = ?, enrolment_state = ?,"
-	" public_key = ? WHERE id = ? AND (? OR site_id = ?)";
+	" public_key = ?, tags = ? WHERE id = ? AND (? OR site_id = ?)";
 static const char SQL_DEVICE_CHECKIN[] =
 	"UPDATE devices SET ip = ?, firmware_version = ?, image_sha256 = ?,"
 	" image_is_signed_release = ?, agent_version = ?, clinical_state = ?, last_seen = ?,"
@@ -42,6 +42,115 @@ static const char SQL_DEVICE_COUNT[] =
 	" GROUP BY enrolment_state";
 
 #define SQL_MAX 2048
+
+/* ---- tags ------------------------------------------------------------------------- */
+
+static int tag_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == ':' || c == '-';
+}
+
+/* Length of the tag at s ending at NUL or `end` (',' for stored text), or 0 when it is
+ * empty, too long or has another character. */
+static size_t tag_len(const char *s, char end)
+{
+	size_t n = 0;
+
+	while (n <= MEDFW_STORE_TAG_MAX && s[n] != '\0' && s[n] != end) {
+		if (!tag_char(s[n]))
+			return 0;
+		n++;
+	}
+	return n <= MEDFW_STORE_TAG_MAX ? n : 0;
+}
+
+int medfw_store_tag_valid(const char *s)
+{
+	return s != NULL && tag_len(s, '\0') > 0;
+}
+
+enum medfw_err medfw_store_tags_canonical(const char *const *tags, size_t n,
+					  char out[MEDFW_STORE_TAGS_MAX + 1],
+					  struct medfw_diag *diag)
+{
+	const char *sorted[MEDFW_STORE_TAGS_COUNT_MAX];
+	size_t m = 0, len = 0;
+
+	out[0] = '\0';
+	if (n > 0 && tags == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "tags: NULL");
+	if (n > MEDFW_STORE_TAGS_COUNT_MAX)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "tags: more than %d tags",
+				      MEDFW_STORE_TAGS_COUNT_MAX);
+	for (size_t i = 0; i < n; i++) {
+		const char *t = tags[i];
+		size_t j;
+
+		if (t == NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "tags: tag %zu is NULL", i);
+		if (memchr(t, '\0', MEDFW_STORE_TAG_MAX + 1) == NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE,
+					      "tags: tag %zu is longer than %d characters", i,
+					      MEDFW_STORE_TAG_MAX);
+		if (!medfw_store_tag_valid(t))
+			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+					      "tags: tag %zu \"%s\" is not 1 to %d characters of "
+					      "A-Z a-z 0-9 . _ : -",
+					      i, t, MEDFW_STORE_TAG_MAX);
+		/* insertion into the sorted, unique list */
+		for (j = 0; j < m && strcmp(sorted[j], t) < 0; j++)
+			;
+		if (j < m && strcmp(sorted[j], t) == 0)
+			continue;
+		memmove(&sorted[j + 1], &sorted[j], (m - j) * sizeof(sorted[0]));
+		sorted[j] = t;
+		m++;
+	}
+	for (size_t i = 0; i < m; i++) {
+		size_t tl = strlen(sorted[i]);
+
+		if (tl + (i > 0) > MEDFW_STORE_TAGS_MAX - len) {
+			out[0] = '\0';
+			return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE,
+					      "tags: longer than %d characters together",
+					      MEDFW_STORE_TAGS_MAX);
+		}
+		if (i > 0)
+			out[len++] = ',';
+		memcpy(out + len, sorted[i], tl);
+		len += tl;
+	}
+	out[len] = '\0';
+	return MEDFW_OK;
+}
+
+/* Whether s (NUL-terminated within MEDFW_STORE_TAGS_MAX + 1) is canonical tag text. */
+static int tags_text_canonical(const char *s)
+{
+	const char *prev = NULL;
+	size_t prev_len = 0, count = 0;
+
+	if (s[0] == '\0')
+		return 1;
+	for (;;) {
+		size_t n = tag_len(s, ',');
+
+		if (n == 0 || (s[n] != ',' && s[n] != '\0') || ++count > MEDFW_STORE_TAGS_COUNT_MAX)
+			return 0;
+		if (prev != NULL) {
+			int c = memcmp(prev, s, prev_len < n ? prev_len : n);
+
+			if (c > 0 || (c == 0 && prev_len >= n))
+				return 0; /* not sorted, or a duplicate */
+		}
+		prev = s;
+		prev_len = n;
+		if (s[n] == '\0')
+			return 1;
+		s += n + 1;
+	}
+}
 
 static enum medfw_err check_device(const struct medfw_store_device *d, struct medfw_diag *diag)
 {
@@ -64,6 +173,7 @@ static enum medfw_err check_device(const struct medfw_store_device *d, struct me
 		F(firmware_version, MEDFW_STORE_SHORT_MAX, 0),
 		F(image_sha256, MEDFW_STORE_SHORT_MAX, 0),
 		F(agent_version, MEDFW_STORE_SHORT_MAX, 0),
+		F(tags, MEDFW_STORE_TAGS_MAX, 0),
 #undef F
 	};
 	enum medfw_err err = MEDFW_OK;
@@ -85,6 +195,9 @@ static enum medfw_err check_device(const struct medfw_store_device *d, struct me
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "device: clinical_state invalid");
 	if (d->enrolment_state != 0 && medfw_store_enrolment_state_name(d->enrolment_state) == NULL)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "device: enrolment_state invalid");
+	if (!tags_text_canonical(d->tags))
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+				      "device: tags is not canonical (medfw_store_tags_canonical)");
 	return MEDFW_OK;
 }
 
@@ -119,6 +232,7 @@ static void bind_device(struct medfwi_q *q, const struct medfw_store_device *d)
 	medfwi_q_text(q, medfw_store_enrolment_state_name(
 				 d->enrolment_state != 0 ? d->enrolment_state : MEDFW_ENROLMENT_PENDING));
 	medfwi_q_blob0(q, d->public_key, d->has_public_key ? sizeof(d->public_key) : 0);
+	medfwi_q_text(q, d->tags);
 }
 
 static void read_device(struct medfwi_q *q, struct medfw_store_device *d)
@@ -167,6 +281,7 @@ static void read_device(struct medfwi_q *q, struct medfw_store_device *d)
 	medfwi_q_col_text(q, 25, d->update_version, sizeof(d->update_version));
 	medfwi_q_col_text(q, 26, d->update_reason, sizeof(d->update_reason));
 	d->update_at = medfwi_q_col_int(q, 27);
+	medfwi_q_col_text(q, 28, d->tags, sizeof(d->tags));
 }
 
 enum medfw_err medfw_store_device_create(struct medfw_store *store,
@@ -259,6 +374,9 @@ static enum medfw_err build_where(struct medfw_buf *sql, const struct list_arg *
 		err = medfw_buf_append_str(
 			sql, " AND (serial LIKE ? ESCAPE '\\' OR udi_di LIKE ? ESCAPE '\\'"
 			     " OR udi_pi LIKE ? ESCAPE '\\' OR location LIKE ? ESCAPE '\\')");
+	/* exact tag: tags hold no ',' and the tag was checked to have none */
+	if (err == MEDFW_OK && a->f->tag[0] != '\0')
+		err = medfw_buf_append_str(sql, " AND instr(',' || tags || ',', ',' || ? || ',') > 0");
 	return err;
 }
 
@@ -277,6 +395,8 @@ static void bind_where(struct medfwi_q *q, const struct list_arg *a)
 		for (int i = 0; i < 4; i++)
 			medfwi_q_text(q, a->pattern);
 	}
+	if (a->f->tag[0] != '\0')
+		medfwi_q_text(q, a->f->tag);
 }
 
 static const char *const sort_columns[] = {
@@ -382,8 +502,15 @@ enum medfw_err medfw_store_device_list(struct medfw_store *store, struct medfw_s
 	if (err == MEDFW_OK)
 		err = medfwi_check_str(a.f->search, MEDFW_STORE_NAME_MAX, 0, "device filter",
 				       "search", diag);
+	if (err == MEDFW_OK)
+		err = medfwi_check_str(a.f->tag, MEDFW_STORE_TAG_MAX, 0, "device filter", "tag", diag);
 	if (err != MEDFW_OK)
 		return err;
+	if (a.f->tag[0] != '\0' && !medfw_store_tag_valid(a.f->tag))
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+				      "device filter: tag is not 1 to %d characters of "
+				      "A-Z a-z 0-9 . _ : -",
+				      MEDFW_STORE_TAG_MAX);
 	if ((unsigned)a.f->sort >= sizeof(sort_columns) / sizeof(sort_columns[0]))
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "device filter: unknown sort");
 	if (a.f->enrolment_state != 0 &&

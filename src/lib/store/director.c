@@ -1,6 +1,8 @@
-/* Device-side state: enrolment tokens, request nonces, director assignments. */
+/* Device-side state: enrolment tokens, request nonces, director assignments (by hand
+ * and, for the rollout engine, in bulk). */
 #include <string.h>
 
+#include "medfw/store_rollout.h"
 #include "store_internal.h"
 
 /* ------------------------------------------------------------------ enrolment */
@@ -150,20 +152,30 @@ enum medfw_err medfw_store_nonce_purge(struct medfw_store *store, int64_t before
 
 /* ------------------------------------------------------------------ director */
 
+/* An assignment set by hand (medfw_store_assignment_set) has rollout_id NULL: it
+ * replaces the row, so it also takes the device away from a rollout. The bulk calls
+ * of the rollout engine set and clear their own rows the same way (one statement
+ * each, one version bump per device changed). */
 static const char SQL_DEVICE_IN_SCOPE[] =
 	"SELECT 1 FROM devices WHERE id = ? AND (? OR site_id = ?)";
 static const char SQL_ASSIGN_UPSERT[] =
 	"INSERT INTO director_assignments (device_id, target_name, target_length, target_hashes,"
-	" window_start, window_end, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+	" window_start, window_end, created_by, created_at, rollout_id)"
+	" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 	" ON CONFLICT (device_id) DO UPDATE SET target_name = excluded.target_name,"
 	" target_length = excluded.target_length, target_hashes = excluded.target_hashes,"
 	" window_start = excluded.window_start, window_end = excluded.window_end,"
-	" created_by = excluded.created_by, created_at = excluded.created_at";
+	" created_by = excluded.created_by, created_at = excluded.created_at,"
+	" rollout_id = excluded.rollout_id";
 static const char SQL_ASSIGN_DELETE[] = "DELETE FROM director_assignments WHERE device_id = ?";
+static const char SQL_ASSIGN_DELETE_OWNED[] =
+	"DELETE FROM director_assignments WHERE device_id = ? AND rollout_id = ?";
 static const char SQL_ASSIGN_GET[] =
 	"SELECT a.device_id, a.target_name, a.target_length, a.target_hashes, a.window_start,"
 	" a.window_end, a.created_by, a.created_at FROM director_assignments a"
 	" JOIN devices d ON d.id = a.device_id WHERE a.device_id = ? AND (? OR d.site_id = ?)";
+static const char SQL_ASSIGN_OWNER[] =
+	"SELECT rollout_id FROM director_assignments WHERE device_id = ?";
 static const char SQL_VERSION_BUMP[] =
 	"INSERT INTO director_versions (device_id, version) VALUES (?, 1)"
 	" ON CONFLICT (device_id) DO UPDATE SET version = director_versions.version + 1"
@@ -174,9 +186,47 @@ static const char SQL_VERSION_GET[] =
 struct assign_arg {
 	struct medfw_store_scope scope;
 	int64_t device_id;
-	struct medfw_store_assignment *set; /* NULL: clear */
+	const struct medfw_store_assignment *set; /* NULL: clear */
+	int64_t rollout_id;                       /* owner of a set; 0: by hand */
+	int64_t created_at;
 	int64_t version;
 };
+
+static enum medfw_err check_assignment(const struct medfw_store_assignment *assignment,
+				       struct medfw_diag *diag)
+{
+	enum medfw_err err;
+
+	if (assignment == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "assignment: NULL");
+	err = medfwi_check_str(assignment->target_name, MEDFW_STORE_TARGET_NAME_MAX, 1,
+			       "assignment", "target_name", diag);
+	if (err == MEDFW_OK)
+		err = medfwi_check_str(assignment->target_hashes, MEDFW_STORE_JSON_MAX, 1,
+				       "assignment", "target_hashes", diag);
+	if (err != MEDFW_OK)
+		return err;
+	if (assignment->target_length < 0 ||
+	    (assignment->window_end != 0 && assignment->window_end <= assignment->window_start))
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+				      "assignment: bad target_length or install window");
+	return MEDFW_OK;
+}
+
+/* Every change of a device's assignment bumps its director metadata version. */
+static enum medfw_err version_bump(struct medfw_store *tx, int64_t device_id,
+				   int64_t *out_version, struct medfw_diag *diag)
+{
+	struct medfwi_q q;
+	int row = 0;
+
+	if (medfwi_q_begin(&q, tx, "director_version", SQL_VERSION_BUMP, diag) == MEDFW_OK) {
+		medfwi_q_int(&q, device_id);
+		if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
+			*out_version = medfwi_q_col_int(&q, 0);
+	}
+	return medfwi_q_end(&q);
+}
 
 static enum medfw_err assign_fn(struct medfw_store *tx, void *arg, struct medfw_diag *diag)
 {
@@ -200,14 +250,15 @@ static enum medfw_err assign_fn(struct medfw_store *tx, void *arg, struct medfw_
 		const struct medfw_store_assignment *s = a->set;
 
 		if (medfwi_q_begin(&q, tx, "assignment", SQL_ASSIGN_UPSERT, diag) == MEDFW_OK) {
-			medfwi_q_int(&q, s->device_id);
+			medfwi_q_int(&q, a->device_id);
 			medfwi_q_text(&q, s->target_name);
 			medfwi_q_int(&q, s->target_length);
 			medfwi_q_text(&q, s->target_hashes);
 			medfwi_q_int0(&q, s->window_start);
 			medfwi_q_int0(&q, s->window_end);
 			medfwi_q_int0(&q, s->created_by);
-			medfwi_q_int(&q, s->created_at);
+			medfwi_q_int(&q, a->created_at);
+			medfwi_q_int0(&q, a->rollout_id);
 			medfwi_q_exec(&q, NULL);
 		}
 	} else if (medfwi_q_begin(&q, tx, "assignment", SQL_ASSIGN_DELETE, diag) == MEDFW_OK) {
@@ -217,12 +268,7 @@ static enum medfw_err assign_fn(struct medfw_store *tx, void *arg, struct medfw_
 	err = medfwi_q_end(&q);
 	if (err != MEDFW_OK)
 		return err;
-	if (medfwi_q_begin(&q, tx, "director_version", SQL_VERSION_BUMP, diag) == MEDFW_OK) {
-		medfwi_q_int(&q, a->device_id);
-		if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
-			a->version = medfwi_q_col_int(&q, 0);
-	}
-	return medfwi_q_end(&q);
+	return version_bump(tx, a->device_id, &a->version, diag);
 }
 
 enum medfw_err medfw_store_assignment_set(struct medfw_store *store,
@@ -236,25 +282,16 @@ enum medfw_err medfw_store_assignment_set(struct medfw_store *store,
 	if (out_version != NULL)
 		*out_version = 0;
 	err = medfwi_check_scope(scope, diag);
-	if (err == MEDFW_OK && assignment == NULL)
-		err = medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "assignment: NULL");
 	if (err == MEDFW_OK)
-		err = medfwi_check_str(assignment->target_name, MEDFW_STORE_TARGET_NAME_MAX, 1,
-				       "assignment", "target_name", diag);
-	if (err == MEDFW_OK)
-		err = medfwi_check_str(assignment->target_hashes, MEDFW_STORE_JSON_MAX, 1,
-				       "assignment", "target_hashes", diag);
+		err = check_assignment(assignment, diag);
 	if (err != MEDFW_OK)
 		return err;
-	if (assignment->target_length < 0 ||
-	    (assignment->window_end != 0 && assignment->window_end <= assignment->window_start))
-		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
-				      "assignment: bad target_length or install window");
 	assignment->created_at = medfwi_now(store);
 	memset(&a, 0, sizeof(a));
 	a.scope = scope;
 	a.device_id = assignment->device_id;
 	a.set = assignment;
+	a.created_at = assignment->created_at;
 	err = medfwi_run(store, MEDFWI_TX_WRITE, assign_fn, &a, diag);
 	if (err == MEDFW_OK && out_version != NULL)
 		*out_version = a.version;
@@ -279,6 +316,135 @@ enum medfw_err medfw_store_assignment_clear(struct medfw_store *store,
 	err = medfwi_run(store, MEDFWI_TX_WRITE, assign_fn, &a, diag);
 	if (err == MEDFW_OK && out_version != NULL)
 		*out_version = a.version;
+	return err;
+}
+
+/* ---- in bulk, for the rollout engine (medfw/store_rollout.h) ---- */
+
+struct assign_many_arg {
+	int64_t rollout_id;
+	const struct medfw_store_assignment *set; /* set_many */
+	const int64_t *device_ids;                /* clear_many */
+	size_t count;
+	int64_t now;
+	size_t cleared;
+};
+
+static enum medfw_err set_many_fn(struct medfw_store *tx, void *arg, struct medfw_diag *diag)
+{
+	struct assign_many_arg *m = arg;
+	enum medfw_err err = MEDFW_OK;
+
+	for (size_t i = 0; err == MEDFW_OK && i < m->count; i++) {
+		struct assign_arg a;
+		struct medfw_diag local;
+
+		memset(&a, 0, sizeof(a));
+		a.scope = medfw_store_scope_all();
+		a.device_id = m->set[i].device_id;
+		a.set = &m->set[i];
+		a.rollout_id = m->rollout_id;
+		a.created_at = m->now;
+		medfw_diag_clear(&local);
+		err = assign_fn(tx, &a, &local);
+		if (err != MEDFW_OK)
+			err = medfw_diag_set(diag, err, "assignments[%zu]: %s", i, local.msg);
+	}
+	return err;
+}
+
+enum medfw_err medfw_store_assignments_set_many(struct medfw_store *store, int64_t rollout_id,
+						const struct medfw_store_assignment *assignments,
+						size_t count, struct medfw_diag *diag)
+{
+	struct assign_many_arg m;
+
+	if (rollout_id <= 0 || (count > 0 && assignments == NULL))
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				      "assignments: no rollout or no assignments");
+	for (size_t i = 0; i < count; i++) {
+		struct medfw_diag local;
+		enum medfw_err err;
+
+		medfw_diag_clear(&local);
+		err = check_assignment(&assignments[i], &local);
+		if (err != MEDFW_OK)
+			return medfw_diag_set(diag, err, "assignments[%zu]: %s", i, local.msg);
+	}
+	if (count == 0)
+		return MEDFW_OK;
+	memset(&m, 0, sizeof(m));
+	m.rollout_id = rollout_id;
+	m.set = assignments;
+	m.count = count;
+	m.now = medfwi_now(store);
+	return medfwi_run(store, MEDFWI_TX_WRITE, set_many_fn, &m, diag);
+}
+
+static enum medfw_err clear_many_fn(struct medfw_store *tx, void *arg, struct medfw_diag *diag)
+{
+	struct assign_many_arg *m = arg;
+	struct medfwi_q q;
+	int64_t changed = 0, version = 0;
+	enum medfw_err err = MEDFW_OK;
+
+	m->cleared = 0; /* fn may run again (busy retry) */
+	for (size_t i = 0; err == MEDFW_OK && i < m->count; i++) {
+		if (medfwi_q_begin(&q, tx, "assignment", SQL_ASSIGN_DELETE_OWNED, diag) ==
+		    MEDFW_OK) {
+			medfwi_q_int(&q, m->device_ids[i]);
+			medfwi_q_int(&q, m->rollout_id);
+			medfwi_q_exec(&q, &changed);
+		}
+		err = medfwi_q_end(&q);
+		if (err == MEDFW_OK && changed > 0) {
+			err = version_bump(tx, m->device_ids[i], &version, diag);
+			m->cleared++;
+		}
+	}
+	return err;
+}
+
+enum medfw_err medfw_store_assignments_clear_many(struct medfw_store *store, int64_t rollout_id,
+						  const int64_t *device_ids, size_t count,
+						  size_t *out_cleared, struct medfw_diag *diag)
+{
+	struct assign_many_arg m;
+	enum medfw_err err;
+
+	if (out_cleared != NULL)
+		*out_cleared = 0;
+	if (rollout_id <= 0 || (count > 0 && device_ids == NULL))
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				      "assignments: no rollout or no device ids");
+	if (count == 0)
+		return MEDFW_OK;
+	memset(&m, 0, sizeof(m));
+	m.rollout_id = rollout_id;
+	m.device_ids = device_ids;
+	m.count = count;
+	err = medfwi_run(store, MEDFWI_TX_WRITE, clear_many_fn, &m, diag);
+	if (err == MEDFW_OK && out_cleared != NULL)
+		*out_cleared = m.cleared;
+	return err;
+}
+
+enum medfw_err medfw_store_assignment_owner(struct medfw_store *store, int64_t device_id,
+					    int64_t *out_rollout_id, struct medfw_diag *diag)
+{
+	struct medfwi_q q;
+	int row = 0;
+	enum medfw_err err;
+
+	*out_rollout_id = 0;
+	if (medfwi_q_begin(&q, store, "assignment", SQL_ASSIGN_OWNER, diag) == MEDFW_OK) {
+		medfwi_q_int(&q, device_id);
+		if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
+			*out_rollout_id = medfwi_q_col_int(&q, 0);
+	}
+	err = medfwi_q_end(&q);
+	if (err != MEDFW_OK)
+		*out_rollout_id = 0;
 	return err;
 }
 

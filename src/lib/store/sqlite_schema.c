@@ -186,5 +186,88 @@ const struct medfwi_migration medfwi_sqlite_migrations[] = {
 	{3, "ALTER TABLE devices ADD COLUMN update_reason TEXT"},
 	{3, "ALTER TABLE devices ADD COLUMN update_at INTEGER"},
 
+	/* Version 4: staged rollouts (docs/rollouts.md). A rollout copies the signed
+	 * target it sends; its member devices carry their own state; a director
+	 * assignment made by a rollout names it (NULL: set by hand). Maintenance windows
+	 * and blackout dates per site and department; device tags for selections
+	 * (canonical text: sorted, unique, joined by ","). Enums are checked text as in
+	 * the tables above; 0 ids and times are NULL. */
+	{4, "CREATE TABLE rollouts ("
+	    " id INTEGER PRIMARY KEY,"
+	    " site_id INTEGER REFERENCES sites(id) ON DELETE RESTRICT,"
+	    " name TEXT NOT NULL CHECK (name <> ''),"
+	    " kind TEXT NOT NULL CHECK (kind IN ('update', 'rollback')),"
+	    " rollback_of INTEGER REFERENCES rollouts(id),"
+	    " target_name TEXT NOT NULL CHECK (target_name <> ''),"
+	    " target_length INTEGER NOT NULL CHECK (target_length >= 0),"
+	    " target_hashes TEXT NOT NULL,"
+	    " target_sha256 TEXT NOT NULL,"
+	    " target_version TEXT NOT NULL DEFAULT '',"
+	    " security_version INTEGER NOT NULL CHECK (security_version >= 0),"
+	    " notice TEXT NOT NULL DEFAULT '',"
+	    " selector TEXT NOT NULL,"
+	    " waves TEXT NOT NULL,"
+	    " start_at INTEGER,"
+	    " state TEXT NOT NULL CHECK (state IN ('awaiting_approval', 'scheduled', 'running',"
+	    "  'paused', 'completed', 'cancelled')),"
+	    " state_reason TEXT NOT NULL DEFAULT '',"
+	    " current_wave INTEGER NOT NULL DEFAULT -1 CHECK (current_wave >= -1),"
+	    " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+	    " created_at INTEGER NOT NULL,"
+	    " approved_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+	    " approved_at INTEGER,"
+	    " started_at INTEGER,"
+	    " finished_at INTEGER,"
+	    " updated_at INTEGER NOT NULL,"
+	    " CHECK ((kind = 'update') = (rollback_of IS NULL)))"},
+	{4, "CREATE INDEX rollouts_site ON rollouts(site_id, id)"},
+	{4, "CREATE INDEX rollouts_state ON rollouts(state, id)"},
+	{4, "CREATE TABLE rollout_waves ("
+	    " rollout_id INTEGER NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,"
+	    " idx INTEGER NOT NULL CHECK (idx >= 0),"
+	    " opened_at INTEGER NOT NULL,"
+	    " success_at INTEGER,"
+	    " PRIMARY KEY (rollout_id, idx)) WITHOUT ROWID"},
+	/* Clustered by (rollout, device): joins and updates touch one page range. The
+	 * (rollout, wave, state) index covers the progress counts and, with state and
+	 * wave given, lists members in device order without sorting. */
+	{4, "CREATE TABLE rollout_devices ("
+	    " rollout_id INTEGER NOT NULL REFERENCES rollouts(id) ON DELETE CASCADE,"
+	    " device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+	    " wave INTEGER NOT NULL CHECK (wave >= 0),"
+	    " state TEXT NOT NULL CHECK (state IN ('pending', 'scheduled', 'deferred',"
+	    "  'downloading', 'installed', 'committed', 'failed', 'rolled_back', 'removed')),"
+	    " reason TEXT NOT NULL DEFAULT '',"
+	    " from_version TEXT NOT NULL DEFAULT '',"
+	    " from_image_sha256 TEXT NOT NULL DEFAULT '',"
+	    " joined_at INTEGER NOT NULL,"
+	    " assigned_at INTEGER,"
+	    " window_start INTEGER,"
+	    " window_end INTEGER,"
+	    " updated_at INTEGER NOT NULL,"
+	    " done_at INTEGER,"
+	    " PRIMARY KEY (rollout_id, device_id)) WITHOUT ROWID"},
+	{4, "CREATE INDEX rollout_devices_device ON rollout_devices(device_id)"},
+	{4, "CREATE INDEX rollout_devices_progress ON rollout_devices(rollout_id, wave, state)"},
+	{4, "ALTER TABLE director_assignments ADD COLUMN rollout_id INTEGER REFERENCES rollouts(id)"},
+	{4, "CREATE TABLE maintenance_windows ("
+	    " id INTEGER PRIMARY KEY,"
+	    " site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,"
+	    " department TEXT NOT NULL DEFAULT '',"
+	    " rule TEXT NOT NULL CHECK (rule <> ''),"
+	    " position INTEGER NOT NULL CHECK (position >= 0),"
+	    " UNIQUE (site_id, position))"},
+	{4, "CREATE TABLE blackout_dates ("
+	    " id INTEGER PRIMARY KEY,"
+	    " site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,"
+	    " department TEXT NOT NULL DEFAULT '',"
+	    " from_day INTEGER NOT NULL,"
+	    " to_day INTEGER NOT NULL,"
+	    " reason TEXT NOT NULL DEFAULT '',"
+	    " position INTEGER NOT NULL CHECK (position >= 0),"
+	    " CHECK (from_day <= to_day),"
+	    " UNIQUE (site_id, position))"},
+	{4, "ALTER TABLE devices ADD COLUMN tags TEXT NOT NULL DEFAULT ''"},
+
 	{0, NULL},
 };

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "medfw/store_rollout.h"
 #include "store_internal.h"
 
 static const struct medfw_store_ops *const backends[] = {
@@ -23,6 +24,15 @@ static const char *const actor_names[] = {NULL, "user", "token", "device", "syst
 static const char *const update_event_names[MEDFW_UPDATE_EVENT_COUNT] = {
 	NULL, "offered", "deferred", "downloading", "verified", "installed", "rebooting",
 	"committed", "rolled_back", "failed",
+};
+
+static const char *const rollout_state_names[] = {
+	NULL, "awaiting_approval", "scheduled", "running", "paused", "completed", "cancelled",
+};
+static const char *const rollout_kind_names[] = {NULL, "update", "rollback"};
+static const char *const rollout_device_state_names[MEDFW_RD_STATE_COUNT] = {
+	NULL, "pending", "scheduled", "deferred", "downloading", "installed", "committed",
+	"failed", "rolled_back", "removed",
 };
 
 static const char *name_of(const char *const *names, size_t n, int v)
@@ -115,6 +125,43 @@ enum medfw_err medfw_store_update_event_parse(const char *name,
 					&v);
 
 	*out = (enum medfw_store_update_event)v;
+	return err;
+}
+
+const char *medfw_store_rollout_state_name(enum medfw_store_rollout_state s)
+{
+	return name_of(rollout_state_names, NAMES_N(rollout_state_names), (int)s);
+}
+
+enum medfw_err medfw_store_rollout_state_parse(const char *name,
+					       enum medfw_store_rollout_state *out)
+{
+	int v;
+	enum medfw_err err = parse_name(rollout_state_names, NAMES_N(rollout_state_names), name,
+					&v);
+
+	*out = (enum medfw_store_rollout_state)v;
+	return err;
+}
+
+const char *medfw_store_rollout_kind_name(enum medfw_store_rollout_kind k)
+{
+	return name_of(rollout_kind_names, NAMES_N(rollout_kind_names), (int)k);
+}
+
+const char *medfw_store_rollout_device_state_name(enum medfw_store_rollout_device_state s)
+{
+	return name_of(rollout_device_state_names, NAMES_N(rollout_device_state_names), (int)s);
+}
+
+enum medfw_err medfw_store_rollout_device_state_parse(const char *name,
+						      enum medfw_store_rollout_device_state *out)
+{
+	int v;
+	enum medfw_err err = parse_name(rollout_device_state_names,
+					NAMES_N(rollout_device_state_names), name, &v);
+
+	*out = (enum medfw_store_rollout_device_state)v;
 	return err;
 }
 

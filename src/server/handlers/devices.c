@@ -21,6 +21,24 @@ static json_t *str_or_null(const char *s)
 	return s[0] != '\0' ? json_string(s) : json_null();
 }
 
+/* The canonical tag text "a,b" as ["a", "b"]. */
+static json_t *tags_json(const char *tags)
+{
+	json_t *arr = json_array();
+
+	while (arr != NULL && *tags != '\0') {
+		const char *comma = strchr(tags, ',');
+		size_t n = comma != NULL ? (size_t)(comma - tags) : strlen(tags);
+
+		if (json_array_append_new(arr, json_stringn(tags, n)) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+		tags += n + (comma != NULL);
+	}
+	return arr;
+}
+
 json_t *medfwd_device_json(const struct medfw_store_device *d)
 {
 	char keyid[32];
@@ -56,7 +74,8 @@ json_t *medfwd_device_json(const struct medfw_store_device *d)
 	     json_object_set_new(rec, "update_version", str_or_null(d->update_version)) != 0 ||
 	     json_object_set_new(rec, "update_reason", str_or_null(d->update_reason)) != 0 ||
 	     json_object_set_new(rec, "update_at", d->update_at != 0 ? json_integer(d->update_at)
-								      : json_null()) != 0)) {
+								      : json_null()) != 0 ||
+	     json_object_set_new(rec, "tags", tags_json(d->tags)) != 0)) {
 		json_decref(rec);
 		return NULL;
 	}
@@ -75,7 +94,7 @@ unsigned medfwd_current_year(struct medfwd_app *app)
 
 const char *const medfwd_device_fields[] = {
 	"udi", "serial", "model", "hardware_id", "department", "location", "network_zone",
-	"vlan", "ip", "mac", "firmware_version", NULL,
+	"vlan", "ip", "mac", "firmware_version", "tags", NULL,
 };
 
 static int clean_text(const char *s)
@@ -124,6 +143,48 @@ static void udi_pi_text(const struct medfw_udi *u, char *out, size_t cap)
 		return 1;                                                                  \
 	}
 
+/* Tags from CSV text "a; b;c" (";"-separated, spaces around each ignored; "": none). */
+static int set_tags_text(struct medfw_store_device *d, const char *value, char *msg,
+			 size_t msg_cap)
+{
+	char copy[MEDFW_STORE_TAGS_MAX + 2 * MEDFW_STORE_TAGS_COUNT_MAX + 1];
+	const char *tags[MEDFW_STORE_TAGS_COUNT_MAX + 1]; /* one more: "too many" */
+	size_t n = 0, len = strlen(value);
+	char *p = copy;
+	struct medfw_diag dg;
+
+	if (len >= sizeof(copy)) {
+		snprintf(msg, msg_cap, "tags are longer than %d characters together",
+			 MEDFW_STORE_TAGS_MAX);
+		return 0;
+	}
+	memcpy(copy, value, len + 1);
+	while (*p == ' ')
+		p++;
+	while (*p != '\0') { /* "" or only spaces: no tags */
+		char *semi = strchr(p, ';');
+		char *end = semi != NULL ? semi : p + strlen(p);
+
+		while (*p == ' ')
+			p++;
+		while (end > p && end[-1] == ' ')
+			end--;
+		*end = '\0';
+		tags[n++] = p; /* "a;;b", "a;": an empty tag, refused below */
+		if (semi == NULL || n == MEDFW_STORE_TAGS_COUNT_MAX + 1)
+			break;
+		p = semi + 1;
+		if (*p == '\0') /* "a;": the empty last tag */
+			tags[n++] = p;
+	}
+	medfw_diag_clear(&dg);
+	if (medfw_store_tags_canonical(tags, n, d->tags, &dg) != MEDFW_OK) {
+		snprintf(msg, msg_cap, "%s", dg.msg);
+		return 0;
+	}
+	return 1;
+}
+
 int medfwd_device_set_field(struct medfw_store_device *d, const char *field, const char *value,
 			    unsigned year, char *msg, size_t msg_cap)
 {
@@ -159,6 +220,8 @@ int medfwd_device_set_field(struct medfw_store_device *d, const char *field, con
 	TEXT_FIELD("ip", ip, MEDFW_STORE_SHORT_MAX)
 	TEXT_FIELD("mac", mac, MEDFW_STORE_SHORT_MAX)
 	TEXT_FIELD("firmware_version", firmware_version, MEDFW_STORE_SHORT_MAX)
+	if (strcmp(field, "tags") == 0)
+		return set_tags_text(d, value, msg, msg_cap);
 	if (strcmp(field, "vlan") == 0) {
 		uint64_t v = 0;
 
@@ -177,6 +240,49 @@ int medfwd_device_set_field(struct medfw_store_device *d, const char *field, con
 	return 0;
 }
 
+/* "tags": an array of strings (or null: none), validated and made canonical. */
+static int apply_tags(const json_t *v, struct medfwd_response *resp, struct medfw_store_device *d)
+{
+	const char *tags[MEDFW_STORE_TAGS_COUNT_MAX];
+	size_t n;
+	struct medfw_diag dg;
+	enum medfw_err err;
+
+	if (json_is_null(v)) {
+		d->tags[0] = '\0';
+		return 1;
+	}
+	if (!json_is_array(v)) {
+		medfwd_respond_error(resp, 400, "invalid", "tags",
+				     "\"tags\" must be an array of strings or null");
+		return 0;
+	}
+	n = json_array_size(v);
+	if (n > MEDFW_STORE_TAGS_COUNT_MAX) {
+		medfwd_respond_error(resp, 400, "too_large", "tags", "more than %d tags",
+				     MEDFW_STORE_TAGS_COUNT_MAX);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *t = json_array_get(v, i);
+
+		if (!json_is_string(t) || strlen(json_string_value(t)) != json_string_length(t)) {
+			medfwd_respond_error(resp, 400, "invalid", "tags",
+					     "tags[%zu] must be a string", i);
+			return 0;
+		}
+		tags[i] = json_string_value(t);
+	}
+	medfw_diag_clear(&dg);
+	err = medfw_store_tags_canonical(tags, n, d->tags, &dg);
+	if (err != MEDFW_OK) {
+		medfwd_respond_error(resp, 400, err == MEDFW_ERR_TOO_LARGE ? "too_large" : "invalid",
+				     "tags", "%s", medfw_diag_message(&dg, err));
+		return 0;
+	}
+	return 1;
+}
+
 /* Apply the editable fields present in the JSON body; sets a 400 naming the field. */
 static int apply_json(struct medfwd_app *app, const struct medfwd_request *req,
 		      struct medfwd_response *resp, struct medfw_store_device *d)
@@ -188,7 +294,7 @@ static int apply_json(struct medfwd_app *app, const struct medfwd_request *req,
 	 * explicit serial before the UDI */
 	static const char *const order[] = {"serial", "udi", "model", "hardware_id",
 					    "department", "location", "network_zone", "vlan",
-					    "ip", "mac", "firmware_version", NULL};
+					    "ip", "mac", "firmware_version", "tags", NULL};
 	for (const char *const *f = order; *f != NULL; f++) {
 		json_t *v = json_object_get(req->json, *f);
 		char num[32];
@@ -196,6 +302,11 @@ static int apply_json(struct medfwd_app *app, const struct medfwd_request *req,
 
 		if (v == NULL)
 			continue;
+		if (strcmp(*f, "tags") == 0) {
+			if (!apply_tags(v, resp, d))
+				return 0;
+			continue;
+		}
 		if (json_is_null(v))
 			text = "";
 		else if (strcmp(*f, "vlan") == 0 && json_is_integer(v)) {
@@ -282,6 +393,7 @@ int medfwd_device_filter_of(const struct medfwd_request *req, struct medfwd_resp
 	const char *state = medfwd_request_query(req, "enrolment_state");
 	const char *sgn = medfwd_request_query(req, "signed");
 	const char *q = medfwd_request_query(req, "q");
+	const char *tag = medfwd_request_query(req, "tag");
 	const char *sort = medfwd_request_query(req, "sort");
 	const char *order = medfwd_request_query(req, "order");
 	uint64_t site_id = 0;
@@ -306,6 +418,15 @@ int medfwd_device_filter_of(const struct medfwd_request *req, struct medfwd_resp
 	COPY(fw, f->firmware_version, "firmware_version")
 	COPY(q, f->search, "q")
 #undef COPY
+	if (tag != NULL) {
+		if (!medfw_store_tag_valid(tag)) {
+			medfwd_respond_error(resp, 400, "invalid", "tag",
+					     "tag must be 1 to %d characters of A-Z a-z 0-9 . _ : -",
+					     MEDFW_STORE_TAG_MAX);
+			return 0;
+		}
+		snprintf(f->tag, sizeof(f->tag), "%s", tag);
+	}
 	if (state != NULL && medfw_store_enrolment_state_parse(state, &f->enrolment_state) != MEDFW_OK) {
 		medfwd_respond_error(resp, 400, "invalid", "enrolment_state",
 				     "enrolment_state must be pending, enrolled or revoked");
@@ -409,7 +530,8 @@ static void devices_get(struct medfwd_request *req, struct medfwd_response *resp
 
 static const char *const editable_json[] = {"udi", "serial", "model", "hardware_id",
 					    "department", "location", "network_zone", "vlan",
-					    "ip", "mac", "firmware_version", "site_id", NULL};
+					    "ip", "mac", "firmware_version", "tags", "site_id",
+					    NULL};
 
 static void devices_create(struct medfwd_request *req, struct medfwd_response *resp)
 {
@@ -466,7 +588,7 @@ static void devices_patch(struct medfwd_request *req, struct medfwd_response *re
 {
 	static const char *const allowed[] = {"udi", "serial", "model", "hardware_id",
 					      "department", "location", "network_zone", "vlan",
-					      "ip", "mac", "firmware_version", NULL};
+					      "ip", "mac", "firmware_version", "tags", NULL};
 	struct medfwd_app *app = medfwd_app_of(req);
 	const struct medfwd_principal *p = medfwd_principal_of(req);
 	struct medfw_store_device dev;

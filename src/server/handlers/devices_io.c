@@ -23,13 +23,13 @@ static const char *const export_columns[] = {
 	"id", "site_id", "udi_di", "udi_pi", "serial", "model", "hardware_id", "department",
 	"location", "network_zone", "vlan", "ip", "mac", "firmware_version", "image_sha256",
 	"image_is_signed_release", "agent_version", "last_seen", "clinical_state",
-	"enrolment_state",
+	"enrolment_state", "tags",
 };
 #define N_EXPORT (sizeof(export_columns) / sizeof(export_columns[0]))
 
 static enum medfw_err csv_row(struct medfw_buf *out, const struct medfw_store_device *d)
 {
-	char id[24], site[24], vlan[24], seen[24];
+	char id[24], site[24], vlan[24], seen[24], tags[MEDFW_STORE_TAGS_MAX + 1];
 	const char *fields[N_EXPORT];
 
 	snprintf(id, sizeof(id), "%lld", (long long)d->id);
@@ -58,6 +58,11 @@ static enum medfw_err csv_row(struct medfw_buf *out, const struct medfw_store_de
 	fields[17] = d->last_seen != 0 ? seen : "";
 	fields[18] = medfw_store_clinical_state_name(d->clinical_state);
 	fields[19] = medfw_store_enrolment_state_name(d->enrolment_state);
+	/* "a,b" -> "a;b", as the import reads them */
+	snprintf(tags, sizeof(tags), "%s", d->tags);
+	for (char *c = strchr(tags, ','); c != NULL; c = strchr(c + 1, ','))
+		*c = ';';
+	fields[20] = tags;
 	return medfw_csv_write_row(out, fields, N_EXPORT, MEDFW_CSV_SPREADSHEET_SAFE, NULL);
 }
 
@@ -137,10 +142,11 @@ out:
 
 /* ---- import ---- */
 
-/* CSV columns of an import: site_id then the editable fields (medfwd_device_fields). */
+/* CSV columns of an import: site_id then the editable fields (medfwd_device_fields);
+ * tags separated by ";". */
 static const char *const import_columns[] = {
 	"site_id", "udi", "serial", "model", "hardware_id", "department", "location",
-	"network_zone", "vlan", "ip", "mac", "firmware_version",
+	"network_zone", "vlan", "ip", "mac", "firmware_version", "tags",
 };
 #define N_IMPORT (sizeof(import_columns) / sizeof(import_columns[0]))
 
