@@ -156,7 +156,7 @@ enum medfw_err medfw_store_site_delete(struct medfw_store *store, int64_t id,
 	err = medfwi_q_end(&q);
 	if (err == MEDFW_ERR_NOT_FOUND) /* foreign key: users or devices remain */
 		return medfw_diag_set(diag, MEDFW_ERR_STATE,
-				      "site: site %lld still has users or devices", (long long)id);
+				      "site: site %lld still has users, devices or rollouts", (long long)id);
 	if (err == MEDFW_OK && changed == 0)
 		err = medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "site: no site with id %lld",
 				     (long long)id);
