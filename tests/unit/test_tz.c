@@ -623,6 +623,17 @@ static void test_rule_forms(void **state)
 	assert_int_equal(medfw_tz_offset(tz, 2240611200 - 1), -14400);    /* 2040-12-31 */
 	assert_int_equal(medfw_tz_to_utc(tz, 2224000000 - 14400), 2224000000);
 	medfw_tz_free(tz);
+	/* DST periods that overlap (2040's starts at 05:00Z on January 1, 2039's ends an
+	 * hour later): the latest change decides, consistently in both directions. */
+	tz = footer_zone('3', "EST5EDT,0/0,J365/26");
+	assert_int_equal(medfw_tz_offset(tz, 2208988800 + 5 * 3600 - 1), -18000);
+	assert_int_equal(medfw_tz_offset(tz, 2208988800 + 5 * 3600), -14400);
+	assert_int_equal(medfw_tz_offset(tz, 2208988800 + 6 * 3600), -18000);
+	assert_int_equal(medfw_tz_offset(tz, 2224000000), -18000);
+	expect_utc(tz, 2208988800 + 1800, 2208988800 + 5 * 3600);            /* 00:30 skipped */
+	expect_utc(tz, 2208988800 + 5400, 2208988800 + 5 * 3600 + 1800);     /* 01:30 twice */
+	expect_utc(tz, 2208988800 - 1, 2208988800 + 5 * 3600 - 1);
+	medfw_tz_free(tz);
 	/* Hours, minutes and seconds in offsets; explicit '+'. */
 	tz = footer_zone('2', "<-0130>+1:30:15");
 	assert_int_equal(medfw_tz_offset(tz, 0), -5415);

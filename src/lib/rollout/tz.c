@@ -218,14 +218,23 @@ struct rule_event {
 	int order;     /* on equal instants: the change to standard time first */
 };
 
-/* The DST start and end instants of years y-1 .. y+span-2, sorted. */
-static size_t rule_events(const struct posix_rule *p, int y, int span, struct rule_event *ev)
+/* The DST start and end instants of the four years from `first`, sorted.
+ *
+ * The offset at t is the one set by the latest change at or before t, over all years;
+ * changes at the same instant apply standard time first, so a rule whose DST ends
+ * exactly when the next year's begins ("EST5EDT,0/0,J365/25", as zic writes all-year
+ * DST) is DST throughout. Each year's changes lie within about nine days of that year
+ * (rule times are within +-167 hours of a day that is at most January 1 of the next
+ * year), and one rule's changes in consecutive years are at most 373 days apart, so
+ * the latest change at or before an instant of year y belongs to years y-2 .. y+1, and
+ * the first change after it to years y-1 .. y+2. */
+static size_t rule_events(const struct posix_rule *p, int first, struct rule_event *ev)
 {
 	size_t n = 0, i, j;
 	int k;
 
-	for (k = -1; k < span - 1; k++) {
-		int yy = y + k;
+	for (k = 0; k < 4; k++) {
+		int yy = first + k;
 
 		ev[n].at = rule_day(&p->start, yy) * SECS_PER_DAY + p->start.secs - p->std_off;
 		ev[n].off = p->dst_off;
@@ -236,7 +245,7 @@ static size_t rule_events(const struct posix_rule *p, int y, int span, struct ru
 		ev[n].order = 0;
 		n++;
 	}
-	for (i = 1; i < n; i++) { /* insertion sort of at most 8 */
+	for (i = 1; i < n; i++) { /* insertion sort of 8 */
 		struct rule_event e = ev[i];
 
 		for (j = i; j > 0 && (ev[j - 1].at > e.at ||
@@ -265,9 +274,7 @@ static int32_t rule_offset(const struct posix_rule *p, int64_t t)
 
 	if (!p->has_dst)
 		return p->std_off;
-	/* Rule times are within +-167 hours of their day, so the events of year y-1 cover
-	 * the start of year y. */
-	n = rule_events(p, year_of(t), 3, ev);
+	n = rule_events(p, year_of(t) - 2, ev);
 	for (i = 0; i < n && ev[i].at <= t; i++)
 		off = ev[i].off;
 	return off;
@@ -282,7 +289,7 @@ static int64_t rule_next(const struct posix_rule *p, int64_t t, int32_t *off_aft
 
 	if (!p->has_dst)
 		return NO_TRANSITION;
-	n = rule_events(p, year_of(t), 4, ev);
+	n = rule_events(p, year_of(t) - 1, ev);
 	for (i = 0; i < n; i++) {
 		if (ev[i].at <= t)
 			continue;
