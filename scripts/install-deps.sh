@@ -9,7 +9,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libssl-dev libjansson-dev libcurl4-openssl-dev libzstd-dev libcmocka-dev
       curl python3 python3-pytest python3-securesystemslib python3-cryptography python3-jsonschema
       libmicrohttpd-dev libargon2-dev libsqlite3-dev libubootenv-dev libubootenv-tool grub-common
-      faketime openssl zstd)
+      faketime openssl zstd tzdata)
 if [[ "${1:-}" == "--bench" ]]; then
 	pkgs+=(hyperfine rauc mender-artifact mender-client swupdate minisign squashfs-tools time nginx)
 fi

@@ -105,6 +105,8 @@ struct medfw_rollout_wave_counts {
 struct medfw_rollout_wave_progress {
 	int64_t opened_at;  /* 0: not opened */
 	int64_t success_at; /* 0: threshold not met yet */
+	uint64_t errors_acknowledged; /* errors people accepted by resuming (pause again only
+				       * on a new one) */
 };
 
 enum medfw_rollout_action {
@@ -122,8 +124,8 @@ struct medfw_rollout_decision {
 
 /* Decide for a running rollout whose newest opened wave is `current` (0-based;
  * progress[0..current] opened). Errors are checked first, in every opened wave: a
- * wave with errors > 0 and errors * 100 >= error_threshold * members pauses (members:
- * the wave's members not removed). Then the current wave: committed * 100 >=
+ * wave with more errors than people acknowledged by resuming it, and errors * 100 >=
+ * error_threshold * members, pauses (members: the wave's members not removed). Then the current wave: committed * 100 >=
  * success_threshold * members (an empty wave succeeds) sets success_at; soak seconds
  * after it the next wave opens, or, after the last, the rollout completes once every
  * member of every wave is final. */

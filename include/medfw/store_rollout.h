@@ -110,6 +110,9 @@ struct medfw_store_rollout_wave {
 	int64_t index;
 	int64_t opened_at;
 	int64_t success_at; /* when its success threshold was first met; 0: not yet */
+	/* Failed + rolled back when people resumed the rollout after a pause: those
+	 * errors were seen and accepted; only new ones pause it again. */
+	int64_t errors_acknowledged;
 };
 /* Insert or replace the row of wave->index. */
 enum medfw_err medfw_store_rollout_wave_put(struct medfw_store *store, int64_t rollout_id,

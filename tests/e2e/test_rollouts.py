@@ -122,6 +122,12 @@ def assignment(c, dev):
     return body if status == 200 else None
 
 
+def assigned(fleet, devs, n):
+    """The devices with an assignment, once exactly n have one (else None)."""
+    got = [d for d in devs if assignment(fleet.c, d)]
+    return got if len(got) == n else None
+
+
 def person(fleet, username, role):
     make_user(fleet.c, username, role)
     p = Client(fleet.server)
@@ -183,8 +189,7 @@ def test_good_release_completes_in_waves(fleet):
     always_open(fleet.c, fleet.site)
     devs = devices(fleet, 12)
     r = approved(fleet, create(fleet.c))
-    canary = wait_for(lambda: [d for d in devs if assignment(fleet.c, d)], what="canary")
-    assert len(canary) == 5
+    canary = wait_for(lambda: assigned(fleet, devs, 5), what="canary")
     rest = [d for d in devs if d not in canary]
     a = assignment(fleet.c, canary[0])
     assert a["target"] == NEW and a["length"] == 4000 and a["window_start"] and a["window_end"]
@@ -231,8 +236,7 @@ def paused_rollout(fleet):
          "soak_seconds": 0},
         {"name": "all", "percent": 100, "success_threshold": 100, "error_threshold": 40}])
     r = approved(fleet, r)
-    canary = wait_for(lambda: [d for d in devs if assignment(fleet.c, d)], what="canary")
-    assert len(canary) == 5
+    canary = wait_for(lambda: assigned(fleet, devs, 5), what="canary")
     rest = [d for d in devs if d not in canary]
     report(canary[0], "downloading", "installed", "rebooting", "rolled_back",
            reason="health check failed")

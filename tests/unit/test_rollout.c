@@ -218,7 +218,7 @@ static void test_selector(void **state)
 		{"{\"models\": [\"a\", \"a\"]}", "listed twice"},
 		{"{\"models\": [1]}", "not a string"},
 		{"{\"models\": [\"\"]}", "selector.models[0]"},
-		{"{\"departments\": [\"ICU\\u0000x\"]}", "selector.departments[0]"},
+		{"{\"departments\": [\"ICU\\u0085x\"]}", "selector.departments[0]"},
 		{"{\"departments\": [\"ICU\\u001b[31m\"]}", "selector.departments[0]"},
 		{"{\"tags\": [\"has space\"]}", "a tag is"},
 		{"{\"sites\": [0]}", "positive integer"},
@@ -440,6 +440,18 @@ static void test_bad_release_pauses_in_the_canary(void **state)
 	assert_non_null(strstr(s.reason, "error threshold 20%"));
 	/* no later wave was ever opened */
 	assert_int_equal(s.progress[1].opened_at, 0);
+	/* people look and resume: the two errors are acknowledged, it runs on */
+	s.paused = 0;
+	s.progress[0].errors_acknowledged = 2;
+	sim_step(&s, now += 600);
+	assert_false(s.paused);
+	/* the other canaries commit; a new error while the rate is still over the
+	 * threshold pauses it again */
+	sim_move(&s, 0, MEDFW_RD_PENDING, MEDFW_RD_COMMITTED, 2);
+	sim_move(&s, 0, MEDFW_RD_DEFERRED, MEDFW_RD_FAILED, 1);
+	sim_step(&s, now += 600);
+	assert_true(s.paused);
+	assert_non_null(strstr(s.reason, "3 of 10"));
 }
 
 static void test_errors_in_an_earlier_wave_pause_later(void **state)

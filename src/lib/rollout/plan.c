@@ -450,7 +450,8 @@ void medfw_rollout_evaluate(const struct medfw_rollout_plan *plan,
 
 		w = &plan->waves[i];
 		members = wave_members(c);
-		if (errors > 0 && errors * 100 >= (uint64_t)w->error_threshold * members) {
+		if (errors > progress[i].errors_acknowledged &&
+		    errors * 100 >= (uint64_t)w->error_threshold * members) {
 			out->action = MEDFW_ROLLOUT_PAUSE;
 			out->wave = i;
 			snprintf(out->reason, sizeof(out->reason),

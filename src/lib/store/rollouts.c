@@ -435,11 +435,13 @@ enum medfw_err medfw_store_rollout_save(struct medfw_store *store,
 /* ------------------------------------------------------------------ waves */
 
 static const char SQL_WAVE_PUT[] =
-	"INSERT INTO rollout_waves (rollout_id, idx, opened_at, success_at) VALUES (?, ?, ?, ?)"
+	"INSERT INTO rollout_waves (rollout_id, idx, opened_at, success_at, errors_acknowledged)"
+	" VALUES (?, ?, ?, ?, ?)"
 	" ON CONFLICT (rollout_id, idx) DO UPDATE SET opened_at = excluded.opened_at,"
-	" success_at = excluded.success_at";
+	" success_at = excluded.success_at, errors_acknowledged = excluded.errors_acknowledged";
 static const char SQL_WAVE_LIST[] =
-	"SELECT idx, opened_at, success_at FROM rollout_waves WHERE rollout_id = ? ORDER BY idx";
+	"SELECT idx, opened_at, success_at, errors_acknowledged FROM rollout_waves"
+	" WHERE rollout_id = ? ORDER BY idx";
 
 enum medfw_err medfw_store_rollout_wave_put(struct medfw_store *store, int64_t rollout_id,
 					    const struct medfw_store_rollout_wave *wave,
@@ -449,7 +451,8 @@ enum medfw_err medfw_store_rollout_wave_put(struct medfw_store *store, int64_t r
 
 	if (wave == NULL)
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "rollout wave: NULL");
-	if (wave->index < 0 || wave->opened_at < 0 || wave->success_at < 0)
+	if (wave->index < 0 || wave->opened_at < 0 || wave->success_at < 0 ||
+	    wave->errors_acknowledged < 0)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				      "rollout wave: negative index or time");
 	if (medfwi_q_begin(&q, store, "rollout wave", SQL_WAVE_PUT, diag) == MEDFW_OK) {
@@ -457,6 +460,7 @@ enum medfw_err medfw_store_rollout_wave_put(struct medfw_store *store, int64_t r
 		medfwi_q_int(&q, wave->index);
 		medfwi_q_int(&q, wave->opened_at);
 		medfwi_q_int0(&q, wave->success_at);
+		medfwi_q_int(&q, wave->errors_acknowledged);
 		medfwi_q_exec(&q, NULL);
 	}
 	return medfwi_q_end(&q);
@@ -485,6 +489,7 @@ enum medfw_err medfw_store_rollout_wave_list(struct medfw_store *store, int64_t 
 			out[n].index = medfwi_q_col_int(&q, 0);
 			out[n].opened_at = medfwi_q_col_int(&q, 1);
 			out[n].success_at = medfwi_q_col_int(&q, 2);
+			out[n].errors_acknowledged = medfwi_q_col_int(&q, 3);
 			n++;
 		}
 	}

@@ -227,6 +227,7 @@ const struct medfwi_migration medfwi_sqlite_migrations[] = {
 	    " idx INTEGER NOT NULL CHECK (idx >= 0),"
 	    " opened_at INTEGER NOT NULL,"
 	    " success_at INTEGER,"
+	    " errors_acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (errors_acknowledged >= 0),"
 	    " PRIMARY KEY (rollout_id, idx)) WITHOUT ROWID"},
 	/* Clustered by (rollout, device): joins and updates touch one page range. The
 	 * (rollout, wave, state) index covers the progress counts and, with state and

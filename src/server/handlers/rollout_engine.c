@@ -344,7 +344,7 @@ static enum medfw_err sync_members(struct pass *p, int assign, const char *withd
 
 static enum medfw_err wave_open(struct pass *p, size_t wave)
 {
-	struct medfw_store_rollout_wave w = {(int64_t)wave, p->now, 0};
+	struct medfw_store_rollout_wave w = {(int64_t)wave, p->now, 0, 0};
 	struct medfw_diag diag;
 	enum medfw_err err;
 
@@ -392,13 +392,16 @@ static void decide(struct pass *p)
 			if (rows[i].index >= 0 && rows[i].index < (int64_t)p->plan.wave_count) {
 				progress[rows[i].index].opened_at = rows[i].opened_at;
 				progress[rows[i].index].success_at = rows[i].success_at;
+				progress[rows[i].index].errors_acknowledged =
+					(uint64_t)rows[i].errors_acknowledged;
 			}
 		medfw_rollout_evaluate(&p->plan, counts, progress, (size_t)p->r->current_wave,
 				       p->now, &d);
 		switch (d.action) {
 		case MEDFW_ROLLOUT_SUCCEEDED: {
-			struct medfw_store_rollout_wave w = {(int64_t)d.wave,
-							     progress[d.wave].opened_at, p->now};
+			struct medfw_store_rollout_wave w = {
+				(int64_t)d.wave, progress[d.wave].opened_at, p->now,
+				(int64_t)progress[d.wave].errors_acknowledged};
 
 			medfw_diag_clear(&diag);
 			if (medfw_store_rollout_wave_put(p->app->store, p->r->id, &w, &diag) !=
@@ -553,6 +556,32 @@ enum medfw_err medfwd_rollout_withdraw(struct medfwd_app *app, const struct medf
 		return medfw_diag_set(diag, err, "rollout %lld: withdrawing its instructions failed",
 				      (long long)r->id);
 	return MEDFW_OK;
+}
+
+enum medfw_err medfwd_rollout_acknowledge_errors(struct medfwd_app *app,
+						const struct medfw_store_rollout *r,
+						struct medfw_diag *diag)
+{
+	struct medfw_store_rollout_wave rows[MEDFW_ROLLOUT_WAVES_MAX];
+	int64_t raw[MEDFW_ROLLOUT_WAVES_MAX * MEDFW_RD_STATE_COUNT];
+	size_t n = 0, i;
+	enum medfw_err err;
+
+	err = medfw_store_rollout_wave_list(app->store, r->id, rows, MEDFW_ROLLOUT_WAVES_MAX, &n,
+					    diag);
+	if (err == MEDFW_OK)
+		err = medfw_store_rollout_devices_count(app->store, medfw_store_scope_all(), r->id,
+							MEDFW_ROLLOUT_WAVES_MAX, raw, diag);
+	for (i = 0; err == MEDFW_OK && i < n; i++) {
+		size_t w = (size_t)rows[i].index;
+
+		if (w >= MEDFW_ROLLOUT_WAVES_MAX)
+			continue;
+		rows[i].errors_acknowledged = raw[w * MEDFW_RD_STATE_COUNT + MEDFW_RD_FAILED] +
+					      raw[w * MEDFW_RD_STATE_COUNT + MEDFW_RD_ROLLED_BACK];
+		err = medfw_store_rollout_wave_put(app->store, r->id, &rows[i], diag);
+	}
+	return err;
 }
 
 void medfwd_rollouts_pass(struct medfwd_app *app)

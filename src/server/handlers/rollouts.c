@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "medfw/json.h"
 #include "medfw/notice.h"
@@ -738,6 +739,8 @@ static void act(struct medfwd_request *req, struct medfwd_response *resp,
 		r->finished_at = now;
 	medfw_diag_clear(&diag);
 	err = medfw_store_rollout_save(app->store, r, before, &diag);
+	if (err == MEDFW_OK && verb == MEDFW_ROLLOUT_RESUME)
+		err = medfwd_rollout_acknowledge_errors(app, r, &diag);
 	if (err == MEDFW_OK && (verb == MEDFW_ROLLOUT_PAUSE_BY_HAND || verb == MEDFW_ROLLOUT_CANCEL))
 		err = medfwd_rollout_withdraw(app, r,
 					      verb == MEDFW_ROLLOUT_CANCEL ? "the rollout was cancelled"

@@ -47,6 +47,12 @@ enum medfw_err medfwd_rollout_withdraw(struct medfwd_app *app, const struct medf
 				       const char *reason, size_t *out_withdrawn,
 				       struct medfw_diag *diag);
 
+/* Under rollouts->lock, when people resume a rollout: the errors of every opened wave
+ * so far are acknowledged; only new ones pause it again. */
+enum medfw_err medfwd_rollout_acknowledge_errors(struct medfwd_app *app,
+						const struct medfw_store_rollout *r,
+						struct medfw_diag *diag);
+
 /* windows.c: the install window of a device of `site_id` / `department` at `now`:
  * the site's rules for that department if it has any, else the site-wide ones;
  * blackouts of the whole site and of the department; nothing before not_before.

@@ -16,7 +16,7 @@
 struct site_entry {
 	int64_t site_id;
 	enum medfw_err err; /* the site cannot have windows: err and msg say why */
-	char msg[256];
+	char msg[sizeof(((struct medfw_diag *)0)->msg) + 32];
 	struct medfw_tz *tz;
 	struct medfw_store_window_rule *rows;
 	struct medfw_window_rule rules[MEDFW_STORE_WINDOW_RULES_MAX];
@@ -32,7 +32,7 @@ struct memo {
 	char department[MEDFW_STORE_NAME_MAX + 1];
 	enum medfw_err err;
 	int64_t start, end;
-	char msg[256];
+	char msg[sizeof(((struct medfw_diag *)0)->msg) + 32];
 };
 
 #define SITE_CACHE 64
@@ -273,15 +273,16 @@ static json_t *next_windows(struct medfwd_app *app, int64_t site_id,
 	json_t *out = json_array();
 	int64_t now = medfw_ctx_now(app->ctx);
 
+	/* i == 0: the whole site; then each department with rules of its own, once */
 	for (size_t i = 0; c != NULL && out != NULL && i <= n; i++) {
-		const char *dept = i < n ? rows[i].department : "";
+		const char *dept = i == 0 ? "" : rows[i - 1].department;
 		struct medfw_diag diag;
 		int64_t start = 0, end = 0;
 		int seen = 0;
 
-		if (i < n && dept[0] == '\0')
+		if (i > 0 && dept[0] == '\0')
 			continue;
-		for (size_t j = 0; j < i && j < n; j++)
+		for (size_t j = 0; i > 0 && j + 1 < i; j++)
 			seen |= strcmp(rows[j].department, dept) == 0;
 		if (seen)
 			continue;
