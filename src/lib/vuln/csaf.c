@@ -329,16 +329,6 @@ static char lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static int out_char(char *out, size_t cap, size_t *o, char c)
 {
 	if (*o + 1 >= cap)
@@ -404,7 +394,8 @@ static int cpe_normalize(const char *in, char *out, size_t cap)
 				char c = *p;
 
 				if (c == '%') {
-					int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+					int hi = medfwi_hex_value(p[1]);
+					int lo = hi < 0 ? -1 : medfwi_hex_value(p[2]);
 
 					if (hi < 0 || lo < 0)
 						return 0;

@@ -12,6 +12,7 @@
 #include "medfw/buf.h"
 #include "medfw/json.h"
 #include "vuln/advjson_int.h"
+#include "vuln/feed_int.h"
 #include "vuln/strmap_int.h"
 
 /* The deepest nesting any feed format allows (CSAF); each format then checks its own. */
@@ -223,8 +224,8 @@ static enum medfw_err osv_array(struct loader *ld, const json_t *arr, const char
 	return MEDFW_OK;
 }
 
-static enum medfw_err nvd_page(struct loader *ld, const uint8_t *data, size_t len,
-			       const char *file, struct medfw_diag *diag)
+static enum medfw_err nvd_page(struct loader *ld, const json_t *root, const char *file,
+			       struct medfw_diag *diag)
 {
 	struct medfw_nvd_page *page = NULL;
 	struct medfw_diag d;
@@ -232,8 +233,13 @@ static enum medfw_err nvd_page(struct loader *ld, const uint8_t *data, size_t le
 	size_t i, rec = 0, er = 0, n;
 	enum medfw_err err;
 
+	if (json_depth(root, MEDFW_NVD_MAX_DEPTH) > MEDFW_NVD_MAX_DEPTH) {
+		problem(ld, file, "", MEDFW_ERR_TOO_DEEP, "NVD page: nested deeper than %u levels",
+			MEDFW_NVD_MAX_DEPTH);
+		return MEDFW_OK;
+	}
 	medfw_diag_clear(&d);
-	err = medfw_nvd_page_parse(data, len, &page, &d);
+	err = medfwi_nvd_page_from_json(root, &page, &d);
 	if (err == MEDFW_ERR_NOMEM)
 		return medfw_diag_set(diag, err, "feed %s: out of memory", file);
 	if (err != MEDFW_OK) {
@@ -425,16 +431,15 @@ static enum medfw_err load_bytes(struct loader *ld, const char *file, const uint
 				  file, diag);
 		break;
 	case D_NVD_PAGE:
+		err = nvd_page(ld, root, file, diag); /* within MEDFW_NVD_MAX_PAGE_BYTES */
+		break;
 	case D_CSAF:
 	case D_KEV:
 		/* their parsers take bytes (and check their own caps): free the tree first */
 		json_decref(root);
 		root = NULL;
-		if (kind == D_NVD_PAGE)
-			err = nvd_page(ld, data, len, file, diag);
-		else
-			err = whole_file(ld, kind == D_CSAF ? MEDFW_FEED_CSAF : MEDFW_FEED_KEV, data,
-					 len, file, diag);
+		err = whole_file(ld, kind == D_CSAF ? MEDFW_FEED_CSAF : MEDFW_FEED_KEV, data, len,
+				 file, diag);
 		break;
 	case D_UNKNOWN:
 		problem(ld, file, "", MEDFW_ERR_FIELD_VALUE,
@@ -715,28 +720,19 @@ void medfw_feed_set_free(struct medfw_feed_set *set)
 	free(set);
 }
 
-/* A date as an instant; NVD writes no offset (UTC), so one is added when missing. */
+/* A date as an instant: RFC 3339 (NVD writes no offset: UTC), or a plain date. */
 static int when(const char *s, struct medfwi_time *t)
 {
-	char buf[80];
-	size_t n;
+	char buf[32];
 
 	if (s == NULL)
 		return 0;
-	if (medfwi_time_parse(s, t))
+	if (medfwi_time_parse_utc(s, t))
 		return 1;
-	n = strlen(s);
-	if (n + 12 > sizeof(buf))
+	if (!medfwi_date_valid(s))
 		return 0;
-	memcpy(buf, s, n);
-	memcpy(buf + n, "Z", 2);
-	if (medfwi_time_parse(buf, t))
-		return 1;
-	if (n == 10 && medfwi_date_valid(s)) {
-		memcpy(buf + n, "T00:00:00Z", 11);
-		return medfwi_time_parse(buf, t);
-	}
-	return 0;
+	snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
+	return medfwi_time_parse(buf, t);
 }
 
 /* 1 when `a` is newer than `b` (a dated record is newer than an undated one). */

@@ -12,6 +12,7 @@
 #include "medfw/version.h"
 #include "vuln/advjson_int.h"
 #include "vuln/csaf_int.h"
+#include "vuln/feed_int.h"
 
 #define CDX "CycloneDX VEX"
 #define ARENA_MAX (256u * 1024u * 1024u)
@@ -240,17 +241,6 @@ static const struct declared *declared_ref(const struct cdx *x, const char *ref)
 	return NULL;
 }
 
-static int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "urn:cdx:<uuid>/<version>#<bom-ref>": 1 and the parts, or 0 when `ref` is no
  * BOM-Link. The fragment is percent-decoded. */
 static int bom_link(struct build *b, const char *ref, const char **serial, int64_t *version,
@@ -287,9 +277,10 @@ static int bom_link(struct build *b, const char *ref, const char **serial, int64
 		if (f == NULL)
 			return -2;
 		for (i = 0; i < n; i++) {
-			if (p[1 + i] == '%' && i + 2 < n + 1 && hexv(p[2 + i]) >= 0 &&
-			    hexv(p[3 + i]) >= 0) {
-				f[o++] = (char)(hexv(p[2 + i]) * 16 + hexv(p[3 + i]));
+			if (p[1 + i] == '%' && i + 2 < n && medfwi_hex_value(p[2 + i]) >= 0 &&
+			    medfwi_hex_value(p[3 + i]) >= 0) {
+				f[o++] = (char)(medfwi_hex_value(p[2 + i]) * 16 +
+						medfwi_hex_value(p[3 + i]));
 				i += 2;
 			} else {
 				f[o++] = p[1 + i];
@@ -870,18 +861,6 @@ static void say(char *why, size_t cap, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int ascii_ieq(const char *a, const char *b)
-{
-	for (; *a != '\0' && *b != '\0'; a++, b++) {
-		char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;
-		char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b - 'A' + 'a') : *b;
-
-		if (x != y)
-			return 0;
-	}
-	return *a == *b;
-}
-
 /* The component's version and the scheme to compare it in. */
 static const char *comp_version(const struct medfw_sbom_component *comp,
 				const struct medfw_purl *cp)
@@ -947,7 +926,7 @@ static enum medfw_err cdx_applies(const struct medfw_vex_statement *s,
 	}
 	v = comp_version(comp, cp);
 	if (s->bom_serial != NULL) {
-		if (sbom->serial_number == NULL || !ascii_ieq(sbom->serial_number, s->bom_serial) ||
+		if (sbom->serial_number == NULL || !medfwi_eq_ci(sbom->serial_number, s->bom_serial) ||
 		    (sbom->version != 0 && sbom->version != s->bom_version) ||
 		    strcmp(comp->ref, s->ref) != 0)
 			goto done;
