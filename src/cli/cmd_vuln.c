@@ -56,10 +56,16 @@ static void put_padded(FILE *f, const char *s, size_t width)
 static int bad_input(const char *what, const char *file, enum medfw_err err,
 		     const struct medfw_diag *diag)
 {
+	const char *msg = medfw_diag_message(diag, err);
+	size_t n = strlen(file);
+
 	fprintf(stderr, "medfw " CMD ": %s ", what);
 	put_safe(stderr, file, 4096);
+	/* file errors already start with the path */
+	if (strncmp(msg, file, n) == 0 && msg[n] == ':')
+		msg += n + 1 + (msg[n + 1] == ' ');
 	fputs(": ", stderr);
-	put_safe(stderr, medfw_diag_message(diag, err), MEDFW_DIAG_MSG_MAX);
+	put_safe(stderr, msg, MEDFW_DIAG_MSG_MAX);
 	fputc('\n', stderr);
 	return EXIT_BAD_INPUT;
 }

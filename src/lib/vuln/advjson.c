@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "medfw/buf.h"
+
 #define CHUNK_MIN (16u * 1024u)
 #define ALIGN 16u
 
@@ -455,6 +457,23 @@ int medfwi_time_cmp(const struct medfwi_time *a, const struct medfwi_time *b)
 	if (a->nanos != b->nanos)
 		return a->nanos < b->nanos ? -1 : 1;
 	return 0;
+}
+
+int medfwi_pct_byte(const char *p, unsigned char *out)
+{
+	char two[3];
+	uint8_t b = 0;
+	size_t n = 0;
+
+	if (p[0] == '\0' || p[1] == '\0')
+		return 0;
+	two[0] = p[0];
+	two[1] = p[1];
+	two[2] = '\0';
+	if (medfw_hex_decode(two, &b, 1, &n) != MEDFW_OK || n != 1)
+		return 0;
+	*out = b;
+	return 1;
 }
 
 int medfwi_cve_valid(const char *s, size_t max_digits)

@@ -114,17 +114,9 @@ int medfwi_time_cmp(const struct medfwi_time *a, const struct medfwi_time *b);
 /* "YYYY-MM-DD", a real calendar date. */
 int medfwi_date_valid(const char *s);
 
-/* The value of a hex digit, or -1. */
-static inline int medfwi_hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* The byte of the two hex digits at p (the "XX" of a percent-encoding, either case):
+ * 1 and *out, or 0 when they are not two hex digits. */
+int medfwi_pct_byte(const char *p, unsigned char *out);
 
 /* ^CVE-[0-9]{4}-[0-9]{4,max_digits}$ */
 int medfwi_cve_valid(const char *s, size_t max_digits);

@@ -394,12 +394,11 @@ static int cpe_normalize(const char *in, char *out, size_t cap)
 				char c = *p;
 
 				if (c == '%') {
-					int hi = medfwi_hex_value(p[1]);
-					int lo = hi < 0 ? -1 : medfwi_hex_value(p[2]);
+					unsigned char byte;
 
-					if (hi < 0 || lo < 0)
+					if (!medfwi_pct_byte(p + 1, &byte))
 						return 0;
-					c = (char)(hi * 16 + lo);
+					c = (char)byte;
 					p += 3;
 					if (c == 0x01 || c == 0x02) { /* 2.2 wildcards */
 						if (!out_char(out, cap, &o, c == 0x01 ? '?' : '*'))

@@ -277,10 +277,11 @@ static int bom_link(struct build *b, const char *ref, const char **serial, int64
 		if (f == NULL)
 			return -2;
 		for (i = 0; i < n; i++) {
-			if (p[1 + i] == '%' && i + 2 < n && medfwi_hex_value(p[2 + i]) >= 0 &&
-			    medfwi_hex_value(p[3 + i]) >= 0) {
-				f[o++] = (char)(medfwi_hex_value(p[2 + i]) * 16 +
-						medfwi_hex_value(p[3 + i]));
+			unsigned char byte;
+
+			if (p[1 + i] == '%' && i + 2 < n && medfwi_pct_byte(p + 2 + i, &byte) &&
+			    byte != 0) {
+				f[o++] = (char)byte;
 				i += 2;
 			} else {
 				f[o++] = p[1 + i];
@@ -914,8 +915,11 @@ static enum medfw_err cdx_applies(const struct medfw_vex_statement *s,
 	const struct medfw_vex_version *e;
 	const char *how = NULL, *v;
 	enum medfw_err err = MEDFW_OK;
-	int undecided = 0;
+	int undecided = 0, same_ref = strcmp(comp->ref, s->ref) == 0;
 
+	/* most statements are about another component: decide that without parsing */
+	if (!same_ref && (s->bom_serial != NULL || s->subject_purl == NULL || comp->purl == NULL))
+		return MEDFW_OK;
 	if (comp->purl != NULL &&
 	    medfw_purl_parse(comp->purl, MEDFW_PURL_LENIENT, &cp, NULL) == MEDFW_ERR_NOMEM)
 		return MEDFW_ERR_NOMEM;
@@ -927,11 +931,10 @@ static enum medfw_err cdx_applies(const struct medfw_vex_statement *s,
 	v = comp_version(comp, cp);
 	if (s->bom_serial != NULL) {
 		if (sbom->serial_number == NULL || !medfwi_eq_ci(sbom->serial_number, s->bom_serial) ||
-		    (sbom->version != 0 && sbom->version != s->bom_version) ||
-		    strcmp(comp->ref, s->ref) != 0)
+		    (sbom->version != 0 && sbom->version != s->bom_version))
 			goto done;
 		how = "BOM-Link";
-	} else if (strcmp(comp->ref, s->ref) == 0) {
+	} else if (same_ref) {
 		/* the VEX document's own declaration of the ref narrows it */
 		if (s->subject_version != NULL && v != NULL && strcmp(s->subject_version, v) != 0)
 			goto done;
