@@ -27,5 +27,7 @@ const struct cli_command cli_commands[] = {
 	 CMD_DEVICE_STATEMENT_SIGN_USAGE, cmd_device_statement_sign},
 	{"device-statement verify", "check a device statement against trusted keys",
 	 CMD_DEVICE_STATEMENT_VERIFY_USAGE, cmd_device_statement_verify},
+	{"vuln match", "match SBOMs against vulnerability feeds, with VEX", CMD_VULN_MATCH_USAGE,
+	 cmd_vuln_match},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -160,4 +160,26 @@ int cmd_device_statement_sign(struct cli *cli, int argc, char **argv);
 	"future, not expired. Prints what the statement binds. Exit 0 verified, 1 not.\n"
 int cmd_device_statement_verify(struct cli *cli, int argc, char **argv);
 
+#define CMD_VULN_MATCH_USAGE                                                                \
+	"Usage: medfw vuln match --sbom FILE [--sbom FILE...] --feed PATH [--feed PATH...]\n" \
+	"                        [--vex FILE...] [--product-map FILE] [--json]\n\n"          \
+	"Matches every component of the SBOMs (CycloneDX 1.4-1.6, SPDX 2.3 JSON) against\n"  \
+	"the vulnerability feeds: files or directories (walked, *.json) of OSV, NVD CVE\n"   \
+	"API 2.0, CVE JSON 5, CSAF 2.0 and CISA KEV data, each file's format detected from\n" \
+	"its content; a record seen again keeps its newest version. What several sources\n" \
+	"say about one vulnerability (ids joined through their aliases) becomes one\n"      \
+	"finding per component and vulnerability, with every source's evidence: affected\n" \
+	"if one says so, not affected only on a decisive answer, else undetermined.\n"      \
+	"CycloneDX pedigree patches and VEX statements (--vex: CycloneDX VEX or CSAF VEX;\n" \
+	"the newest statement wins; not_affected needs a justification) then apply; KEV\n"  \
+	"and the highest CVSS score are attached. --product-map maps advisory product\n"    \
+	"names and CSAF product ids to SBOM component names (docs/vuln-matching.md).\n"      \
+	"Prints a table in priority order (KEV first, then severity) or, with --json, every\n" \
+	"finding with its evidence, the VEX statement that applied and the problems.\n"    \
+	"A feed file or record that cannot be read is reported and skipped.\n"             \
+	"Exit 0 no affected or undetermined finding, 1 findings to act on or review, 2 bad\n" \
+	"input (an unreadable SBOM, VEX file or product map, a feed path that cannot be\n"  \
+	"walked; the message names the file and the JSON path) or no result.\n"
+int cmd_vuln_match(struct cli *cli, int argc, char **argv);
+
 #endif

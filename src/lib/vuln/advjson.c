@@ -1,10 +1,12 @@
-/* What the OSV, CSAF and KEV readers share: arena, path-naming JSON accessors,
- * RFC 3339 times (src/lib/vuln/advjson_int.h). */
+/* What the vulnerability-data readers share: arena, path-naming JSON accessors,
+ * RFC 3339 times, CVE ids (src/lib/vuln/advjson_int.h). */
 #include "vuln/advjson_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "medfw/buf.h"
 
 #define CHUNK_MIN (16u * 1024u)
 #define ALIGN 16u
@@ -105,24 +107,31 @@ void medfwi_path_item(char *out, const char *base, const char *key, size_t i)
 		snprintf(out, MEDFWI_PATH_MAX, "%s.%s[%zu]", base, key, i);
 }
 
-const char *medfwi_quote(const char *s, char *buf, size_t cap)
+const char *medfwi_quote_n(const char *s, size_t max, char *buf, size_t cap)
 {
 	size_t i = 0, o = 0;
 
 	if (cap == 0)
-		return "";
-	while (s[i] != '\0' && o + 4 < cap) {
+		return buf;
+	if (s == NULL)
+		s = "(none)";
+	while (s[i] != '\0' && i < max && o + 4 < cap) {
 		unsigned char c = (unsigned char)s[i];
 
 		buf[o++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
 		i++;
 	}
-	if (s[i] != '\0' && o + 3 < cap) {
+	if (s[i] != '\0' && o + 4 <= cap) {
 		memcpy(buf + o, "...", 3);
 		o += 3;
 	}
 	buf[o] = '\0';
 	return buf;
+}
+
+const char *medfwi_quote(const char *s, char *buf, size_t cap)
+{
+	return medfwi_quote_n(s, SIZE_MAX, buf, cap);
 }
 
 enum medfw_err medfwi_jr_alloc_failed(const struct medfwi_jr *jr)
@@ -379,7 +388,8 @@ int medfwi_date_valid(const char *s)
 	return valid_ymd(y, m, d);
 }
 
-int medfwi_time_parse(const char *s, struct medfwi_time *out)
+/* RFC 3339; without `offset_optional` the offset (Z or +hh:mm) is required. */
+static int time_parse(const char *s, int offset_optional, struct medfwi_time *out)
 {
 	unsigned y, mo, d, h, mi, se, oh = 0, om = 0;
 	size_t i = 19, nd = 0;
@@ -388,7 +398,7 @@ int medfwi_time_parse(const char *s, struct medfwi_time *out)
 
 	out->seconds = 0;
 	out->nanos = 0;
-	if (strnlen(s, 20) < 20)
+	if (strnlen(s, 19) < 19)
 		return 0;
 	if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
 	    s[16] != ':')
@@ -412,7 +422,8 @@ int medfwi_time_parse(const char *s, struct medfwi_time *out)
 		for (; nd < 9; nd++)
 			nanos *= 10u;
 	}
-	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0') {
+	if (((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0') ||
+	    (s[i] == '\0' && offset_optional)) {
 		off = 0;
 	} else if ((s[i] == '+' || s[i] == '-') && strlen(s + i) == 6 && s[i + 3] == ':' &&
 		   digits(s + i + 1, 2, &oh) && digits(s + i + 4, 2, &om) && oh <= 23 && om <= 59) {
@@ -429,6 +440,16 @@ int medfwi_time_parse(const char *s, struct medfwi_time *out)
 	return 1;
 }
 
+int medfwi_time_parse(const char *s, struct medfwi_time *out)
+{
+	return time_parse(s, 0, out);
+}
+
+int medfwi_time_parse_utc(const char *s, struct medfwi_time *out)
+{
+	return time_parse(s, 1, out);
+}
+
 int medfwi_time_cmp(const struct medfwi_time *a, const struct medfwi_time *b)
 {
 	if (a->seconds != b->seconds)
@@ -438,11 +459,28 @@ int medfwi_time_cmp(const struct medfwi_time *a, const struct medfwi_time *b)
 	return 0;
 }
 
+int medfwi_pct_byte(const char *p, unsigned char *out)
+{
+	char two[3];
+	uint8_t b = 0;
+	size_t n = 0;
+
+	if (p[0] == '\0' || p[1] == '\0')
+		return 0;
+	two[0] = p[0];
+	two[1] = p[1];
+	two[2] = '\0';
+	if (medfw_hex_decode(two, &b, 1, &n) != MEDFW_OK || n != 1)
+		return 0;
+	*out = b;
+	return 1;
+}
+
 int medfwi_cve_valid(const char *s, size_t max_digits)
 {
 	size_t i, n;
 
-	if (strncmp(s, "CVE-", 4) != 0)
+	if (s == NULL || strncmp(s, "CVE-", 4) != 0)
 		return 0;
 	for (i = 4; i < 8; i++)
 		if (s[i] < '0' || s[i] > '9')

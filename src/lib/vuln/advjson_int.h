@@ -1,4 +1,5 @@
-/* Internal: what the OSV, CSAF and KEV readers share (advjson.c).
+/* Internal: what the vulnerability-data readers share (advjson.c): OSV, CSAF, KEV and
+ * VEX use all of it; NVD and CVE 5 (feed_int.h) the paths, quoting, ids and times.
  *
  *   - an arena: every string and array of a parsed record lives in one arena, so a
  *     record is freed in one call and a parse that fails half-way leaks nothing;
@@ -49,8 +50,10 @@ void medfwi_path_key(char *out, const char *base, const char *key);
 void medfwi_path_item(char *out, const char *base, const char *key, size_t i);
 
 /* A printable, bounded rendering of untrusted text for a message ('?' for anything
- * else, "..." when cut). */
+ * else, "..." when cut, "(none)" for NULL). medfwi_quote_n keeps at most `max`
+ * characters. Both return buf. */
 const char *medfwi_quote(const char *s, char *buf, size_t cap);
+const char *medfwi_quote_n(const char *s, size_t max, char *buf, size_t cap);
 
 /* The arena's failure as an error: MEDFW_ERR_TOO_LARGE or MEDFW_ERR_NOMEM. */
 enum medfw_err medfwi_jr_alloc_failed(const struct medfwi_jr *jr);
@@ -104,10 +107,16 @@ struct medfwi_time {
  * case, as RFC 3339 section 5.6 allows); a real calendar date, hour < 24, minute <
  * 60, second <= 60. Returns 1 and fills *out, or 0. */
 int medfwi_time_parse(const char *s, struct medfwi_time *out);
+/* The same with the offset optional (UTC when absent), as NVD writes its times. */
+int medfwi_time_parse_utc(const char *s, struct medfwi_time *out);
 int medfwi_time_cmp(const struct medfwi_time *a, const struct medfwi_time *b);
 
 /* "YYYY-MM-DD", a real calendar date. */
 int medfwi_date_valid(const char *s);
+
+/* The byte of the two hex digits at p (the "XX" of a percent-encoding, either case):
+ * 1 and *out, or 0 when they are not two hex digits. */
+int medfwi_pct_byte(const char *p, unsigned char *out);
 
 /* ^CVE-[0-9]{4}-[0-9]{4,max_digits}$ */
 int medfwi_cve_valid(const char *s, size_t max_digits);

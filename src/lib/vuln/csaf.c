@@ -12,6 +12,7 @@
 #include "medfw/vers.h"
 #include "medfw/version.h"
 #include "vuln/advjson_int.h"
+#include "vuln/csaf_int.h"
 
 #define WHAT "CSAF document"
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -328,16 +329,6 @@ static char lower(char c)
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static int out_char(char *out, size_t cap, size_t *o, char c)
 {
 	if (*o + 1 >= cap)
@@ -403,11 +394,11 @@ static int cpe_normalize(const char *in, char *out, size_t cap)
 				char c = *p;
 
 				if (c == '%') {
-					int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+					unsigned char byte;
 
-					if (hi < 0 || lo < 0)
+					if (!medfwi_pct_byte(p + 1, &byte))
 						return 0;
-					c = (char)(hi * 16 + lo);
+					c = (char)byte;
 					p += 3;
 					if (c == 0x01 || c == 0x02) { /* 2.2 wildcards */
 						if (!out_char(out, cap, &o, c == 0x01 ? '?' : '*'))
@@ -2082,6 +2073,53 @@ static int covers(const struct medfw_csaf_doc *doc, const char *const *pids, siz
 			return 1;
 	}
 	return 0;
+}
+
+int medfwi_csaf_covers(const struct medfw_csaf_doc *doc, const char *const *pids, size_t np,
+		       const char *const *gids, size_t ng, const char *id)
+{
+	return covers(doc, pids, np, gids, ng, id);
+}
+
+enum medfw_err medfwi_csaf_denotes(const struct medfw_csaf_doc *doc,
+				   const struct medfw_csaf_product *p,
+				   const struct medfw_vuln_component *c,
+				   const struct medfw_csaf_product_map *map, size_t map_count,
+				   enum medfwi_csaf_denotes *out, char *how, size_t how_cap)
+{
+	struct medfw_purl *cp = NULL;
+	struct eval ev;
+	struct match m;
+
+	*out = MEDFWI_CSAF_NONE;
+	if (how_cap > 0)
+		how[0] = '\0';
+	if (c->purl != NULL && c->purl[0] != '\0' &&
+	    medfw_purl_parse(c->purl, MEDFW_PURL_LENIENT, &cp, NULL) == MEDFW_ERR_NOMEM)
+		return MEDFW_ERR_NOMEM;
+	ev.doc = doc;
+	ev.c = c;
+	ev.cp = cp;
+	ev.map = map;
+	ev.map_count = map_count;
+	match_product(&ev, p, 0, &m);
+	medfw_purl_free(cp);
+	switch (m.kind) {
+	case M_IN:
+		*out = MEDFWI_CSAF_IN;
+		break;
+	case M_OUT:
+		*out = MEDFWI_CSAF_OUT;
+		break;
+	case M_UNDET:
+		*out = MEDFWI_CSAF_UNDET;
+		break;
+	case M_NONE:
+		return MEDFW_OK;
+	}
+	if (how_cap > 0)
+		snprintf(how, how_cap, "%s; %s", m.how, m.cmp);
+	return MEDFW_OK;
 }
 
 enum sgroup {

@@ -29,15 +29,6 @@ const char *medfw_cve5_status_name(enum medfw_cve5_status status)
 
 /* ------------------------------------------------------------------- freeing */
 
-static void free_strings(char **s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < n; i++)
-		free(s[i]);
-	free(s);
-}
-
 static void free_affected(struct medfw_cve5_affected *a)
 {
 	size_t i, k;
@@ -48,8 +39,8 @@ static void free_affected(struct medfw_cve5_affected *a)
 	free(a->package_name);
 	free(a->package_url);
 	free(a->repo);
-	free_strings(a->cpes, a->cpe_count);
-	free_strings(a->platforms, a->platform_count);
+	medfwi_free_strings(a->cpes, a->cpe_count);
+	medfwi_free_strings(a->platforms, a->platform_count);
 	for (i = 0; a->versions != NULL && i < a->version_count; i++) {
 		struct medfw_cve5_version *v = &a->versions[i];
 
@@ -78,8 +69,8 @@ static void free_container(struct medfw_cve5_container *c)
 	}
 	free(c->metrics);
 	free(c->description);
-	free_strings(c->cwes, c->cwe_count);
-	free_strings(c->references, c->reference_count);
+	medfwi_free_strings(c->cwes, c->cwe_count);
+	medfwi_free_strings(c->references, c->reference_count);
 }
 
 void medfw_cve5_record_free(struct medfw_cve5_record *r)
@@ -101,16 +92,6 @@ void medfw_cve5_record_free(struct medfw_cve5_record *r)
 }
 
 /* ------------------------------------------------------------------- parsing */
-
-static enum medfw_err nomem(struct medfw_diag *diag)
-{
-	return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
-}
-
-static void *calloc_n(size_t n, size_t size)
-{
-	return calloc(n == 0 ? 1 : n, size);
-}
 
 static enum medfw_err get_status(const json_t *obj, const char *path, const char *key,
 				 int required, int *present, enum medfw_cve5_status *out,
@@ -152,16 +133,16 @@ static enum medfw_err string_list(const json_t *obj, const char *path, const cha
 	if (err != MEDFW_OK || arr == NULL)
 		return err;
 	n = json_array_size(arr);
-	*out = calloc_n(n, sizeof(**out));
+	*out = medfwi_calloc_n(n, sizeof(**out));
 	if (*out == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(lp, path, key);
+		return medfwi_nomem(diag);
+	medfwi_path_key(lp, path, key);
 	for (i = 0; i < n; i++) {
 		json_t *v = json_array_get(arr, i);
 		const char *s;
 		size_t k;
 
-		medfwi_path_index(ip, lp, i);
+		medfwi_path_item(ip, lp, NULL, i);
 		if (!json_is_string(v))
 			return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "%s: must be a string", ip);
 		s = json_string_value(v);
@@ -178,7 +159,7 @@ static enum medfw_err string_list(const json_t *obj, const char *path, const cha
 						      k + 1);
 		(*out)[i] = medfwi_strdup(s);
 		if ((*out)[i] == NULL)
-			return nomem(diag);
+			return medfwi_nomem(diag);
 		*count = i + 1;
 	}
 	return MEDFW_OK;
@@ -233,14 +214,14 @@ static enum medfw_err parse_version(const json_t *v, const char *path, size_t *t
 				      "%s.changes: more than %u versions and changes in the record",
 				      path, MEDFW_CVE5_MAX_VERSIONS);
 	*total += n;
-	out->changes = calloc_n(n, sizeof(*out->changes));
+	out->changes = medfwi_calloc_n(n, sizeof(*out->changes));
 	if (out->changes == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(cp, path, "changes");
+		return medfwi_nomem(diag);
+	medfwi_path_key(cp, path, "changes");
 	for (i = 0; i < n; i++) {
 		const json_t *c = json_array_get(changes, i);
 
-		medfwi_path_index(ip, cp, i);
+		medfwi_path_item(ip, cp, NULL, i);
 		if (!json_is_object(c))
 			return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "%s: must be an object",
 					      ip);
@@ -336,13 +317,13 @@ static enum medfw_err parse_affected(const json_t *a, const char *path, size_t *
 				      "%s.versions: more than %u versions and changes in the record",
 				      path, MEDFW_CVE5_MAX_VERSIONS);
 	*total += n;
-	out->versions = calloc_n(n, sizeof(*out->versions));
+	out->versions = medfwi_calloc_n(n, sizeof(*out->versions));
 	if (out->versions == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(vp, path, "versions");
+		return medfwi_nomem(diag);
+	medfwi_path_key(vp, path, "versions");
 	for (i = 0; i < n; i++) {
 		out->version_count = i + 1;
-		medfwi_path_index(ip, vp, i);
+		medfwi_path_item(ip, vp, NULL, i);
 		err = parse_version(json_array_get(versions, i), ip, total, &out->versions[i], diag);
 		if (err != MEDFW_OK)
 			return err;
@@ -365,31 +346,10 @@ static const struct {
 static enum medfw_err parse_cvss(const json_t *data, const char *path, size_t k,
 				 struct medfw_cve5_metric *out, struct medfw_diag *diag)
 {
-	const char *version;
-	enum medfw_err err;
-
 	out->version = metric_keys[k].version;
-	err = medfwi_json_str(data, path, "version", 1, 1, MEDFWI_STR_LINE, 8, &version, diag);
-	if (err != MEDFW_OK)
-		return err;
-	if (strcmp(version, metric_keys[k].data_version) != 0)
-		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "%s.version: \"%s\" expected",
-				      path, metric_keys[k].data_version);
-	err = medfwi_json_score(data, path, "baseScore", &out->base_score_tenths, diag);
-	if (err == MEDFW_OK)
-		err = medfwi_json_strdup(data, path, "vectorString", 1, 1, MEDFWI_STR_LINE, 512,
-					 &out->vector, diag);
-	if (err == MEDFW_OK)
-		err = medfwi_json_strdup(data, path, "baseSeverity",
-					 out->version != MEDFW_CVE5_CVSS_V20, 1, MEDFWI_STR_LINE, 16,
-					 &out->severity, diag);
-	if (err == MEDFW_OK && out->severity != NULL && strcmp(out->severity, "NONE") != 0 &&
-	    strcmp(out->severity, "LOW") != 0 && strcmp(out->severity, "MEDIUM") != 0 &&
-	    strcmp(out->severity, "HIGH") != 0 && strcmp(out->severity, "CRITICAL") != 0)
-		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
-				     "%s.baseSeverity: must be NONE, LOW, MEDIUM, HIGH or CRITICAL",
-				     path);
-	return err;
+	return medfwi_json_cvss(data, path, metric_keys[k].data_version, data, path,
+				out->version != MEDFW_CVE5_CVSS_V20, &out->base_score_tenths,
+				&out->vector, &out->severity, diag);
 }
 
 static enum medfw_err parse_metrics(const json_t *cont, const char *path,
@@ -404,12 +364,12 @@ static enum medfw_err parse_metrics(const json_t *cont, const char *path,
 	if (err != MEDFW_OK || arr == NULL)
 		return err;
 	n = json_array_size(arr);
-	out->metrics = calloc_n(n, sizeof(*out->metrics));
+	out->metrics = medfwi_calloc_n(n, sizeof(*out->metrics));
 	if (out->metrics == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(mp, path, "metrics");
+		return medfwi_nomem(diag);
+	medfwi_path_key(mp, path, "metrics");
 	for (i = 0; i < n; i++) {
-		medfwi_path_index(ip, mp, i);
+		medfwi_path_item(ip, mp, NULL, i);
 		if (!json_is_object(json_array_get(arr, i)))
 			return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "%s: must be an object",
 					      ip);
@@ -419,14 +379,14 @@ static enum medfw_err parse_metrics(const json_t *cont, const char *path,
 		for (i = 0; i < n; i++) {
 			json_t *data;
 
-			medfwi_path_index(ip, mp, i);
+			medfwi_path_item(ip, mp, NULL, i);
 			err = medfwi_json_object(json_array_get(arr, i), ip, metric_keys[k].key, 0,
 						 &data, diag);
 			if (err != MEDFW_OK)
 				return err;
 			if (data == NULL)
 				continue;
-			medfwi_feed_path_key(kp, ip, metric_keys[k].key);
+			medfwi_path_key(kp, ip, metric_keys[k].key);
 			err = parse_cvss(data, kp, k, &out->metrics[out->metric_count++], diag);
 			if (err != MEDFW_OK)
 				return err;
@@ -439,43 +399,28 @@ static enum medfw_err parse_descriptions(const json_t *cont, const char *path, i
 					 struct medfw_cve5_container *out,
 					 struct medfw_diag *diag)
 {
-	char dp[PATH_MAX_], ip[PATH_MAX_];
+	char dp[PATH_MAX_];
 	json_t *arr;
-	size_t i, n;
+	char **english = NULL;
+	size_t n = 0;
 	enum medfw_err err;
 
 	err = medfwi_json_array(cont, path, "descriptions", required, MEDFW_CVE5_MAX_LIST, &arr,
 				diag);
 	if (err != MEDFW_OK || arr == NULL)
 		return err;
-	n = json_array_size(arr);
-	if (n == 0 && required)
+	if (json_array_size(arr) == 0 && required)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "%s.descriptions: is empty",
 				      path);
-	medfwi_feed_path_key(dp, path, "descriptions");
-	for (i = 0; i < n; i++) {
-		const json_t *d = json_array_get(arr, i);
-		const char *lang, *value;
-
-		medfwi_path_index(ip, dp, i);
-		if (!json_is_object(d))
-			return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "%s: must be an object",
-					      ip);
-		err = medfwi_json_str(d, ip, "lang", 1, 1, MEDFWI_STR_LINE, 32, &lang, diag);
-		if (err == MEDFW_OK)
-			err = medfwi_json_str(d, ip, "value", 1, 1, MEDFWI_STR_TEXT,
-					      MEDFW_CVE5_MAX_TEXT, &value, diag);
-		if (err != MEDFW_OK)
-			return err;
-		if (out->description == NULL &&
-		    (medfwi_eq_ci(lang, "en") || strncmp(lang, "en-", 3) == 0 ||
-		     strncmp(lang, "en_", 3) == 0)) {
-			out->description = medfwi_strdup(value);
-			if (out->description == NULL)
-				return nomem(diag);
-		}
+	medfwi_path_key(dp, path, "descriptions");
+	err = medfwi_json_english(arr, dp, MEDFW_CVE5_MAX_TEXT, MEDFWI_STR_TEXT, 1, &english, &n,
+				  diag);
+	if (err == MEDFW_OK && n > 0) {
+		out->description = english[0]; /* the first English one */
+		english[0] = NULL;
 	}
-	return MEDFW_OK;
+	medfwi_free_strings(english, n);
+	return err;
 }
 
 static int valid_cwe(const char *s)
@@ -502,27 +447,27 @@ static enum medfw_err parse_problem_types(const json_t *cont, const char *path,
 	err = medfwi_json_array(cont, path, "problemTypes", 0, MEDFW_CVE5_MAX_LIST, &arr, diag);
 	if (err != MEDFW_OK || arr == NULL)
 		return err;
-	medfwi_feed_path_key(pp, path, "problemTypes");
+	medfwi_path_key(pp, path, "problemTypes");
 	for (i = 0; i < json_array_size(arr); i++) {
-		medfwi_path_index(ip, pp, i);
+		medfwi_path_item(ip, pp, NULL, i);
 		err = medfwi_json_array(json_array_get(arr, i), ip, "descriptions", 1,
 					MEDFW_CVE5_MAX_LIST, &descs, diag);
 		if (err != MEDFW_OK)
 			return err;
 		total += json_array_size(descs);
 	}
-	out->cwes = calloc_n(total, sizeof(*out->cwes));
+	out->cwes = medfwi_calloc_n(total, sizeof(*out->cwes));
 	if (out->cwes == NULL)
-		return nomem(diag);
+		return medfwi_nomem(diag);
 	for (i = 0; i < json_array_size(arr); i++) {
 		descs = json_object_get(json_array_get(arr, i), "descriptions");
-		medfwi_path_index(ip, pp, i);
-		medfwi_feed_path_key(dp, ip, "descriptions");
+		medfwi_path_item(ip, pp, NULL, i);
+		medfwi_path_key(dp, ip, "descriptions");
 		for (j = 0; j < json_array_size(descs); j++) {
 			const json_t *d = json_array_get(descs, j);
 			const char *cwe, *text;
 
-			medfwi_path_index(jp, dp, j);
+			medfwi_path_item(jp, dp, NULL, j);
 			if (!json_is_object(d))
 				return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE,
 						      "%s: must be an object", jp);
@@ -540,48 +485,9 @@ static enum medfw_err parse_problem_types(const json_t *cont, const char *path,
 						      "%s.cweId: not a CWE id (CWE-NNN)", jp);
 			out->cwes[out->cwe_count] = medfwi_strdup(cwe);
 			if (out->cwes[out->cwe_count] == NULL)
-				return nomem(diag);
+				return medfwi_nomem(diag);
 			out->cwe_count++;
 		}
-	}
-	return MEDFW_OK;
-}
-
-static enum medfw_err parse_references(const json_t *cont, const char *path, int required,
-				       struct medfw_cve5_container *out,
-				       struct medfw_diag *diag)
-{
-	char rp[PATH_MAX_], ip[PATH_MAX_];
-	json_t *arr;
-	size_t i, n;
-	enum medfw_err err;
-
-	err = medfwi_json_array(cont, path, "references", required, MEDFW_CVE5_MAX_REFERENCES,
-				&arr, diag);
-	if (err != MEDFW_OK || arr == NULL)
-		return err;
-	n = json_array_size(arr);
-	out->references = calloc_n(n, sizeof(*out->references));
-	if (out->references == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(rp, path, "references");
-	for (i = 0; i < n; i++) {
-		const json_t *ref = json_array_get(arr, i);
-		const char *url;
-
-		medfwi_path_index(ip, rp, i);
-		if (!json_is_object(ref))
-			return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "%s: must be an object",
-					      ip);
-		err = medfwi_json_str(ref, ip, "url", 1, 1, MEDFWI_STR_LINE, 2048, &url, diag);
-		if (err != MEDFW_OK)
-			return err;
-		if (strchr(url, ':') == NULL || strchr(url, ' ') != NULL)
-			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "%s.url: not a URI", ip);
-		out->references[i] = medfwi_strdup(url);
-		if (out->references[i] == NULL)
-			return nomem(diag);
-		out->reference_count = i + 1;
 	}
 	return MEDFW_OK;
 }
@@ -603,7 +509,7 @@ static enum medfw_err parse_container(const json_t *cont, const char *path, int 
 	err = medfwi_json_object(cont, path, "providerMetadata", 1, &pm, diag);
 	if (err != MEDFW_OK)
 		return err;
-	medfwi_feed_path_key(pp, path, "providerMetadata");
+	medfwi_path_key(pp, path, "providerMetadata");
 	err = medfwi_json_str(pm, pp, "orgId", 1, 1, MEDFWI_STR_LINE, 64, &org, diag);
 	if (err == MEDFW_OK)
 		err = medfwi_json_str(pm, pp, "shortName", 0, 1, MEDFWI_STR_LINE, 64, &short_name,
@@ -612,14 +518,16 @@ static enum medfw_err parse_container(const json_t *cont, const char *path, int 
 		return err;
 	out->provider = medfwi_strdup(short_name != NULL ? short_name : org);
 	if (out->provider == NULL)
-		return nomem(diag);
+		return medfwi_nomem(diag);
 	err = parse_descriptions(cont, path, published_cna, out, diag);
 	if (err == MEDFW_OK)
 		err = parse_metrics(cont, path, out, diag);
 	if (err == MEDFW_OK)
 		err = parse_problem_types(cont, path, out, diag);
 	if (err == MEDFW_OK)
-		err = parse_references(cont, path, published_cna, out, diag);
+		err = medfwi_json_url_list(cont, path, "references", published_cna,
+					   MEDFW_CVE5_MAX_REFERENCES, 2048, 0, &out->references,
+					   &out->reference_count, diag);
 	if (err == MEDFW_OK)
 		err = medfwi_json_array(cont, path, "affected", published_cna,
 					MEDFW_CVE5_MAX_AFFECTED, &arr, diag);
@@ -628,13 +536,13 @@ static enum medfw_err parse_container(const json_t *cont, const char *path, int 
 	n = json_array_size(arr);
 	if (n == 0)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "%s.affected: is empty", path);
-	out->affected = calloc_n(n, sizeof(*out->affected));
+	out->affected = medfwi_calloc_n(n, sizeof(*out->affected));
 	if (out->affected == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(ap, path, "affected");
+		return medfwi_nomem(diag);
+	medfwi_path_key(ap, path, "affected");
 	for (i = 0; i < n; i++) {
 		out->affected_count = i + 1;
-		medfwi_path_index(ip, ap, i);
+		medfwi_path_item(ip, ap, NULL, i);
 		err = parse_affected(json_array_get(arr, i), ip, total, &out->affected[i], diag);
 		if (err != MEDFW_OK)
 			return err;
@@ -681,9 +589,9 @@ static enum medfw_err parse_record(const json_t *doc, const char *path,
 	err = medfwi_json_object(doc, path, "cveMetadata", 1, &meta, diag);
 	if (err != MEDFW_OK)
 		return err;
-	medfwi_feed_path_key(mp, path, "cveMetadata");
+	medfwi_path_key(mp, path, "cveMetadata");
 	err = medfwi_json_strdup(meta, mp, "cveId", 1, 1, MEDFWI_STR_LINE, 32, &r->id, diag);
-	if (err == MEDFW_OK && !medfwi_valid_cve_id(r->id))
+	if (err == MEDFW_OK && !medfwi_cve_valid(r->id, 19))
 		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				     "%s.cveId: not a CVE id (CVE-YYYY-NNNN)", mp);
 	if (err == MEDFW_OK)
@@ -719,16 +627,16 @@ static enum medfw_err parse_record(const json_t *doc, const char *path,
 		return err;
 	r->assigner = medfwi_strdup(short_name != NULL ? short_name : org);
 	if (r->assigner == NULL)
-		return nomem(diag);
+		return medfwi_nomem(diag);
 
 	err = medfwi_json_object(doc, path, "containers", 1, &containers, diag);
 	if (err != MEDFW_OK)
 		return err;
-	medfwi_feed_path_key(cp, path, "containers");
+	medfwi_path_key(cp, path, "containers");
 	err = medfwi_json_object(containers, cp, "cna", 1, &cna, diag);
 	if (err != MEDFW_OK)
 		return err;
-	medfwi_feed_path_key(ap, cp, "cna");
+	medfwi_path_key(ap, cp, "cna");
 	if (r->state == MEDFW_CVE5_REJECTED) {
 		json_t *reasons;
 
@@ -744,13 +652,13 @@ static enum medfw_err parse_record(const json_t *doc, const char *path,
 	if (err != MEDFW_OK || adp == NULL)
 		return err;
 	n = json_array_size(adp);
-	r->adp = calloc_n(n, sizeof(*r->adp));
+	r->adp = medfwi_calloc_n(n, sizeof(*r->adp));
 	if (r->adp == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(ap, cp, "adp");
+		return medfwi_nomem(diag);
+	medfwi_path_key(ap, cp, "adp");
 	for (i = 0; i < n; i++) {
 		r->adp_count = i + 1;
-		medfwi_path_index(ip, ap, i);
+		medfwi_path_item(ip, ap, NULL, i);
 		err = parse_container(json_array_get(adp, i), ip, 0, &total, &r->adp[i], diag);
 		if (err != MEDFW_OK)
 			return err;
@@ -771,7 +679,7 @@ enum medfw_err medfw_cve5_record_from_json(const json_t *doc, const char *path,
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "CVE 5: invalid argument");
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
-		return nomem(diag);
+		return medfwi_nomem(diag);
 	err = parse_record(doc, path != NULL ? path : "record", r, diag);
 	if (err != MEDFW_OK) {
 		medfw_cve5_record_free(r);
@@ -866,7 +774,7 @@ static void resolve_type(const char *version_type, enum medfw_version_scheme dfl
 	for (i = 0; version_type[i] != '\0' && i + 1 < sizeof(lower); i++)
 		lower[i] = medfwi_to_lower(version_type[i]);
 	lower[i] = '\0';
-	medfwi_feed_quote(version_type, 40, t->label, sizeof(t->label));
+	medfwi_quote_n(version_type, 40, t->label, sizeof(t->label));
 	for (i = 0; i < sizeof(type_table) / sizeof(type_table[0]); i++)
 		if (strcmp(lower, type_table[i].name) == 0) {
 			t->kind = type_table[i].kind;
@@ -959,19 +867,19 @@ static int below_upper(const struct vtype *t, const char *v, const char *bound, 
 		if (series[n - 2] == '.')
 			series[n - 2] = '\0';
 		if (in_series(t, v, series)) {
-			medfwi_ev_printf(txt, cap, "%s in the %s series", medfwi_feed_quote(v, 64, q, sizeof(q)),
+			medfwi_ev_printf(txt, cap, "%s in the %s series", medfwi_quote_n(v, 64, q, sizeof(q)),
 				 series);
 			return 1;
 		}
 		if (!vcmp(t, v, series, &cmp, why))
 			return -1;
-		medfwi_ev_printf(txt, cap, "%s %s the %s series", medfwi_feed_quote(v, 64, q, sizeof(q)),
+		medfwi_ev_printf(txt, cap, "%s %s the %s series", medfwi_quote_n(v, 64, q, sizeof(q)),
 			 cmp < 0 ? "below" : "above", series);
 		return cmp < 0;
 	}
 	if (!vcmp(t, v, bound, &cmp, why))
 		return -1;
-	medfwi_ev_printf(txt, cap, "%s %s %s (%s)", medfwi_feed_quote(v, 64, q, sizeof(q)),
+	medfwi_ev_printf(txt, cap, "%s %s %s (%s)", medfwi_quote_n(v, 64, q, sizeof(q)),
 		 cmp < 0 ? "<" : (cmp > 0 ? ">" : "=="), bound,
 		 inclusive ? "lessThanOrEqual" : "lessThan");
 	return inclusive ? cmp <= 0 : cmp < 0;
@@ -1126,7 +1034,7 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 			out->r = M_SKIP;
 			medfwi_ev_printf(out->why, WHY,
 					 "git commit ranges do not place the release version %s",
-					 medfwi_feed_quote(v, 64, q, sizeof(q)));
+					 medfwi_quote_n(v, 64, q, sizeof(q)));
 			return;
 		}
 		if (medfwi_eq_ci(v, it->version) ||
@@ -1144,14 +1052,14 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 		out->r = M_UNDECIDED;
 		medfwi_ev_printf(out->why, WHY, "commit %s: placing it in %s..%s needs the "
 						"repository's history",
-				 medfwi_feed_quote(v, 64, q, sizeof(q)), it->version, upper);
+				 medfwi_quote_n(v, 64, q, sizeof(q)), it->version, upper);
 		return;
 	}
 	if (t.kind == VK_CUSTOM || t.kind == VK_NONE) {
 		if (strcmp(v, it->version) == 0) {
 			out->r = M_YES;
 			medfwi_ev_printf(out->why, WHY, "version %s as written",
-					 medfwi_feed_quote(v, 64, q, sizeof(q)));
+					 medfwi_quote_n(v, 64, q, sizeof(q)));
 			apply_changes(&t, it, v, out);
 			return;
 		}
@@ -1169,7 +1077,7 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 
 		if (strcmp(v, it->version) == 0) {
 			out->r = M_YES;
-			medfwi_ev_printf(out->why, WHY, "version %s", medfwi_feed_quote(v, 64, q, sizeof(q)));
+			medfwi_ev_printf(out->why, WHY, "version %s", medfwi_quote_n(v, 64, q, sizeof(q)));
 			return;
 		}
 		if (strcmp(it->version, "*") == 0) {
@@ -1199,7 +1107,7 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 					series[n - 2] = '\0';
 				out->r = in_series(&t, v, series) ? M_YES : M_NO;
 				medfwi_ev_printf(out->why, WHY, "%s %s the %s series",
-						 medfwi_feed_quote(v, 64, q, sizeof(q)),
+						 medfwi_quote_n(v, 64, q, sizeof(q)),
 						 out->r == M_YES ? "in" : "not in", series);
 				return;
 			}
@@ -1211,7 +1119,7 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 		}
 		out->r = cmp == 0 ? M_YES : M_NO;
 		medfwi_ev_printf(out->why, WHY, "%s %s %s %s", t.label,
-				 medfwi_feed_quote(v, 64, q, sizeof(q)), cmp == 0 ? "==" : "!=",
+				 medfwi_quote_n(v, 64, q, sizeof(q)), cmp == 0 ? "==" : "!=",
 				 it->version);
 		return;
 	}
@@ -1223,7 +1131,7 @@ static void eval_item_inner(const struct comp *cp, const struct medfw_cve5_versi
 		lo = -1;
 	} else {
 		lo = cmp >= 0;
-		medfwi_ev_printf(lo_txt, sizeof(lo_txt), "%s %s %s", medfwi_feed_quote(v, 64, q, sizeof(q)),
+		medfwi_ev_printf(lo_txt, sizeof(lo_txt), "%s %s %s", medfwi_quote_n(v, 64, q, sizeof(q)),
 			 cmp < 0 ? "<" : (cmp > 0 ? ">" : "=="), it->version);
 	}
 	if (lo < 0) {
@@ -1650,7 +1558,7 @@ static enum medfw_err comp_init(const struct medfw_vuln_component *c, struct com
 				      MEDFW_CVE5_MAX_LIST);
 	cp->cpes = calloc(c->cpe_count == 0 ? 1 : c->cpe_count, sizeof(*cp->cpes));
 	if (cp->cpes == NULL)
-		return nomem(diag);
+		return medfwi_nomem(diag);
 	for (i = 0; i < c->cpe_count; i++) {
 		medfw_diag_clear(&d);
 		if (c->cpes[i] == NULL)
@@ -1713,7 +1621,7 @@ static void eval_container(const struct comp *cp, const struct medfw_cve5_record
 			medfwi_ev_printf(cand.comparison + n, sizeof(cand.comparison) - n,
 					 "; only for platforms (%s%s) and the component's platform is "
 					 "not known",
-					 medfwi_feed_quote(a->platforms[0], 40, q, sizeof(q)),
+					 medfwi_quote_n(a->platforms[0], 40, q, sizeof(q)),
 					 a->platform_count > 1 ? ", ..." : "");
 			e = E_UNDETERMINED;
 		}

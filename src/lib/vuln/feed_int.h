@@ -12,12 +12,16 @@
 #include "medfw/error.h"
 #include "medfw/version.h"
 #include "medfw/vuln_match.h"
+#include "vuln/advjson_int.h"
 
-#define MEDFWI_PATH_MAX 256
+/* Out of memory, as an error. */
+enum medfw_err medfwi_nomem(struct medfw_diag *diag);
 
-/* A JSON path for messages: "base.key" or "base[i]" (truncated, never overflowing). */
-void medfwi_feed_path_key(char *out, const char *base, const char *key);
-void medfwi_path_index(char *out, const char *base, size_t index);
+/* calloc of n (at least 1) items. */
+void *medfwi_calloc_n(size_t n, size_t size);
+
+/* Free n malloc'd strings and their array (NULL-safe). */
+void medfwi_free_strings(char **s, size_t n);
 
 enum medfwi_str_kind {
 	MEDFWI_STR_LINE = 0, /* no control characters at all */
@@ -60,10 +64,30 @@ enum medfw_err medfwi_json_int(const json_t *obj, const char *path, const char *
 enum medfw_err medfwi_json_score(const json_t *obj, const char *path, const char *key,
 				 unsigned *out_tenths, struct medfw_diag *diag);
 
-/* "CVE-YYYY-NNNN..." */
-int medfwi_valid_cve_id(const char *s);
+/* A CVSS metric object as NVD (cvssData) and CVE 5 (cvssV3_1, ...) write it: "version"
+ * must be `want_version`, "baseScore" (tenths), "vectorString", and "baseSeverity"
+ * (NONE, LOW, MEDIUM, HIGH or CRITICAL) read from `severity_obj` at `severity_path`
+ * (NVD puts v2's beside cvssData), required when `severity_required`. The strings are
+ * malloc'd into *out_vector and *out_severity (NULL when absent). */
+enum medfw_err medfwi_json_cvss(const json_t *data, const char *path, const char *want_version,
+				const json_t *severity_obj, const char *severity_path,
+				int severity_required, unsigned *out_score, char **out_vector,
+				char **out_severity, struct medfw_diag *diag);
 
-/* "YYYY-MM-DDTHH:MM:SS[.fraction][Z|+hh:mm|-hh:mm]" (NVD writes no offset). */
+/* The "url" of each object of array obj[key] (at most max_items, each at most max_bytes,
+ * no space; `web_only`: http(s) or ftp(s), else any URI with a scheme), malloc'd. */
+enum medfw_err medfwi_json_url_list(const json_t *obj, const char *path, const char *key,
+				    int required, size_t max_items, size_t max_bytes, int web_only,
+				    char ***out, size_t *count, struct medfw_diag *diag);
+
+/* The English values of an array of {lang, value} at `path` (lang "en", "en-..." or
+ * "en_...", any case), malloc'd in order; each value at most max_bytes of `kind`,
+ * non-empty when `nonempty`. */
+enum medfw_err medfwi_json_english(const json_t *arr, const char *path, size_t max_bytes,
+				   enum medfwi_str_kind kind, int nonempty, char ***out,
+				   size_t *count, struct medfw_diag *diag);
+
+/* "YYYY-MM-DDTHH:MM:SS[.fraction][Z|+hh:mm|-hh:mm]", a real date (NVD writes no offset). */
 int medfwi_valid_timestamp(const char *s);
 
 /* A duplicate of s (NULL for NULL); NULL also when out of memory, so callers check. */
@@ -72,9 +96,6 @@ char *medfwi_strdup(const char *s);
 /* Write printf-style text into dst (cap bytes), ending in "..." when truncated. */
 void medfwi_ev_printf(char *dst, size_t cap, const char *fmt, ...) MEDFW_PRINTF(3, 4);
 
-/* A printable rendering of untrusted text for messages and evidence: at most `max`
- * characters, non-printable bytes and quotes as '?', "..." when cut. Returns buf. */
-const char *medfwi_feed_quote(const char *s, size_t max, char *buf, size_t cap);
 
 /* The scheme for a component's versions: its purl type's scheme when it has a purl whose
  * type has one, else GENERIC. A purl that cannot be parsed (lenient) is the caller's
@@ -92,6 +113,12 @@ int medfwi_version_cmp(enum medfw_version_scheme scheme, const char *a, const ch
  * equal, -1 cannot be decided (why). */
 int medfwi_version_eq(enum medfw_version_scheme scheme, const char *a, const char *b,
 		      int ignore_case, char *why, size_t why_cap);
+
+/* medfw_nvd_page_parse on an already parsed document (the feed loader parses a file
+ * once to detect its format); the caller checked its size and depth. */
+struct medfw_nvd_page;
+enum medfw_err medfwi_nvd_page_from_json(const json_t *doc, struct medfw_nvd_page **out,
+					 struct medfw_diag *diag);
 
 /* ASCII case-insensitive equality. */
 int medfwi_eq_ci(const char *a, const char *b);

@@ -9,14 +9,23 @@
 #include "medfw/purl.h"
 #include "vuln/version_int.h"
 
-void medfwi_feed_path_key(char *out, const char *base, const char *key)
+enum medfw_err medfwi_nomem(struct medfw_diag *diag)
 {
-	snprintf(out, MEDFWI_PATH_MAX, "%s.%s", base, key);
+	return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
 }
 
-void medfwi_path_index(char *out, const char *base, size_t index)
+void *medfwi_calloc_n(size_t n, size_t size)
 {
-	snprintf(out, MEDFWI_PATH_MAX, "%s[%zu]", base, index);
+	return calloc(n == 0 ? 1 : n, size);
+}
+
+void medfwi_free_strings(char **s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && i < n; i++)
+		free(s[i]);
+	free(s);
 }
 
 static enum medfw_err want_object(const json_t *obj, const char *path, struct medfw_diag *diag)
@@ -213,60 +222,139 @@ bad:
 			      "%s.%s: a CVSS score is 0.0 to 10.0 with one decimal", path, key);
 }
 
-static int digits(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!medfwi_is_digit(s[i]))
-			return 0;
-	return 1;
-}
-
-int medfwi_valid_cve_id(const char *s)
-{
-	size_t n;
-
-	if (s == NULL || strncmp(s, "CVE-", 4) != 0 || !digits(s + 4, 4) || s[8] != '-')
-		return 0;
-	for (n = 0; medfwi_is_digit(s[9 + n]); n++)
-		;
-	return s[9 + n] == '\0' && n >= 4 && n <= 19;
-}
-
-static unsigned num2(const char *s)
-{
-	return (unsigned)(s[0] - '0') * 10u + (unsigned)(s[1] - '0');
-}
-
 int medfwi_valid_timestamp(const char *s)
 {
-	size_t i = 19;
+	struct medfwi_time t;
 
-	if (s == NULL || strlen(s) < 19 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) ||
-	    s[7] != '-' || !digits(s + 8, 2) || (s[10] != 'T' && s[10] != 't') ||
-	    !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' ||
-	    !digits(s + 17, 2))
-		return 0;
-	if (num2(s + 5) < 1 || num2(s + 5) > 12 || num2(s + 8) < 1 || num2(s + 8) > 31 ||
-	    num2(s + 11) > 23 || num2(s + 14) > 59 || num2(s + 17) > 60)
-		return 0;
-	if (s[i] == '.') {
-		size_t n = 0;
+	return s != NULL && medfwi_time_parse_utc(s, &t);
+}
 
-		for (i++; medfwi_is_digit(s[i]); i++)
-			n++;
-		if (n == 0 || n > 9)
-			return 0;
-	}
-	if (s[i] == '\0')
-		return 1;
-	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0')
-		return 1;
-	if ((s[i] == '+' || s[i] == '-') && digits(s + i + 1, 2) && s[i + 3] == ':' &&
-	    digits(s + i + 4, 2) && s[i + 6] == '\0')
-		return num2(s + i + 1) <= 23 && num2(s + i + 4) <= 59;
+/* One of the CVSS qualitative ratings. */
+static int valid_severity(const char *s)
+{
+	static const char *const ratings[] = {"NONE", "LOW", "MEDIUM", "HIGH", "CRITICAL"};
+	size_t i;
+
+	for (i = 0; i < sizeof(ratings) / sizeof(ratings[0]); i++)
+		if (strcmp(s, ratings[i]) == 0)
+			return 1;
 	return 0;
+}
+
+enum medfw_err medfwi_json_cvss(const json_t *data, const char *path, const char *want_version,
+				const json_t *severity_obj, const char *severity_path,
+				int severity_required, unsigned *out_score, char **out_vector,
+				char **out_severity, struct medfw_diag *diag)
+{
+	const char *version;
+	enum medfw_err err;
+
+	*out_vector = NULL;
+	*out_severity = NULL;
+	*out_score = 0;
+	err = medfwi_json_str(data, path, "version", 1, 1, MEDFWI_STR_LINE, 8, &version, diag);
+	if (err != MEDFW_OK)
+		return err;
+	if (strcmp(version, want_version) != 0)
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "%s.version: \"%s\" expected",
+				      path, want_version);
+	err = medfwi_json_score(data, path, "baseScore", out_score, diag);
+	if (err == MEDFW_OK)
+		err = medfwi_json_strdup(data, path, "vectorString", 1, 1, MEDFWI_STR_LINE, 512,
+					 out_vector, diag);
+	if (err == MEDFW_OK)
+		err = medfwi_json_strdup(severity_obj, severity_path, "baseSeverity",
+					 severity_required, 1, MEDFWI_STR_LINE, 16, out_severity,
+					 diag);
+	if (err == MEDFW_OK && *out_severity != NULL && !valid_severity(*out_severity))
+		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+				     "%s.baseSeverity: must be NONE, LOW, MEDIUM, HIGH or CRITICAL",
+				     severity_path);
+	return err;
+}
+
+enum medfw_err medfwi_json_url_list(const json_t *obj, const char *path, const char *key,
+				    int required, size_t max_items, size_t max_bytes, int web_only,
+				    char ***out, size_t *count, struct medfw_diag *diag)
+{
+	char lp[MEDFWI_PATH_MAX], ip[MEDFWI_PATH_MAX];
+	json_t *arr;
+	enum medfw_err err;
+	size_t i, n;
+
+	*out = NULL;
+	*count = 0;
+	err = medfwi_json_array(obj, path, key, required, max_items, &arr, diag);
+	if (err != MEDFW_OK || arr == NULL)
+		return err;
+	n = json_array_size(arr);
+	*out = medfwi_calloc_n(n, sizeof(**out));
+	if (*out == NULL)
+		return medfwi_nomem(diag);
+	medfwi_path_key(lp, path, key);
+	for (i = 0; i < n; i++) {
+		const json_t *ref = json_array_get(arr, i);
+		const char *url;
+
+		medfwi_path_item(ip, lp, NULL, i);
+		if (!json_is_object(ref))
+			return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "%s: must be an object",
+					      ip);
+		err = medfwi_json_str(ref, ip, "url", 1, 1, MEDFWI_STR_LINE, max_bytes, &url, diag);
+		if (err != MEDFW_OK)
+			return err;
+		if (web_only && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
+		    strncmp(url, "ftp://", 6) != 0 && strncmp(url, "ftps://", 7) != 0)
+			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+					      "%s.url: not an http(s) or ftp(s) URL", ip);
+		if (!web_only && strchr(url, ':') == NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "%s.url: not a URI", ip);
+		if (strchr(url, ' ') != NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+					      "%s.url: contains a space", ip);
+		(*out)[i] = medfwi_strdup(url);
+		if ((*out)[i] == NULL)
+			return medfwi_nomem(diag);
+		*count = i + 1;
+	}
+	return MEDFW_OK;
+}
+
+enum medfw_err medfwi_json_english(const json_t *arr, const char *path, size_t max_bytes,
+				   enum medfwi_str_kind kind, int nonempty, char ***out,
+				   size_t *count, struct medfw_diag *diag)
+{
+	char ip[MEDFWI_PATH_MAX];
+	size_t i, n = json_array_size(arr);
+	enum medfw_err err;
+
+	*out = medfwi_calloc_n(n, sizeof(**out));
+	*count = 0;
+	if (*out == NULL)
+		return medfwi_nomem(diag);
+	for (i = 0; i < n; i++) {
+		const json_t *d = json_array_get(arr, i);
+		const char *lang, *value;
+
+		medfwi_path_item(ip, path, NULL, i);
+		if (!json_is_object(d))
+			return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "%s: must be an object",
+					      ip);
+		err = medfwi_json_str(d, ip, "lang", 1, 1, MEDFWI_STR_LINE, 32, &lang, diag);
+		if (err == MEDFW_OK)
+			err = medfwi_json_str(d, ip, "value", 1, nonempty, kind, max_bytes, &value,
+					      diag);
+		if (err != MEDFW_OK)
+			return err;
+		if (!medfwi_eq_ci(lang, "en") && strncmp(lang, "en-", 3) != 0 &&
+		    strncmp(lang, "en_", 3) != 0)
+			continue;
+		(*out)[*count] = medfwi_strdup(value);
+		if ((*out)[*count] == NULL)
+			return medfwi_nomem(diag);
+		(*count)++;
+	}
+	return MEDFW_OK;
 }
 
 void medfwi_ev_printf(char *dst, size_t cap, const char *fmt, ...)
@@ -285,28 +373,6 @@ void medfwi_ev_printf(char *dst, size_t cap, const char *fmt, ...)
 	}
 	if ((size_t)n >= cap && cap >= 4)
 		memcpy(dst + cap - 4, "...", 4);
-}
-
-const char *medfwi_feed_quote(const char *s, size_t max, char *buf, size_t cap)
-{
-	size_t i = 0, o = 0;
-
-	if (cap == 0)
-		return buf;
-	if (s == NULL)
-		s = "(none)";
-	while (s[i] != '\0' && i < max && o + 4 < cap) {
-		unsigned char c = (unsigned char)s[i];
-
-		buf[o++] = (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? (char)c : '?';
-		i++;
-	}
-	if (s[i] != '\0' && o + 4 <= cap) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
 }
 
 enum medfw_err medfwi_component_scheme(const struct medfw_vuln_component *c,

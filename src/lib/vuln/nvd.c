@@ -29,15 +29,6 @@ const char *medfw_nvd_cvss_version_name(enum medfw_nvd_cvss_version version)
 
 /* ------------------------------------------------------------------- freeing */
 
-static void free_strings(char **s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && i < n; i++)
-		free(s[i]);
-	free(s);
-}
-
 static void free_configuration(struct medfw_nvd_configuration *c)
 {
 	size_t i, k;
@@ -81,10 +72,10 @@ void medfw_nvd_record_free(struct medfw_nvd_record *r)
 	free(r->metrics);
 	for (i = 0; r->weaknesses != NULL && i < r->weakness_count; i++) {
 		free(r->weaknesses[i].source);
-		free_strings(r->weaknesses[i].cwes, r->weaknesses[i].cwe_count);
+		medfwi_free_strings(r->weaknesses[i].cwes, r->weaknesses[i].cwe_count);
 	}
 	free(r->weaknesses);
-	free_strings(r->references, r->reference_count);
+	medfwi_free_strings(r->references, r->reference_count);
 	for (i = 0; r->configurations != NULL && i < r->configuration_count; i++)
 		free_configuration(&r->configurations[i]);
 	free(r->configurations);
@@ -107,16 +98,6 @@ void medfw_nvd_page_free(struct medfw_nvd_page *p)
 
 /* ------------------------------------------------------------------- parsing */
 
-static enum medfw_err nomem(struct medfw_diag *diag)
-{
-	return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
-}
-
-static void *calloc_n(size_t n, size_t size)
-{
-	return calloc(n == 0 ? 1 : n, size);
-}
-
 static int valid_uuid(const char *s)
 {
 	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
@@ -133,21 +114,6 @@ static int valid_uuid(const char *s)
 			return 0;
 	}
 	return 1;
-}
-
-static int valid_date(const char *s)
-{
-	size_t i;
-	int month, day;
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return 0;
-	for (i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && !medfwi_is_digit(s[i]))
-			return 0;
-	month = (s[5] - '0') * 10 + (s[6] - '0');
-	day = (s[8] - '0') * 10 + (s[9] - '0');
-	return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 /* An operator field: "AND" or "OR". */
@@ -257,13 +223,13 @@ static enum medfw_err parse_node(const json_t *node, const char *path, size_t *t
 				      "%s.cpeMatch: more than %u cpeMatch entries in the record",
 				      path, MEDFW_NVD_MAX_CPE_MATCHES);
 	*total_matches += n;
-	out->matches = calloc_n(n, sizeof(*out->matches));
+	out->matches = medfwi_calloc_n(n, sizeof(*out->matches));
 	if (out->matches == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(p, path, "cpeMatch");
+		return medfwi_nomem(diag);
+	medfwi_path_key(p, path, "cpeMatch");
 	for (i = 0; i < n; i++) {
 		out->match_count = i + 1;
-		medfwi_path_index(mp, p, i);
+		medfwi_path_item(mp, p, NULL, i);
 		err = parse_cpe_match(json_array_get(arr, i), mp, &out->matches[i], diag);
 		if (err != MEDFW_OK)
 			return err;
@@ -293,13 +259,13 @@ static enum medfw_err parse_configuration(const json_t *cfg, const char *path,
 	n = json_array_size(arr);
 	if (n == 0)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "%s.nodes: is empty", path);
-	out->nodes = calloc_n(n, sizeof(*out->nodes));
+	out->nodes = medfwi_calloc_n(n, sizeof(*out->nodes));
 	if (out->nodes == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(p, path, "nodes");
+		return medfwi_nomem(diag);
+	medfwi_path_key(p, path, "nodes");
 	for (i = 0; i < n; i++) {
 		out->node_count = i + 1;
-		medfwi_path_index(np, p, i);
+		medfwi_path_item(np, p, NULL, i);
 		err = parse_node(json_array_get(arr, i), np, total_matches, &out->nodes[i], diag);
 		if (err != MEDFW_OK)
 			return err;
@@ -323,8 +289,9 @@ static enum medfw_err parse_metric(const json_t *m, const char *path, size_t key
 				   struct medfw_nvd_metric *out, struct medfw_diag *diag)
 {
 	char dp[PATH_MAX_];
-	const char *type, *version;
+	const char *type;
 	json_t *data;
+	int v2;
 	enum medfw_err err;
 
 	if (!json_is_object(m))
@@ -344,33 +311,12 @@ static enum medfw_err parse_metric(const json_t *m, const char *path, size_t key
 	err = medfwi_json_object(m, path, "cvssData", 1, &data, diag);
 	if (err != MEDFW_OK)
 		return err;
-	medfwi_feed_path_key(dp, path, "cvssData");
-	err = medfwi_json_str(data, dp, "version", 1, 1, MEDFWI_STR_LINE, 8, &version, diag);
-	if (err != MEDFW_OK)
-		return err;
-	if (strcmp(version, metric_keys[key_index].data_version) != 0)
-		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
-				      "%s.version: \"%s\" in %s (want \"%s\")", dp,
-				      medfw_nvd_cvss_version_name(out->version),
-				      metric_keys[key_index].key,
-				      metric_keys[key_index].data_version);
-	err = medfwi_json_score(data, dp, "baseScore", &out->base_score_tenths, diag);
-	if (err == MEDFW_OK)
-		err = medfwi_json_strdup(data, dp, "vectorString", 1, 1, MEDFWI_STR_LINE, 512,
-					 &out->vector, diag);
-	if (err == MEDFW_OK)
-		/* v3/v4: in cvssData; v2: beside it. */
-		err = medfwi_json_strdup(out->version == MEDFW_NVD_CVSS_V2 ? m : data,
-					 out->version == MEDFW_NVD_CVSS_V2 ? path : dp,
-					 "baseSeverity", out->version != MEDFW_NVD_CVSS_V2, 1,
-					 MEDFWI_STR_LINE, 16, &out->severity, diag);
-	if (err == MEDFW_OK && out->severity != NULL && strcmp(out->severity, "NONE") != 0 &&
-	    strcmp(out->severity, "LOW") != 0 && strcmp(out->severity, "MEDIUM") != 0 &&
-	    strcmp(out->severity, "HIGH") != 0 && strcmp(out->severity, "CRITICAL") != 0)
-		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
-				     "%s: baseSeverity must be NONE, LOW, MEDIUM, HIGH or CRITICAL",
-				     path);
-	return err;
+	medfwi_path_key(dp, path, "cvssData");
+	/* v3/v4: baseSeverity in cvssData, required; v2: beside it, optional */
+	v2 = out->version == MEDFW_NVD_CVSS_V2;
+	return medfwi_json_cvss(data, dp, metric_keys[key_index].data_version, v2 ? m : data,
+				v2 ? path : dp, !v2, &out->base_score_tenths, &out->vector,
+				&out->severity, diag);
 }
 
 static enum medfw_err parse_metrics(const json_t *cve, const char *path,
@@ -385,7 +331,7 @@ static enum medfw_err parse_metrics(const json_t *cve, const char *path,
 	err = medfwi_json_object(cve, path, "metrics", 0, &metrics, diag);
 	if (err != MEDFW_OK || metrics == NULL)
 		return err;
-	medfwi_feed_path_key(mp, path, "metrics");
+	medfwi_path_key(mp, path, "metrics");
 	for (k = 0; k < METRIC_KEYS; k++) {
 		err = medfwi_json_array(metrics, mp, metric_keys[k].key, 0, MEDFW_NVD_MAX_METRICS,
 					&arr[k], diag);
@@ -393,14 +339,14 @@ static enum medfw_err parse_metrics(const json_t *cve, const char *path,
 			return err;
 		total += arr[k] != NULL ? json_array_size(arr[k]) : 0;
 	}
-	r->metrics = calloc_n(total, sizeof(*r->metrics));
+	r->metrics = medfwi_calloc_n(total, sizeof(*r->metrics));
 	if (r->metrics == NULL)
-		return nomem(diag);
+		return medfwi_nomem(diag);
 	/* Newest version first; within a version, Primary entries first. */
 	for (k = 0; k < METRIC_KEYS; k++) {
 		if (arr[k] == NULL)
 			continue;
-		medfwi_feed_path_key(kp, mp, metric_keys[k].key);
+		medfwi_path_key(kp, mp, metric_keys[k].key);
 		for (pass = 0; pass < 2; pass++) {
 			for (i = 0; i < json_array_size(arr[k]); i++) {
 				const json_t *m = json_array_get(arr[k], i);
@@ -411,48 +357,12 @@ static enum medfw_err parse_metrics(const json_t *cve, const char *path,
 
 				if (primary != (pass == 0))
 					continue;
-				medfwi_path_index(ip, kp, i);
+				medfwi_path_item(ip, kp, NULL, i);
 				err = parse_metric(m, ip, k, &r->metrics[r->metric_count++], diag);
 				if (err != MEDFW_OK)
 					return err;
 			}
 		}
-	}
-	return MEDFW_OK;
-}
-
-/* The English values of a list of {lang, value}, in order. */
-static enum medfw_err lang_values(const json_t *arr, const char *path, size_t max_bytes,
-				  enum medfwi_str_kind kind, char ***out, size_t *count,
-				  struct medfw_diag *diag)
-{
-	char ip[PATH_MAX_];
-	size_t i, n = json_array_size(arr);
-	enum medfw_err err;
-
-	*out = calloc_n(n, sizeof(**out));
-	*count = 0;
-	if (*out == NULL)
-		return nomem(diag);
-	for (i = 0; i < n; i++) {
-		const json_t *d = json_array_get(arr, i);
-		const char *lang, *value;
-
-		medfwi_path_index(ip, path, i);
-		if (!json_is_object(d))
-			return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "%s: must be an object",
-					      ip);
-		err = medfwi_json_str(d, ip, "lang", 1, 1, MEDFWI_STR_LINE, 16, &lang, diag);
-		if (err == MEDFW_OK)
-			err = medfwi_json_str(d, ip, "value", 1, 0, kind, max_bytes, &value, diag);
-		if (err != MEDFW_OK)
-			return err;
-		if (strcmp(lang, "en") != 0 && strncmp(lang, "en-", 3) != 0)
-			continue;
-		(*out)[*count] = medfwi_strdup(value);
-		if ((*out)[*count] == NULL)
-			return nomem(diag);
-		(*count)++;
 	}
 	return MEDFW_OK;
 }
@@ -470,16 +380,16 @@ static enum medfw_err parse_weaknesses(const json_t *cve, const char *path,
 	if (err != MEDFW_OK || arr == NULL)
 		return err;
 	n = json_array_size(arr);
-	r->weaknesses = calloc_n(n, sizeof(*r->weaknesses));
+	r->weaknesses = medfwi_calloc_n(n, sizeof(*r->weaknesses));
 	if (r->weaknesses == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(wp, path, "weaknesses");
+		return medfwi_nomem(diag);
+	medfwi_path_key(wp, path, "weaknesses");
 	for (i = 0; i < n; i++) {
 		const json_t *w = json_array_get(arr, i);
 		struct medfw_nvd_weakness *out = &r->weaknesses[i];
 
 		r->weakness_count = i + 1;
-		medfwi_path_index(ip, wp, i);
+		medfwi_path_item(ip, wp, NULL, i);
 		if (!json_is_object(w))
 			return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "%s: must be an object",
 					      ip);
@@ -493,54 +403,11 @@ static enum medfw_err parse_weaknesses(const json_t *cve, const char *path,
 		if (err != MEDFW_OK)
 			return err;
 		out->primary = strcmp(type, "Primary") == 0;
-		medfwi_feed_path_key(dp, ip, "description");
-		err = lang_values(desc, dp, 256, MEDFWI_STR_LINE, &out->cwes, &out->cwe_count,
-				  diag);
+		medfwi_path_key(dp, ip, "description");
+		err = medfwi_json_english(desc, dp, 256, MEDFWI_STR_LINE, 0, &out->cwes,
+					  &out->cwe_count, diag);
 		if (err != MEDFW_OK)
 			return err;
-	}
-	return MEDFW_OK;
-}
-
-static enum medfw_err parse_references(const json_t *cve, const char *path,
-				       struct medfw_nvd_record *r, struct medfw_diag *diag)
-{
-	char rp[PATH_MAX_], ip[PATH_MAX_];
-	json_t *arr;
-	enum medfw_err err;
-	size_t i, n;
-
-	err = medfwi_json_array(cve, path, "references", 1, MEDFW_NVD_MAX_REFERENCES, &arr, diag);
-	if (err != MEDFW_OK)
-		return err;
-	n = json_array_size(arr);
-	r->references = calloc_n(n, sizeof(*r->references));
-	if (r->references == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(rp, path, "references");
-	for (i = 0; i < n; i++) {
-		const json_t *ref = json_array_get(arr, i);
-		const char *url;
-
-		medfwi_path_index(ip, rp, i);
-		if (!json_is_object(ref))
-			return medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "%s: must be an object",
-					      ip);
-		err = medfwi_json_str(ref, ip, "url", 1, 1, MEDFWI_STR_LINE, MEDFW_NVD_MAX_STRING,
-				      &url, diag);
-		if (err != MEDFW_OK)
-			return err;
-		if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0 &&
-		    strncmp(url, "ftp://", 6) != 0 && strncmp(url, "ftps://", 7) != 0)
-			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
-					      "%s.url: not an http(s) or ftp(s) URL", ip);
-		if (strchr(url, ' ') != NULL)
-			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
-					      "%s.url: contains a space", ip);
-		r->references[i] = medfwi_strdup(url);
-		if (r->references[i] == NULL)
-			return nomem(diag);
-		r->reference_count = i + 1;
 	}
 	return MEDFW_OK;
 }
@@ -559,7 +426,7 @@ static enum medfw_err parse_record(const json_t *cve, const char *path,
 	err = medfwi_json_strdup(cve, path, "id", 1, 1, MEDFWI_STR_LINE, 32, &r->id, diag);
 	if (err != MEDFW_OK)
 		return err;
-	if (!medfwi_valid_cve_id(r->id))
+	if (!medfwi_cve_valid(r->id, 19))
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				      "%s.id: not a CVE id (CVE-YYYY-NNNN)", path);
 	err = medfwi_json_strdup(cve, path, "sourceIdentifier", 0, 1, MEDFWI_STR_LINE,
@@ -582,13 +449,13 @@ static enum medfw_err parse_record(const json_t *cve, const char *path,
 	if (err == MEDFW_OK)
 		err = medfwi_json_strdup(cve, path, "cisaExploitAdd", 0, 1, MEDFWI_STR_LINE, 16,
 					 &r->cisa_exploit_add, diag);
-	if (err == MEDFW_OK && r->cisa_exploit_add != NULL && !valid_date(r->cisa_exploit_add))
+	if (err == MEDFW_OK && r->cisa_exploit_add != NULL && !medfwi_date_valid(r->cisa_exploit_add))
 		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				     "%s.cisaExploitAdd: not a date (YYYY-MM-DD)", path);
 	if (err == MEDFW_OK)
 		err = medfwi_json_strdup(cve, path, "cisaActionDue", 0, 1, MEDFWI_STR_LINE, 16,
 					 &r->cisa_action_due, diag);
-	if (err == MEDFW_OK && r->cisa_action_due != NULL && !valid_date(r->cisa_action_due))
+	if (err == MEDFW_OK && r->cisa_action_due != NULL && !medfwi_date_valid(r->cisa_action_due))
 		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				     "%s.cisaActionDue: not a date (YYYY-MM-DD)", path);
 	if (err != MEDFW_OK)
@@ -602,32 +469,35 @@ static enum medfw_err parse_record(const json_t *cve, const char *path,
 	if (json_array_size(arr) == 0)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "%s.descriptions: is empty",
 				      path);
-	medfwi_feed_path_key(cp, path, "descriptions");
-	err = lang_values(arr, cp, MEDFW_NVD_MAX_TEXT, MEDFWI_STR_TEXT, &descs, &ndesc, diag);
+	medfwi_path_key(cp, path, "descriptions");
+	err = medfwi_json_english(arr, cp, MEDFW_NVD_MAX_TEXT, MEDFWI_STR_TEXT, 0, &descs, &ndesc,
+				  diag);
 	if (err == MEDFW_OK && ndesc > 0) {
 		r->description = descs[0];
 		descs[0] = NULL;
 	}
-	free_strings(descs, ndesc);
+	medfwi_free_strings(descs, ndesc);
 	if (err == MEDFW_OK)
 		err = parse_metrics(cve, path, r, diag);
 	if (err == MEDFW_OK)
 		err = parse_weaknesses(cve, path, r, diag);
 	if (err == MEDFW_OK)
-		err = parse_references(cve, path, r, diag);
+		err = medfwi_json_url_list(cve, path, "references", 1, MEDFW_NVD_MAX_REFERENCES,
+					   MEDFW_NVD_MAX_STRING, 1, &r->references,
+					   &r->reference_count, diag);
 	if (err == MEDFW_OK)
 		err = medfwi_json_array(cve, path, "configurations", 0,
 					MEDFW_NVD_MAX_CONFIGURATIONS, &arr, diag);
 	if (err != MEDFW_OK || arr == NULL)
 		return err;
 	n = json_array_size(arr);
-	r->configurations = calloc_n(n, sizeof(*r->configurations));
+	r->configurations = medfwi_calloc_n(n, sizeof(*r->configurations));
 	if (r->configurations == NULL)
-		return nomem(diag);
-	medfwi_feed_path_key(cp, path, "configurations");
+		return medfwi_nomem(diag);
+	medfwi_path_key(cp, path, "configurations");
 	for (i = 0; i < n; i++) {
 		r->configuration_count = i + 1;
-		medfwi_path_index(ip, cp, i);
+		medfwi_path_item(ip, cp, NULL, i);
 		err = parse_configuration(json_array_get(arr, i), ip, &total_matches,
 					  &r->configurations[i], diag);
 		if (err != MEDFW_OK)
@@ -648,7 +518,7 @@ enum medfw_err medfw_nvd_record_from_json(const json_t *cve, const char *path,
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "NVD: invalid argument");
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
-		return nomem(diag);
+		return medfwi_nomem(diag);
 	err = parse_record(cve, path != NULL ? path : "cve", r, diag);
 	if (err != MEDFW_OK) {
 		medfw_nvd_record_free(r);
@@ -737,10 +607,10 @@ static enum medfw_err parse_page(const json_t *doc, struct medfw_nvd_page *p,
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				      "NVD page.vulnerabilities: %zu records, resultsPerPage is %lld",
 				      n, (long long)p->results_per_page);
-	p->records = calloc_n(n, sizeof(*p->records));
-	p->errors = calloc_n(n, sizeof(*p->errors));
+	p->records = medfwi_calloc_n(n, sizeof(*p->records));
+	p->errors = medfwi_calloc_n(n, sizeof(*p->errors));
 	if (p->records == NULL || p->errors == NULL)
-		return nomem(diag);
+		return medfwi_nomem(diag);
 	for (i = 0; i < n; i++) {
 		const json_t *item = json_array_get(arr, i);
 		const json_t *cve = json_is_object(item) ? json_object_get(item, "cve") : NULL;
@@ -748,7 +618,7 @@ static enum medfw_err parse_page(const json_t *doc, struct medfw_nvd_page *p,
 		struct medfw_diag d;
 
 		medfw_diag_clear(&d);
-		medfwi_path_index(ip, "vulnerabilities", i);
+		medfwi_path_item(ip, "vulnerabilities", NULL, i);
 		if (cve == NULL) {
 			err = medfw_diag_set(&d, json_is_object(item) ? MEDFW_ERR_FIELD_MISSING
 								      : MEDFW_ERR_FIELD_TYPE,
@@ -756,7 +626,7 @@ static enum medfw_err parse_page(const json_t *doc, struct medfw_nvd_page *p,
 		} else {
 			char cp[PATH_MAX_];
 
-			medfwi_feed_path_key(cp, ip, "cve");
+			medfwi_path_key(cp, ip, "cve");
 			err = medfw_nvd_record_from_json(cve, cp, &r, &d);
 		}
 		if (err == MEDFW_ERR_NOMEM)
@@ -773,7 +643,7 @@ static enum medfw_err parse_page(const json_t *doc, struct medfw_nvd_page *p,
 			e->err = err;
 			medfwi_ev_printf(e->message, sizeof(e->message), "%s",
 					 medfw_diag_message(&d, err));
-			if (json_is_string(id) && medfwi_valid_cve_id(json_string_value(id)))
+			if (json_is_string(id) && medfwi_cve_valid(json_string_value(id), 19))
 				medfwi_ev_printf(e->id, sizeof(e->id), "%s", json_string_value(id));
 		}
 	}
@@ -783,7 +653,6 @@ static enum medfw_err parse_page(const json_t *doc, struct medfw_nvd_page *p,
 enum medfw_err medfw_nvd_page_parse(const uint8_t *data, size_t len,
 				    struct medfw_nvd_page **out, struct medfw_diag *diag)
 {
-	struct medfw_nvd_page *p = NULL;
 	json_t *doc = NULL;
 	enum medfw_err err;
 
@@ -795,12 +664,21 @@ enum medfw_err medfw_nvd_page_parse(const uint8_t *data, size_t len,
 			       diag);
 	if (err != MEDFW_OK)
 		return err;
-	p = calloc(1, sizeof(*p));
-	if (p == NULL)
-		err = nomem(diag);
-	else
-		err = parse_page(doc, p, diag);
+	err = medfwi_nvd_page_from_json(doc, out, diag);
 	json_decref(doc);
+	return err;
+}
+
+enum medfw_err medfwi_nvd_page_from_json(const json_t *doc, struct medfw_nvd_page **out,
+					 struct medfw_diag *diag)
+{
+	struct medfw_nvd_page *p = calloc(1, sizeof(*p));
+	enum medfw_err err;
+
+	*out = NULL;
+	if (p == NULL)
+		return medfwi_nomem(diag);
+	err = parse_page(doc, p, diag);
 	if (err != MEDFW_OK) {
 		medfw_nvd_page_free(p);
 		return err;
@@ -931,7 +809,7 @@ static enum tv version_exact(const struct eval *ev, const struct medfw_nvd_cpe_m
 		tv.has_wildcard = 0;
 		rel = medfw_cpe_compare_value(sv, &tv);
 		medfwi_ev_printf(why, WHY, "version %s %s criteria pattern %s",
-				 medfwi_feed_quote(v, 64, q, sizeof(q)),
+				 medfwi_quote_n(v, 64, q, sizeof(q)),
 				 rel == MEDFW_CPE_SUPERSET ? "matches" : "does not match", sv->fs);
 		return rel == MEDFW_CPE_SUPERSET ? TV_T : TV_F;
 	}
@@ -948,12 +826,12 @@ static enum tv version_exact(const struct eval *ev, const struct medfw_nvd_cpe_m
 		if (base >= 0) {
 			if (base)
 				medfwi_ev_printf(why, WHY, "%s %s is %s without the update %s",
-						 sn, medfwi_feed_quote(v, 64, q, sizeof(q)), sv->text,
+						 sn, medfwi_quote_n(v, 64, q, sizeof(q)), sv->text,
 						 su->text);
 			else
 				medfwi_ev_printf(why, WHY,
 						 "%s %s is another release than %s (update %s)", sn,
-						 medfwi_feed_quote(v, 64, q, sizeof(q)), sv->text,
+						 medfwi_quote_n(v, 64, q, sizeof(q)), sv->text,
 						 su->text);
 			return TV_F;
 		}
@@ -967,10 +845,10 @@ static enum tv version_exact(const struct eval *ev, const struct medfw_nvd_cpe_m
 		medfwi_ev_printf(why, WHY,
 				 "%s %s == %s, but the criteria's update %s cannot be checked "
 				 "against a version string",
-				 sn, medfwi_feed_quote(v, 64, q, sizeof(q)), sv->text, su->fs);
+				 sn, medfwi_quote_n(v, 64, q, sizeof(q)), sv->text, su->fs);
 		return TV_U;
 	}
-	medfwi_ev_printf(why, WHY, "%s %s %s %s", sn, medfwi_feed_quote(v, 64, q, sizeof(q)),
+	medfwi_ev_printf(why, WHY, "%s %s %s %s", sn, medfwi_quote_n(v, 64, q, sizeof(q)),
 			 eq ? "==" : "!=", expected);
 	return eq ? TV_T : TV_F;
 }
@@ -993,7 +871,7 @@ static int bound_holds(const struct eval *ev, const char *v, const char *bound, 
 	else
 		ok = including ? cmp <= 0 : cmp < 0;
 	op = cmp < 0 ? "<" : (cmp > 0 ? ">" : "==");
-	medfwi_ev_printf(text, cap, "%s %s %s (%s%s)", medfwi_feed_quote(v, 64, q, sizeof(q)), op, bound,
+	medfwi_ev_printf(text, cap, "%s %s %s (%s%s)", medfwi_quote_n(v, 64, q, sizeof(q)), op, bound,
 		 lower ? "versionStart" : "versionEnd", including ? "Including" : "Excluding");
 	return ok;
 }
@@ -1016,7 +894,7 @@ static enum tv version_test(const struct eval *ev, const struct medfw_nvd_cpe_ma
 		}
 		medfwi_ev_printf(why, WHY,
 				 "criteria version - (NA) does not match a real version (%s)",
-				 medfwi_feed_quote(v, 64, q, sizeof(q)));
+				 medfwi_quote_n(v, 64, q, sizeof(q)));
 		return TV_F;
 	}
 	if (sv->kind == MEDFW_CPE_VALUE) {
@@ -1309,7 +1187,7 @@ enum medfw_err medfw_nvd_evaluate_on(const struct medfw_nvd_record *r,
 		out->outcome = MEDFW_VULN_NOT_RELEVANT;
 		medfwi_ev_printf(out->rule, sizeof(out->rule),
 				 "%s has no configurations yet (vulnStatus \"%s\")", r->id,
-				 r->vuln_status != NULL ? medfwi_feed_quote(r->vuln_status, 40, q, sizeof(q))
+				 r->vuln_status != NULL ? medfwi_quote_n(r->vuln_status, 40, q, sizeof(q))
 							: "none");
 		return MEDFW_OK;
 	}
@@ -1325,9 +1203,9 @@ enum medfw_err medfw_nvd_evaluate_on(const struct medfw_nvd_record *r,
 	err = medfwi_component_scheme(c, &ev.scheme, diag);
 	if (err != MEDFW_OK)
 		return err;
-	ev.targets = calloc_n(ncpe + nplat, sizeof(*ev.targets));
+	ev.targets = medfwi_calloc_n(ncpe + nplat, sizeof(*ev.targets));
 	if (ev.targets == NULL)
-		return nomem(diag);
+		return medfwi_nomem(diag);
 	for (i = 0; i < ncpe + nplat; i++) {
 		struct target *t = &ev.targets[i];
 		const char *text = i < ncpe ? c->cpes[i] : platform->cpes[i - ncpe];
