@@ -192,6 +192,43 @@ def test_sessions_and_sigterm(fleet):
         {i: 6 for i in ids[:3]}
 
 
+def test_server_outage_and_forgotten_sessions(medfwd_server, medfw, tmp_path):
+    """The server goes away and comes back with every session forgotten (its session
+    secret replaced): the simulator counts the failures, never stops, and each device
+    opens a new session after the 401 and goes on."""
+    import sqlite3
+    import time
+    from test_device_client import free_port
+    from test_people import Client
+    srv = medfwd_server(f"listen_port = {free_port()}\n")
+    fleet = SimFleet(srv, medfw, tmp_path, {
+        IMG1: (random_image(50_000, "one"), agent_notice(product_version="4.2.1"))})
+    fleet.enroll(fleet.site, 6)
+    proc = fleet.start("--sessions")
+    try:
+        time.sleep(3)
+        srv.stop()
+        with sqlite3.connect(srv.data_dir / "medfwd.db") as db:
+            assert db.execute("DELETE FROM settings WHERE key = 'device_session_secret'"
+                              ).rowcount == 1
+        time.sleep(2)
+        srv.start()
+        back = int(time.time())
+        time.sleep(4)
+    finally:
+        took, rc, out, err = fleet.stop(proc)
+    assert rc == 0, err
+    stats = fleet.stats()
+    assert stats["checkins_failed"] > 0 and stats["http_errors"]["no_answer"] > 0, stats
+    fleet.c = Client(srv)
+    fleet.c.login("root")
+    for i in fleet.ids():
+        assert fleet.record_of(i)["last_seen"] >= back
+    status, _, body = fleet.c.call("GET", "/api/v1/audit?event=device.session_opened")
+    opened = [r for r in body["records"] if r["event"] == "device.session_opened"]
+    assert len(opened) == 12, stats  # one per device before, one after
+
+
 def test_bad_options_and_fleet_files(fleet, tmp_path):
     sim = fleet.sim
     cases = [
@@ -239,6 +276,13 @@ def test_bad_options_and_fleet_files(fleet, tmp_path):
     assert proc.returncode == 1 and b"line 5" in proc.stderr and b"bogus" in proc.stderr, \
         proc.stderr
     assert fleet.fleet_file.read_text() != good  # refused: left as it was
+    # offline all the time: no request at all
+    fleet.fleet_file.write_text(good)
+    seen = [fleet.record_of(i)["last_seen"] for i in fleet.ids()]
+    fleet.run("--offline-rate", "1", "--offline-seconds", "60", duration=2)
+    stats = fleet.stats()
+    assert stats["offline_periods"] == 2 and stats["checkins_ok"] == 0, stats
+    assert [fleet.record_of(i)["last_seen"] for i in fleet.ids()] == seen
     # the API token is never printed, neither are the keys
     fleet.fleet_file.write_text(good)
     proc = sim(*fleet.run_args("--verbose", duration=2), check=0)
