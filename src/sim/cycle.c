@@ -558,8 +558,10 @@ static void director(struct sim_worker *w, struct sim_device *d, int64_t dv, boo
 	d->dv_seen = dv;
 	if (err != MEDFW_OK) {
 		/* metadata that does not verify, or an instruction the image repository does not
-		 * back: refused and reported, nothing installed */
+		 * back: refused and reported, nothing installed; the device waits for the next
+		 * director version */
 		w->stats.director_errors++;
+		d->ins_target = NULL;
 		report_failure(w, d, dv, NULL, err, &diag);
 		return;
 	}

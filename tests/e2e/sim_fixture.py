@@ -48,10 +48,12 @@ class SimFleet(Fleet):
         return self.sim(*args, check=0)
 
     def run_args(self, *extra, duration=None, interval=1):
+        extra = [str(e) for e in extra]
+        root = [] if "--director-root" in extra else ["--api-token-file", self.token_file]
         args = ["run", "--server", self.url, "--fleet", self.fleet_file,
-                "--image-root", self.image_root, "--api-token-file", self.token_file,
+                "--image-root", self.image_root, *root,
                 "--interval", str(interval), "--reboot-seconds", "1", "--threads", "8",
-                "--stats", self.stats_file, *map(str, extra)]
+                "--stats", self.stats_file, *extra]
         if duration is not None:
             args += ["--duration", str(duration)]
         return args

@@ -78,7 +78,7 @@ def test_fleet_update(fleet):
         assert fleet.record_of(i)["firmware_version"] == "4.2.2"
 
 
-def test_health_and_download_failures(fleet):
+def test_health_and_download_failures(fleet, medfwd_server):
     """--health-fail-rate 1: rolled back, firmware unchanged; --download-fail-rate 1:
     failed with MEDFW_ERR_IO, retried, never verified. --only-site keeps the other site's
     devices untouched."""
@@ -115,6 +115,19 @@ def test_health_and_download_failures(fleet):
     # the rolled-back devices were left alone, and are not offered the same again
     for i in one:
         assert kinds(fleet, i) == INSTALL[:-1] + ["rolled_back"]
+    # director metadata that the pinned director root does not sign: refused, reported
+    # once, nothing downloaded (another server's root stands in for a stolen director)
+    other = medfwd_server(name="other")
+    for i in one:
+        fleet.assign_id(i, IMG2)
+    fleet.run("--only-site", fleet.site, "--director-root",
+              other.data_dir / "director-root.json", duration=3)
+    stats = fleet.stats()
+    assert stats["downloads"] == 0 and stats["failed"] == 5, stats
+    for i in one:
+        events = fleet.events_of(i)
+        assert [e["type"] for e in events] == INSTALL[:-1] + ["rolled_back", "failed"]
+        assert events[-1]["check"] == "MEDFW_ERR_THRESHOLD", events[-1]
 
 
 def test_deferrals_and_tampered_image(fleet):
