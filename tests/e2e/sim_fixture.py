@@ -39,10 +39,11 @@ class SimFleet(Fleet):
 
     def enroll(self, site, count, model="InfuPump 3", hardware_id=None, **extra):
         from agent_fixture import HW
+        extra.setdefault("firmware_version", "1.0.0")
+        extra.setdefault("threads", 4)
         args = ["enroll", "--server", self.url, "--api-token-file", self.token_file,
                 "--site", str(site), "--count", str(count), "--model", model,
-                "--hardware-id", hardware_id or HW, "--firmware-version", "1.0.0",
-                "--fleet", self.fleet_file, "--threads", "4"]
+                "--hardware-id", hardware_id or HW, "--fleet", self.fleet_file]
         for k, v in extra.items():
             args += ["--" + k.replace("_", "-"), str(v)]
         return self.sim(*args, check=0)
