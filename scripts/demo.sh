@@ -6,16 +6,26 @@
 # first admin, a site, the manufacturer's repository pushed and verified, a device record
 # with its one-time enrolment token; the device's agent enrols, waits while the pump is in
 # clinical use, installs into slot B, boots it, commits; its update history on the server;
-# and the audit trail verified offline.
-#   scripts/demo.sh PATH_TO_MEDFW   (medfwd is taken from the same directory)
+# Then staged rollouts to a simulated fleet of 300 pumps (medfw-sim: real enrolment, signed
+# check-ins, verified metadata, real downloads): maintenance windows, a release whose
+# canary fails its health checks and pauses itself, a fixed release approved by a second
+# person that completes wave by wave; and the audit trail verified offline. medfwd keeps
+# running with demo credentials until Ctrl-C (when run from a terminal).
+#   scripts/demo.sh PATH_TO_MEDFW   (medfwd, medfw-agent, medfw-sim: same directory)
 set -euo pipefail
 medfw=$(realpath "$1")
 medfwd=$(dirname "$medfw")/medfwd
 medfw_agent=$(dirname "$medfw")/medfw-agent
+medfw_sim=$(dirname "$medfw")/medfw-sim
 notice_example=$(cd "$(dirname "$0")/.." && pwd)/docs/formats/release-notice.example.json
 work=$(mktemp -d)
 medfwd_pid=""
+sim_pid=""
 cleanup() {
+	if [[ -n $sim_pid ]]; then
+		kill "$sim_pid" 2>/dev/null || true
+		wait "$sim_pid" 2>/dev/null || true
+	fi
 	if [[ -n $medfwd_pid ]]; then
 		kill "$medfwd_pid" 2>/dev/null || true
 		wait "$medfwd_pid" 2>/dev/null || true
@@ -93,7 +103,8 @@ step "the hospital's fleet server: medfwd on 127.0.0.1, SQLite store in a new da
 mkdir -p fleet
 printf 'listen_address = 127.0.0.1\nlisten_port = 0\ndata_dir = %s\n' "$work/fleet/data" \
 	>fleet/medfwd.conf
-"$medfwd" --config fleet/medfwd.conf --max-lifetime 600 >fleet/stdout.txt 2>fleet/log.jsonl &
+printf 'rollout_tick = 1s\n' >>fleet/medfwd.conf
+"$medfwd" --config fleet/medfwd.conf --max-lifetime 7200 >fleet/stdout.txt 2>fleet/log.jsonl &
 medfwd_pid=$!
 url="" token=""
 for _ in $(seq 100); do
@@ -217,6 +228,123 @@ for e in reversed(json.load(sys.stdin)["events"]):
     extra = e.get("reason") or ("%d/%d bytes" % (e["bytes"], e["total"]) if e.get("bytes") is not None else "")
     print("    %3d %-12s %-6s %s" % (e["seq"], e["type"], e.get("version") or "", extra))'
 
+step "maintenance windows of St. Mary Hospital (Europe/Paris): every night 22:00-06:00, a blackout for an audit visit"
+echo "  (for this demo the whole site is open today too, so that something happens now)"
+today=$(TZ=Europe/Paris date +%a | tr 'A-Z' 'a-z')
+api PUT "/api/v1/sites/$site/maintenance-windows" "{\"windows\": [
+	{\"days\": [\"mon\",\"tue\",\"wed\",\"thu\",\"fri\",\"sat\",\"sun\"], \"start\": \"22:00\", \"end\": \"06:00\"},
+	{\"days\": [\"$today\"], \"start\": \"00:00\", \"end\": \"00:00\"}],
+	\"blackouts\": [{\"from\": \"$(date -u -d '+30 days' +%Y-%m-%d)\", \"to\": \"$(date -u -d '+32 days' +%Y-%m-%d)\", \"reason\": \"JCI accreditation visit\"}]}" |
+	python3 -c 'import json, sys
+b = json.load(sys.stdin)
+for w in b["windows"]:
+    print("  %-10s %s %s-%s" % (w["department"] or "site", ",".join(w["days"]), w["start"], w["end"]))
+for x in b["blackouts"]:
+    print("  blackout   %s..%s (%s)" % (x["from"], x["to"], x["reason"]))
+for n in b["next"]:
+    print("  next window (%s): %s .. %s" % (n["department"] or "site", n["start"], n["end"]))'
+
+step "a fleet: 300 simulated pumps enrolled for real (medfw-sim: one key pair each, CSV import, one-time tokens)"
+"$medfw_sim" enroll --server "$url" --api-token-file fleet/token --site "$site" --count 300 \
+	--model "InfuPump 3" --hardware-id "$hw" --department Oncology --firmware-version 4.1.0 \
+	--serial-prefix SM-ONC- --fleet fleet/sim.jsonl --threads 8 | sed 's/^/  /'
+sim_run() { # run the simulated fleet in the background
+	"$medfw_sim" run --server "$url" --api-token-file fleet/token --fleet fleet/sim.jsonl \
+		--image-root repo/metadata/1.root.json --interval 2 --jitter 1 --reboot-seconds 1 \
+		--seed 42 --stats fleet/sim-stats.json "$@" >>fleet/sim.log 2>&1 &
+	sim_pid=$!
+}
+sim_stop() { kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; sim_pid=""; }
+
+release() { # VERSION: a new release signed by engineering and QA, published and pushed
+	head -c $((1024 * 1024)) /dev/urandom >"pump-fw-$1.img"
+	python3 -c 'import json, sys
+n = json.load(open("notice.json")); n["product_version"] = sys.argv[1]
+n["reason"]["summary"] = sys.argv[2]
+json.dump(n, open("notice-%s.json" % sys.argv[1], "w"), indent=2)' "$1" "$2"
+	"$medfw" release add --repo repo --image "pump-fw-$1.img" --notice "notice-$1.json" \
+		--name "pump/fw-$1.img" >/dev/null
+	"$medfw" repo sign --repo repo --role targets --key engineering.pem >/dev/null
+	"$medfw" repo sign --repo repo --role targets --key qa.pem >/dev/null
+	"$medfw" repo publish --repo repo --snapshot-key snapshot.pem --timestamp-key timestamp.pem >/dev/null
+	"$medfw" push --server "$url" --token-file fleet/token --repo repo >/dev/null
+	echo "  pump/fw-$1.img signed (engineering + QA), published, pushed"
+}
+person_token() { # USERNAME ROLE -> an API token of a new user
+	api POST /api/v1/users "{\"username\": \"$1\", \"password\": \"$pw\", \"role\": \"$2\", \"site_id\": $site}" >/dev/null
+	local h l c
+	l=$(curl -sS --fail-with-body -D fleet/h-$1.txt -X POST "$url/api/v1/session" \
+		-H 'Content-Type: application/json' --data "{\"username\": \"$1\", \"password\": \"$pw\"}")
+	c=$(sed -n 's|^[Ss]et-[Cc]ookie: \(medfw_session=[^;]*\);.*|\1|p' fleet/h-$1.txt)
+	curl -sS --fail-with-body -X POST "$url/api/v1/tokens" -H "Cookie: $c" \
+		-H "X-CSRF-Token: $(field csrf_token <<<"$l")" -H 'Content-Type: application/json' \
+		--data '{"name": "demo"}' | field token
+}
+as() { # TOKEN METHOD PATH [JSON]
+	local t=$1; shift
+	curl -sS -X "$1" "$url$2" -H 'Content-Type: application/json' -H "Authorization: Bearer $t" \
+		${3:+--data "$3"}
+}
+progress() { # ROLLOUT: one line per wave
+	api GET "/api/v1/rollouts/$1" | python3 -c 'import json, sys
+r = json.load(sys.stdin)
+print("  rollout %d %s: %s%s" % (r["id"], r["version"], r["state"],
+      (" -- " + r["state_reason"]) if r["state_reason"] else ""))
+for w in r["progress"]:
+    d = {k: v for k, v in w["devices"].items() if v}
+    print("    wave %d %-7s %4d devices  %s" % (w["wave"], w["name"], w["members"],
+          " ".join("%s=%d" % kv for kv in d.items()) or "-"))
+if r["seconds_to_50_percent"] is not None:
+    print("    50 %% of the fleet updated after %ds, 95 %% after %s" % (r["seconds_to_50_percent"],
+          "%ds" % r["seconds_to_95_percent"] if r["seconds_to_95_percent"] is not None else "-"))'
+}
+wait_state() { # ROLLOUT STATE SECONDS
+	for _ in $(seq "$3"); do
+		[[ $(api GET "/api/v1/rollouts/$1" | field state) == "$2" ]] && return 0
+		sleep 1
+	done
+	echo "  (rollout $1 did not reach $2 in $3 s)"; return 1
+}
+waves='[{"name": "canary", "count": 15, "success_threshold": 90, "error_threshold": 20, "soak_seconds": 5},
+	{"name": "half", "percent": 50, "success_threshold": 95, "error_threshold": 10, "soak_seconds": 3},
+	{"name": "all", "percent": 100, "success_threshold": 95, "error_threshold": 10}]'
+
+step "release 4.2.2, and a rollout to the oncology pumps by the clinical engineer"
+release 4.2.2 "Faster drug-library updates."
+biomed=$(person_token biomed clinical_engineer)
+secoff=$(person_token secoff security_officer)
+r1=$(as "$biomed" POST /api/v1/rollouts "{\"name\": \"4.2.2 for Oncology\", \"target\": \"pump/fw-4.2.2.img\",
+	\"selector\": {\"departments\": [\"Oncology\"]}, \"waves\": $waves}" | field id)
+echo "  rollout $r1: canary of 15, then half, then all; awaiting approval"
+echo "  the clinical engineer approves it himself: $(as "$biomed" POST "/api/v1/rollouts/$r1/approve" '{}' |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["error"]["message"])')"
+as "$secoff" POST "/api/v1/rollouts/$r1/approve" '{}' >/dev/null
+echo "  the security officer approves it: running"
+
+step "the fleet runs; 4.2.2 fails its health check on 40 % of the pumps"
+sim_run --health-fail-rate 0.4
+wait_state "$r1" paused 90 || true
+sim_stop
+progress "$r1"
+echo "  no pump outside the canary was touched; the canary's failed pumps rolled back to 4.1.0"
+as "$biomed" POST "/api/v1/rollouts/$r1/cancel" '{"reason": "health checks fail on 4.2.2"}' >/dev/null
+echo "  cancelled"
+
+step "the fixed release 4.2.3, a new rollout, approved by the security officer"
+release 4.2.3 "Fixes the health-check failure of 4.2.2; faster drug-library updates."
+r2=$(as "$biomed" POST /api/v1/rollouts "{\"name\": \"4.2.3 for Oncology\", \"target\": \"pump/fw-4.2.3.img\",
+	\"selector\": {\"departments\": [\"Oncology\"]}, \"waves\": $waves}" | field id)
+as "$secoff" POST "/api/v1/rollouts/$r2/approve" '{}' >/dev/null
+sim_run
+wait_state "$r2" completed 240 || true
+sim_stop
+progress "$r2"
+python3 -c 'import json, sys
+s = json.load(open(sys.argv[1]))
+print("  medfw-sim: %d check-ins (%.0f/s, p99 %.1f ms), %d downloads, %d errors"
+      % (s["checkins_ok"], s["checkins_per_second"], s["checkin_latency_ms"]["p99"],
+         s["downloads"], s["checkins_failed"]))' fleet/sim-stats.json
+
 step "the audit trail: exported and verified offline with the server's public key"
 api GET /api/v1/audit/export >fleet/audit.jsonl
 api GET /api/v1/audit/server-key >fleet/server-key.json
@@ -224,8 +352,18 @@ python3 -c 'import json, sys
 events = [json.loads(l).get("event") for l in open(sys.argv[1])]
 print("  " + ", ".join(dict.fromkeys(e for e in events if e)))' fleet/audit.jsonl
 "$medfw" audit verify fleet/audit.jsonl --server-key fleet/server-key.json
-kill "$medfwd_pid"
-wait "$medfwd_pid" || true
-medfwd_pid=""
 
 step "done: only what the manufacturer signed, for this hardware, and still fresh, is accepted"
+echo "  medfwd: $url   (data: $work/fleet/data)"
+echo "  sign in as ce-admin, biomed (clinical engineer) or secoff (security officer),"
+echo "  password: $pw"
+if [[ -t 0 && -z ${CI:-} ]]; then
+	echo "  the server keeps running; Ctrl-C stops it and removes the demo's files"
+	trap 'echo; echo "stopping"; exit 0' INT TERM
+	wait "$medfwd_pid" || true
+	medfwd_pid=""
+else
+	kill "$medfwd_pid"
+	wait "$medfwd_pid" || true
+	medfwd_pid=""
+fi
