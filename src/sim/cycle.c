@@ -45,9 +45,8 @@ static int64_t monotonic_us(void)
 
 bool sim_use_device(struct sim_worker *w, struct sim_device *d)
 {
-	/* The key is made at the device's first cycle and kept: loading it costs far more
-	 * than a signature (OpenSSL's PKCS#8 decoder), so it is paid once, spread over the
-	 * first check-in period instead of before the first check-in. */
+	/* The key object is made at the device's first cycle and kept (about 500 bytes
+	 * each): spread over the first check-in period instead of before the first one. */
 	if (d->key == NULL) {
 		struct medfw_diag diag;
 		enum medfw_err err;

@@ -204,32 +204,7 @@ enum medfw_err sim_fleet_target(struct sim_fleet *f, const struct medfw_tuf_targ
 enum medfw_err sim_key_from_seed(const uint8_t seed[MEDFW_ED25519_RAW_LEN],
 				 struct medfw_privkey **out, struct medfw_diag *diag)
 {
-	/* PKCS#8 (RFC 8410) of an Ed25519 private key: this prefix, then the 32-byte seed */
-	static const uint8_t prefix[16] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
-					   0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
-	uint8_t der[sizeof(prefix) + MEDFW_ED25519_RAW_LEN];
-	char b64[MEDFW_BASE64_LEN(sizeof(der)) + 1];
-	char pem[160];
-	int n;
-	enum medfw_err err;
-
-	*out = NULL;
-	memcpy(der, prefix, sizeof(prefix));
-	memcpy(der + sizeof(prefix), seed, MEDFW_ED25519_RAW_LEN);
-	/* 48 bytes: base64 without padding is plain base64 */
-	err = medfw_base64_nopad_encode(der, sizeof(der), b64, sizeof(b64));
-	medfw_wipe(der, sizeof(der));
-	if (err != MEDFW_OK)
-		return medfw_diag_set(diag, err, "cannot encode a device key");
-	n = snprintf(pem, sizeof(pem), "-----BEGIN PRIVATE KEY-----\n%s\n-----END PRIVATE KEY-----\n",
-		     b64);
-	medfw_wipe(b64, sizeof(b64));
-	if (n < 0 || (size_t)n >= sizeof(pem))
-		err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "device key too long");
-	else
-		err = medfw_privkey_load_pem((const uint8_t *)pem, (size_t)n, NULL, out, diag);
-	medfw_wipe(pem, sizeof(pem));
-	return err;
+	return medfw_privkey_from_ed25519_seed(seed, out, diag);
 }
 
 /* ---- the fleet ---- */

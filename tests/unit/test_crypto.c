@@ -680,10 +680,41 @@ static void test_ed25519_public_from_seed(void **state)
 	assert_memory_equal(pub, want, 32);
 }
 
+/* RFC 8032 section 7.1, TEST 2: a key object made from the seed signs as the RFC says. */
+static void test_privkey_from_ed25519_seed(void **state)
+{
+	uint8_t seed[32], want[64], msg = 0x72;
+	struct medfw_privkey *key = NULL;
+	struct medfw_pubkey *pub = NULL;
+	struct medfw_buf sig;
+	struct medfw_diag d;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(medfw_hex_decode("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+					  seed, sizeof(seed), &n), MEDFW_OK);
+	assert_int_equal(medfw_hex_decode("92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+					  "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+					  want, sizeof(want), &n), MEDFW_OK);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_privkey_from_ed25519_seed(seed, &key, &d), MEDFW_OK);
+	assert_int_equal(medfw_privkey_type(key), MEDFW_KEY_ED25519);
+	medfw_buf_init(&sig, MEDFW_SIG_MAX_LEN);
+	assert_int_equal(medfw_privkey_sign(key, &msg, 1, &sig, &d), MEDFW_OK);
+	assert_int_equal(sig.len, 64);
+	assert_memory_equal(sig.data, want, 64);
+	assert_int_equal(medfw_privkey_public(key, &pub, &d), MEDFW_OK);
+	assert_int_equal(medfw_pubkey_verify(pub, &msg, 1, sig.data, sig.len, &d), MEDFW_OK);
+	medfw_pubkey_free(pub);
+	medfw_buf_free(&sig);
+	medfw_privkey_free(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ed25519_public_from_seed),
+		cmocka_unit_test(test_privkey_from_ed25519_seed),
 		cmocka_unit_test(test_hash_vectors),
 		cmocka_unit_test(test_hash_streaming),
 		cmocka_unit_test(test_hash_names_ct_random_wipe),

@@ -422,6 +422,24 @@ out:
 	return err;
 }
 
+enum medfw_err medfw_privkey_from_ed25519_seed(const uint8_t seed[32], struct medfw_privkey **out,
+					       struct medfw_diag *diag)
+{
+	struct medfw_privkey *key = calloc(1, sizeof(*key));
+
+	*out = NULL;
+	if (key == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+	key->type = MEDFW_KEY_ED25519;
+	key->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
+	if (key->pkey == NULL) {
+		free(key);
+		return medfwi_crypto_fail(diag, MEDFW_ERR_CRYPTO, "ed25519 key from seed");
+	}
+	*out = key;
+	return MEDFW_OK;
+}
+
 enum medfw_err medfw_ed25519_public_from_seed(const uint8_t seed[MEDFW_ED25519_RAW_LEN],
 					      uint8_t out[MEDFW_ED25519_RAW_LEN])
 {
