@@ -23,6 +23,11 @@
 #    artifact into a loop device (mender-client, if installed; stand-in boot environment).
 #    `bench/agent.py build/release BENCHMARKS.md` reruns only that part and replaces only
 #    its section.
+# 6. A four-wave staged rollout to 10,000 and 100,000 simulated devices (bench/rollout.py,
+#    its own section; medfwd, medfw and medfw-sim from the same build directory): rollout
+#    time against the protocol's floor, check-ins per second achieved against offered,
+#    medfwd CPU and peak RSS, errors. `bench/rollout.py build/release BENCHMARKS.md`
+#    reruns only that part.
 # Writes BENCHMARKS.md at the repository root. If PATH_TO_MEDFW is missing or its --help
 # does not list `verify`, medfw's rows say so; no number is ever made up.
 #
@@ -30,7 +35,8 @@
 #   BENCH_WORKDIR (default bench/out; $TMPDIR works too), BENCH_KEEP=1 keeps the work dir,
 #   BENCH_OUTPUT (default BENCHMARKS.md at the repository root), BENCH_AGENT=0 skips step 5
 #   (its section then says it was not measured), BENCH_AGENT_RAUC=0 / BENCH_AGENT_MENDER=0
-#   skip its RAUC / mender-client rows.
+#   skip its RAUC / mender-client rows, BENCH_ROLLOUT=0 skips step 6 (BENCH_ROLLOUT_SIZES
+#   picks the fleet sizes).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -298,6 +304,18 @@ else
 	cp "$AGENT_RESULT" "$LOGDIR/" 2>/dev/null
 fi
 
+# --- a staged rollout to a simulated fleet (bench/rollout.py) -----------------------------
+ROLLOUT_RESULT=$W/rollout.json
+if [[ ${BENCH_ROLLOUT:-1} == 0 ]]; then
+	log "rollout: skipped (BENCH_ROLLOUT=0)"
+else
+	log "rollout: four waves to a simulated fleet"
+	BENCH_ROLLOUT_COMMAND="bench/run.sh ${1:-} (this part: bench/rollout.py)" \
+		/usr/bin/python3 "$here/rollout.py" measure "$(dirname "${1:-$root/build/release/medfw}")" \
+		"$ROLLOUT_RESULT" --work "$W/rollout" || log "bench/rollout.py failed"
+	cp "$ROLLOUT_RESULT" "$LOGDIR/" 2>/dev/null
+fi
+
 # --- report --------------------------------------------------------------------------------
 elapsed=$(($(date +%s) - started))
 tool_versions=$(for p in openssl coreutils rauc mender-artifact swupdate minisign squashfs-tools hyperfine; do
@@ -316,4 +334,5 @@ BIG="$BIG" SMALL="$SMALL" REPS="$REPS" ELAPSED="$elapsed" MEDFW_STATUS="$MEDFW_S
 	mv "$OUTPUT.tmp" "$OUTPUT" || die "report failed"
 # the agent's section goes after the others (without a result it says "not measured")
 /usr/bin/python3 "$here/agent.py" update "$AGENT_RESULT" "$OUTPUT" || die "agent section failed"
+/usr/bin/python3 "$here/rollout.py" update "$ROLLOUT_RESULT" "$OUTPUT" || die "rollout section failed"
 log "wrote $OUTPUT in ${elapsed}s"
