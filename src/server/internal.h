@@ -126,6 +126,9 @@ struct medfwd_router {
 extern const struct medfwd_route *const medfwd_route_tables[];
 extern const struct medfwd_route medfwd_routes_core[];
 extern const struct medfwd_route medfwd_routes_selftest[];
+/* With --enable-test-routes: the context's clock becomes the system clock plus an offset
+ * that POST /api/v1/selftest/clock moves forward (tests only). */
+void medfwd_test_clock_install(struct medfw_ctx *ctx);
 
 /* Collect and validate every route (pattern syntax, duplicates). */
 enum medfw_err medfwd_router_build(struct medfwd_router *r, int with_selftest,

@@ -41,7 +41,8 @@ static const struct cli_option cli_options[] = {
 	 "the server ends with the process that started it)."},
 	{"--max-lifetime", "SECONDS", "Stop, as on SIGTERM, after SECONDS (for tests)."},
 	{"--enable-test-routes", NULL,
-	 "Also serve the test routes under /api/v1/selftest/ (for the test suite only)."},
+	 "Also serve the test routes under /api/v1/selftest/, among them a clock the test "
+	 "suite moves forward (for the test suite only: never on a server people use)."},
 	{"--rotate-director-key", NULL,
 	 "With --config FILE: replace the online director key of the stopped server's "
 	 "data_dir (refused while a medfwd runs on it): a new key, director root version "
@@ -344,6 +345,8 @@ static int run(const struct cli_args *a)
 		goto out;
 	}
 	medfw_ctx_set_log(ctx, medfwd_log_ctx_sink, &log, log.min_level);
+	if (a->test_routes)
+		medfwd_test_clock_install(ctx);
 	err = medfwd_datadir_open(cfg.data_dir, &lock_fd, &diag);
 	if (err != MEDFW_OK)
 		goto out;
