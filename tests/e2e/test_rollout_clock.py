@@ -217,3 +217,26 @@ def test_test_clock_only_moves_forward_and_is_bounded(fleet):
     before = clock(f)
     advance(f, 3600)
     assert clock(f) - before >= 3600
+
+
+def test_start_date_holds_the_rollout_until_it_comes(fleet):
+    f = fleet
+    s = site(f, "Charite", "Europe/Berlin")
+    windows(f, s, {"windows": [{"days": ALL_DAYS, "start": "00:00", "end": "00:00"}]})
+    devs = [device(f, s, f"S-{i}") for i in range(2)]
+    start = clock(f) + 3 * DAY
+    r = rollout(f, selector={"sites": [s]}, start_at=time.strftime(
+        "%Y-%m-%dT%H:%M:%SZ", time.gmtime(start)), waves=[
+        {"name": "all", "percent": 100, "success_threshold": 100, "error_threshold": 50}])
+    assert r["state"] == "scheduled" and r["start_at"]
+    time.sleep(2.5)
+    assert get(f, r["id"])["state"] == "scheduled"
+    assert all(assignment(f, d) is None for d in devs)
+    advance(f, 3 * DAY + 10)
+    body = wait_for(lambda: (lambda b: b if b["state"] == "running" else None)(get(f, r["id"])))
+    assert ts(body["started_at"]) >= start
+    got = wait_for(lambda: all(assignment(f, d) for d in devs) and [assignment(f, d) for d in devs])
+    # the install window starts no earlier than the start date
+    assert all(ts(a["window_start"]) >= start for a in got)
+    status, _, audit = f.t.call("GET", "/api/v1/audit?event=rollout.started")
+    assert status == 200 and len(audit["records"]) == 1
