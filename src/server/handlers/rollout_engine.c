@@ -291,7 +291,8 @@ static enum medfw_err sync_members(struct pass *p, int assign, const char *withd
 				p->clear[n_clear++] = m.device_id;
 				m.assigned_at = 0;
 				changed = 1;
-			} else if (withdraw_reason != NULL && startable(m.state)) {
+			} else if (withdraw_reason != NULL && startable(m.state) &&
+				   (m.assigned_at != 0 || m.wave <= p->r->current_wave)) {
 				if (m.assigned_at != 0) {
 					p->clear[n_clear++] = m.device_id;
 					m.assigned_at = 0;
