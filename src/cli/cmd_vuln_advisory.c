@@ -78,6 +78,36 @@ static int once(const char **slot, const char *value, const char *opt)
 	return 1;
 }
 
+/* Print the usage error; 0 for parse_args to return. */
+#define USAGE(...) (cli_usage_error(CMD, __VA_ARGS__), 0)
+
+static int parse_format(const char *arg, struct options *o)
+{
+	if (o->format != FORMAT_NONE)
+		return USAGE("--format given twice");
+	if (strcmp(arg, "csaf") == 0)
+		o->format = FORMAT_CSAF;
+	else if (strcmp(arg, "markdown") == 0)
+		o->format = FORMAT_MARKDOWN;
+	else if (strcmp(arg, "html") == 0)
+		o->format = FORMAT_HTML;
+	else
+		return USAGE("--format is csaf, markdown or html");
+	return 1;
+}
+
+static int parse_profile(const char *arg, struct options *o)
+{
+	if (strcmp(arg, "security_advisory") == 0)
+		o->profile = MEDFW_ADVISORY_PROFILE_SECURITY_ADVISORY;
+	else if (strcmp(arg, "vex") == 0)
+		o->profile = MEDFW_ADVISORY_PROFILE_VEX;
+	else
+		return USAGE("--profile is security_advisory or vex");
+	o->profile_given = 1;
+	return 1;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
@@ -106,46 +136,25 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 's': ok = add_input(o->sbom, &o->sbom_count, optarg, "--sbom"); break;
 		case 'f': ok = add_input(o->feed, &o->feed_count, optarg, "--feed"); break;
 		case 'v': ok = add_input(o->vex, &o->vex_count, optarg, "--vex"); break;
-		case 'p':
-			if (strcmp(optarg, "security_advisory") == 0)
-				o->profile = MEDFW_ADVISORY_PROFILE_SECURITY_ADVISORY;
-			else if (strcmp(optarg, "vex") == 0)
-				o->profile = MEDFW_ADVISORY_PROFILE_VEX;
-			else
-				return cli_usage_error(CMD, "--profile is security_advisory or vex"),
-				       0;
-			o->profile_given = 1;
-			break;
-		case 'o':
-			if (o->format != FORMAT_NONE)
-				return cli_usage_error(CMD, "--format given twice"), 0;
-			if (strcmp(optarg, "csaf") == 0)
-				o->format = FORMAT_CSAF;
-			else if (strcmp(optarg, "markdown") == 0)
-				o->format = FORMAT_MARKDOWN;
-			else if (strcmp(optarg, "html") == 0)
-				o->format = FORMAT_HTML;
-			else
-				return cli_usage_error(CMD, "--format is csaf, markdown or html"), 0;
-			break;
-		default: return cli_usage_error(CMD, "unknown option"), 0;
+		case 'p': ok = parse_profile(optarg, o); break;
+		case 'o': ok = parse_format(optarg, o); break;
+		default: ok = USAGE("unknown option"); break;
 		}
 	}
 	if (!ok)
 		return 0;
 	if (optind != argc)
-		return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]), 0;
+		return USAGE("unexpected argument '%s'", argv[optind]);
 	if (o->input == NULL || o->out == NULL || o->format == FORMAT_NONE)
-		return cli_usage_error(CMD, "give --input, --format and --out"), 0;
+		return USAGE("give --input, --format and --out");
 	if ((o->findings != NULL) == (o->sbom_count > 0 || o->feed_count > 0))
-		return cli_usage_error(CMD, "give either --findings or --sbom with --feed"), 0;
+		return USAGE("give either --findings or --sbom with --feed");
 	if (o->findings == NULL && (o->sbom_count == 0 || o->feed_count == 0))
-		return cli_usage_error(CMD, "give at least one --sbom and one --feed"), 0;
+		return USAGE("give at least one --sbom and one --feed");
 	if (o->findings != NULL && (o->vex_count > 0 || o->product_map != NULL))
-		return cli_usage_error(CMD, "--vex and --product-map go with --sbom, not --findings"),
-		       0;
+		return USAGE("--vex and --product-map go with --sbom, not --findings");
 	if (o->profile_given && o->format != FORMAT_CSAF)
-		return cli_usage_error(CMD, "--profile applies to --format csaf"), 0;
+		return USAGE("--profile applies to --format csaf");
 	return 1;
 }
 

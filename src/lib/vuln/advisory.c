@@ -502,8 +502,8 @@ static void settle(struct builder *b, const struct medfw_advisory_input *in,
 }
 
 /* Score: the input's vector, else the best v3.x of the findings, else the best v2. */
-static void score(struct builder *b, const struct medfw_advisory_findings *fs,
-		  const struct placed *group, size_t n, struct medfw_advisory_vuln *v)
+static void score(const struct medfw_advisory_findings *fs, const struct placed *group,
+		  size_t n, struct medfw_advisory_vuln *v)
 {
 	const struct medfw_advisory_finding *best = NULL;
 	struct medfw_cvss c, best_c;
@@ -544,7 +544,6 @@ static void score(struct builder *b, const struct medfw_advisory_findings *fs,
 	v->cvss = best_c;
 	snprintf(v->vector, sizeof(v->vector), "%s", best->severity_vector);
 	v->score_source = best->severity_source != NULL ? best->severity_source : "findings";
-	(void)b;
 }
 
 static void kev(const struct medfw_advisory_findings *fs, const struct placed *group, size_t n,
@@ -738,7 +737,7 @@ enum medfw_err medfw_advisory_build(const struct medfw_advisory_input *in,
 		if (b.err != MEDFW_OK)
 			break;
 		settle(&b, in, av);
-		score(&b, findings, placed + vstart, at - vstart, av);
+		score(findings, placed + vstart, at - vstart, av);
 		kev(findings, placed + vstart, at - vstart, av);
 		/* what the model keeps from the findings, copied */
 		av->score_source = av->score_source != NULL && strcmp(av->score_source, "advisory input") != 0

@@ -468,11 +468,20 @@ static void vendor_fix(struct writer *w, const struct medfw_advisory_vuln *v, si
 	const struct medfw_advisory_product *pr = &w->adv->input->products[p];
 	const struct medfw_advisory_release *r = &pr->releases[v->fix_release[p]];
 	const struct medfw_release_notice *no = r->notice;
-	size_t n = collect(w->adv, v, M_AFFECTED | M_UI, p, ids);
 	struct medfw_buf b;
 	json_t *o;
 	char date[32];
+	size_t i, n = 0;
 
+	/* the open releases of this model listed before its fix */
+	for (i = 0; i < v->entry_count; i++) {
+		const struct medfw_advisory_entry *e = &v->entries[i];
+
+		if (e->product == p && e->release < v->fix_release[p] &&
+		    (e->status == MEDFW_ADVISORY_KNOWN_AFFECTED ||
+		     e->status == MEDFW_ADVISORY_UNDER_INVESTIGATION))
+			ids[n++] = release_of(w->adv, e)->product_id;
+	}
 	if (n == 0)
 		return;
 	medfw_buf_init(&b, MEDFW_ADVISORY_OUTPUT_MAX);

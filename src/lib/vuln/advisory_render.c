@@ -640,8 +640,8 @@ static void text_list(struct doc *d, const char *label, const char *const *items
 	list_close(d, 0);
 }
 
-/* The updates that fix a vulnerability for the products with open entries, and what
- * the input says where there is none. */
+/* The updates that fix a vulnerability for the products with open entries (listed
+ * before the fix), and what the input says where there is none. */
 static void update_advice(struct doc *d, const struct medfw_advisory *adv,
 			  const struct medfw_advisory_vuln *v)
 {
@@ -654,6 +654,7 @@ static void update_advice(struct doc *d, const struct medfw_advisory *adv,
 
 		for (i = 0; i < v->entry_count; i++)
 			open |= v->entries[i].product == p &&
+				v->entries[i].release < v->fix_release[p] &&
 				(v->entries[i].status == MEDFW_ADVISORY_KNOWN_AFFECTED ||
 				 v->entries[i].status == MEDFW_ADVISORY_UNDER_INVESTIGATION);
 		if (!open)
