@@ -595,8 +595,12 @@ static void vuln_notes(struct writer *w, const struct medfw_advisory_vuln *v, js
 		     e->status != MEDFW_ADVISORY_UNDER_INVESTIGATION) ||
 		    e->components == NULL)
 			continue;
-		if (medfw_buf_printf(&b, "%s%s: %s", b.len > 0 ? "\n" : "",
-				     release_of(w->adv, e)->full_name, e->components) != MEDFW_OK)
+		if (medfw_buf_printf(&b, "%s%s%s: %s", b.len > 0 ? "\n" : "",
+				     release_of(w->adv, e)->full_name,
+				     e->status == MEDFW_ADVISORY_UNDER_INVESTIGATION
+					     ? " (under investigation)"
+					     : "",
+				     e->components) != MEDFW_OK)
 			w->bad = 1;
 	}
 	if (b.len > 0)
