@@ -29,5 +29,7 @@ const struct cli_command cli_commands[] = {
 	 CMD_DEVICE_STATEMENT_VERIFY_USAGE, cmd_device_statement_verify},
 	{"vuln match", "match SBOMs against vulnerability feeds, with VEX", CMD_VULN_MATCH_USAGE,
 	 cmd_vuln_match},
+	{"vuln advisory", "write a customer security advisory (CSAF 2.0, Markdown, HTML)",
+	 CMD_VULN_ADVISORY_USAGE, cmd_vuln_advisory},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -182,4 +182,27 @@ int cmd_device_statement_verify(struct cli *cli, int argc, char **argv);
 	"walked; the message names the file and the JSON path) or no result.\n"
 int cmd_vuln_match(struct cli *cli, int argc, char **argv);
 
+#define CMD_VULN_ADVISORY_USAGE                                                             \
+	"Usage: medfw vuln advisory --input ADVISORY.json\n"                                  \
+	"                           (--findings FINDINGS.json |\n"                            \
+	"                            --sbom FILE [--sbom FILE...] --feed PATH [--feed PATH...]\n" \
+	"                            [--vex FILE...] [--product-map FILE])\n"                 \
+	"                           [--profile security_advisory|vex]\n"                      \
+	"                           --format csaf|markdown|html --out FILE\n\n"               \
+	"Writes a customer security advisory for firmware releases from the manufacturer's\n" \
+	"advisory input (publisher, tracking, device models with UDI-DIs and their releases,\n" \
+	"per vulnerability the impact in plain words, mitigations and compensating\n"       \
+	"controls; docs/advisories.md) and the findings of the matcher: a findings file\n"   \
+	"as 'medfw vuln match --json' prints it, or SBOMs matched here as vuln match does.\n" \
+	"Each release's status per vulnerability (known_affected, known_not_affected with\n" \
+	"the VEX justification, fixed, under_investigation) comes from the findings of its\n" \
+	"SBOM and the releases that declare the fix. csaf: CSAF 2.0, security advisory or\n" \
+	"VEX profile, checked with the mandatory tests before it is written; markdown,\n"   \
+	"html: the readable version for hospital staff (who is affected, what can happen,\n" \
+	"what to do now, the fix). Open findings about vulnerabilities the input does not\n" \
+	"list are warned about. Exit 0 written, 1 bad input or refused (the message names\n" \
+	"the file and JSON path, or the vulnerability and release; nothing is written), 2\n" \
+	"usage.\n"
+int cmd_vuln_advisory(struct cli *cli, int argc, char **argv);
+
 #endif
