@@ -2703,9 +2703,8 @@ static enum medfw_err match_release(struct eval *ev, size_t rel, const char *exp
 	enum medfw_err err;
 
 	err = medfw_sbom_parse((const uint8_t *)export, len, NULL, &sbom, diag);
-	if (err != MEDFW_OK)
-		return medfw_diag_set(diag, err, "%s: the stored SBOM of %s: %s", EVAL_WHAT,
-				      ev->rel[rel].target, diag != NULL ? diag->msg : "");
+	if (err != MEDFW_OK) /* it was exported by this code: damaged storage or a bug */
+		return err;
 	docs = malloc((ev->n_vex > 0 ? ev->n_vex : 1) * sizeof(*docs));
 	if (docs == NULL)
 		err = nomem(diag);
