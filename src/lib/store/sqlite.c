@@ -30,7 +30,7 @@
 
 #include "store_internal.h"
 
-#define STMT_CACHE_MAX 128
+#define STMT_CACHE_MAX 192
 #define PATH_MAX_LEN 4096
 #define CHECKPOINT_PAGES 1000 /* SQLite's default auto-checkpoint threshold */
 #define WAL_SIZE_LIMIT "67108864"    /* journal_size_limit: a restarted WAL is cut to this */

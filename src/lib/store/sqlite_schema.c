@@ -270,5 +270,153 @@ const struct medfwi_migration medfwi_sqlite_migrations[] = {
 	    " UNIQUE (site_id, position))"},
 	{4, "ALTER TABLE devices ADD COLUMN tags TEXT NOT NULL DEFAULT ''"},
 
+	/* Version 5: vulnerability management (docs/vulnerabilities.md, store_vuln.h).
+	 * Releases' SBOMs (canonical CycloneDX export, zstd) and their components; feed
+	 * records keyed by (format, record id), each its own JSON text (zstd); VEX files
+	 * and statements; findings per (release, component, vulnerability) with their
+	 * JSON (zstd) and a digest to write only what changed; the history of findings and
+	 * of sites' exposures; SLA policies per site. vuln_state holds the generation the
+	 * inputs are at, the one the findings were computed from, and a count of the
+	 * evaluations written (the compare-and-set of a re-evaluation's write). */
+	{5, "CREATE TABLE vuln_state ("
+	    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " generation INTEGER NOT NULL,"
+	    " evaluated INTEGER NOT NULL,"
+	    " evaluations INTEGER NOT NULL,"
+	    " evaluated_at INTEGER)"},
+	{5, "INSERT INTO vuln_state (id, generation, evaluated, evaluations) VALUES (1, 0, 0, 0)"},
+	{5, "CREATE TABLE release_sboms ("
+	    " target_name TEXT PRIMARY KEY CHECK (target_name <> ''),"
+	    " target_sha256 TEXT NOT NULL CHECK (length(target_sha256) = 64),"
+	    " model TEXT NOT NULL,"
+	    " product_version TEXT NOT NULL DEFAULT '',"
+	    " security_version INTEGER NOT NULL CHECK (security_version >= 0),"
+	    " release_date TEXT NOT NULL DEFAULT '',"
+	    " sbom_target TEXT NOT NULL DEFAULT '',"
+	    " sbom_sha256 TEXT NOT NULL CHECK (length(sbom_sha256) = 64),"
+	    " sbom_signed INTEGER NOT NULL CHECK (sbom_signed IN (0, 1)),"
+	    " format TEXT NOT NULL,"
+	    " spec_version TEXT NOT NULL,"
+	    " component_count INTEGER NOT NULL CHECK (component_count >= 0),"
+	    " export BLOB NOT NULL,"
+	    " export_len INTEGER NOT NULL CHECK (export_len > 0),"
+	    " created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+	    " created_at INTEGER NOT NULL,"
+	    " updated_at INTEGER NOT NULL)"},
+	{5, "CREATE INDEX release_sboms_image ON release_sboms(target_sha256)"},
+	{5, "CREATE TABLE release_sbom_components ("
+	    " target_name TEXT NOT NULL REFERENCES release_sboms(target_name) ON DELETE CASCADE,"
+	    " idx INTEGER NOT NULL CHECK (idx >= 0),"
+	    " ref TEXT NOT NULL,"
+	    " type TEXT NOT NULL,"
+	    " name TEXT NOT NULL,"
+	    " version TEXT NOT NULL DEFAULT '',"
+	    " purl TEXT NOT NULL DEFAULT '',"
+	    " cpe TEXT NOT NULL DEFAULT '',"
+	    " PRIMARY KEY (target_name, idx)) WITHOUT ROWID"},
+	{5, "CREATE TABLE vuln_records ("
+	    " id INTEGER PRIMARY KEY,"
+	    " format TEXT NOT NULL CHECK (format IN ('osv', 'nvd', 'cve5', 'csaf', 'kev')),"
+	    " record_id TEXT NOT NULL CHECK (record_id <> ''),"
+	    " modified TEXT,"
+	    " source TEXT NOT NULL,"
+	    " json_path TEXT NOT NULL DEFAULT '',"
+	    " raw BLOB NOT NULL,"
+	    " raw_len INTEGER NOT NULL CHECK (raw_len > 0),"
+	    " imported_at INTEGER NOT NULL,"
+	    " updated_at INTEGER NOT NULL,"
+	    " UNIQUE (format, record_id))"},
+	{5, "CREATE TABLE vex_documents ("
+	    " id INTEGER PRIMARY KEY,"
+	    " target_name TEXT NOT NULL DEFAULT '',"
+	    " source TEXT NOT NULL,"
+	    " format TEXT NOT NULL CHECK (format IN ('cyclonedx', 'csaf')),"
+	    " sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+	    " raw BLOB NOT NULL,"
+	    " raw_len INTEGER NOT NULL CHECK (raw_len > 0),"
+	    " statements INTEGER NOT NULL CHECK (statements >= 0),"
+	    " author TEXT NOT NULL,"
+	    " created_at INTEGER NOT NULL,"
+	    " UNIQUE (target_name, sha256))"},
+	{5, "CREATE TABLE vex_statements ("
+	    " id INTEGER PRIMARY KEY,"
+	    " document_id INTEGER REFERENCES vex_documents(id) ON DELETE CASCADE,"
+	    " target_name TEXT NOT NULL DEFAULT '',"
+	    " vuln_id TEXT NOT NULL CHECK (vuln_id <> ''),"
+	    " component TEXT NOT NULL,"
+	    " status TEXT NOT NULL CHECK (status IN ('affected', 'not_affected', 'fixed',"
+	    "  'under_investigation')),"
+	    " justification TEXT NOT NULL DEFAULT '',"
+	    " detail TEXT NOT NULL DEFAULT '',"
+	    " response TEXT NOT NULL DEFAULT '',"
+	    " author TEXT NOT NULL,"
+	    " timestamp TEXT NOT NULL DEFAULT '',"
+	    " source TEXT NOT NULL,"
+	    " json_path TEXT NOT NULL DEFAULT '',"
+	    " created_at INTEGER NOT NULL)"},
+	{5, "CREATE INDEX vex_statements_vuln ON vex_statements(vuln_id)"},
+	{5, "CREATE TABLE findings ("
+	    " id INTEGER PRIMARY KEY,"
+	    " target_name TEXT NOT NULL REFERENCES release_sboms(target_name) ON DELETE CASCADE,"
+	    " component_ref TEXT NOT NULL,"
+	    " vuln_id TEXT NOT NULL CHECK (vuln_id <> ''),"
+	    " component_name TEXT NOT NULL DEFAULT '',"
+	    " component_version TEXT NOT NULL DEFAULT '',"
+	    " status TEXT NOT NULL CHECK (status IN ('affected', 'under_investigation',"
+	    "  'undetermined', 'fixed', 'not_affected', 'unmatched')),"
+	    " severity TEXT NOT NULL CHECK (severity IN ('none', 'low', 'medium', 'high',"
+	    "  'critical')),"
+	    " score INTEGER CHECK (score IS NULL OR score BETWEEN 0 AND 100),"
+	    " kev INTEGER NOT NULL CHECK (kev IN (0, 1)),"
+	    " kev_date_added TEXT NOT NULL DEFAULT '',"
+	    " kev_due_date TEXT NOT NULL DEFAULT '',"
+	    " priority INTEGER NOT NULL CHECK (priority >= 0),"
+	    " vex_applied INTEGER NOT NULL CHECK (vex_applied IN (0, 1)),"
+	    " fixed_by TEXT NOT NULL DEFAULT '',"
+	    " digest TEXT NOT NULL,"
+	    " detail BLOB NOT NULL,"
+	    " detail_len INTEGER NOT NULL CHECK (detail_len > 0),"
+	    " first_seen INTEGER NOT NULL,"
+	    " last_changed INTEGER NOT NULL,"
+	    " UNIQUE (target_name, component_ref, vuln_id))"},
+	{5, "CREATE INDEX findings_release ON findings(target_name, priority)"},
+	{5, "CREATE INDEX findings_vuln ON findings(vuln_id)"},
+	{5, "CREATE TABLE sla_policies ("
+	    " site_id INTEGER PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,"
+	    " critical_days INTEGER NOT NULL CHECK (critical_days BETWEEN 1 AND 3650),"
+	    " high_days INTEGER NOT NULL CHECK (high_days BETWEEN 1 AND 3650),"
+	    " medium_days INTEGER NOT NULL CHECK (medium_days BETWEEN 1 AND 3650),"
+	    " low_days INTEGER NOT NULL CHECK (low_days BETWEEN 1 AND 3650),"
+	    " kev_days INTEGER NOT NULL CHECK (kev_days BETWEEN 1 AND 3650),"
+	    " updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+	    " updated_at INTEGER NOT NULL)"},
+	{5, "CREATE TABLE site_exposures ("
+	    " id INTEGER PRIMARY KEY,"
+	    " site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,"
+	    " vuln_id TEXT NOT NULL,"
+	    " severity TEXT NOT NULL CHECK (severity IN ('none', 'low', 'medium', 'high',"
+	    "  'critical')),"
+	    " score INTEGER,"
+	    " kev INTEGER NOT NULL CHECK (kev IN (0, 1)),"
+	    " kev_due_date TEXT NOT NULL DEFAULT '',"
+	    " devices INTEGER NOT NULL CHECK (devices >= 0),"
+	    " fixed_by TEXT NOT NULL DEFAULT '',"
+	    " first_seen INTEGER NOT NULL,"
+	    " due_at INTEGER NOT NULL,"
+	    " closed_at INTEGER,"
+	    " UNIQUE (site_id, vuln_id))"},
+	{5, "CREATE TABLE finding_history ("
+	    " id INTEGER PRIMARY KEY,"
+	    " finding_id INTEGER REFERENCES findings(id) ON DELETE CASCADE,"
+	    " exposure_id INTEGER REFERENCES site_exposures(id) ON DELETE CASCADE,"
+	    " time INTEGER NOT NULL,"
+	    " from_status TEXT NOT NULL DEFAULT '',"
+	    " to_status TEXT NOT NULL,"
+	    " cause TEXT NOT NULL CHECK (cause IN ('feed', 'vex', 'sbom', 'fleet')),"
+	    " detail TEXT NOT NULL DEFAULT '',"
+	    " CHECK ((finding_id IS NULL) <> (exposure_id IS NULL)))"},
+	{5, "CREATE INDEX finding_history_finding ON finding_history(finding_id, id)"},
+	{5, "CREATE INDEX finding_history_exposure ON finding_history(exposure_id, id)"},
+
 	{0, NULL},
 };

@@ -8,6 +8,9 @@
 
 #include "medfw/buf.h"
 
+/* Chunks start small and double up to CHUNK_MIN: a feed set holds each parsed record
+ * in its own arena, and 200,000 records of 16 KiB each would be 3 GiB. */
+#define CHUNK_FIRST 1024u
 #define CHUNK_MIN (16u * 1024u)
 #define ALIGN 16u
 
@@ -44,7 +47,10 @@ void *medfwi_arena_alloc(struct medfwi_arena *a, size_t size)
 		return NULL;
 	}
 	if (c == NULL || need > c->cap - c->used) {
-		cap = need > CHUNK_MIN ? need : CHUNK_MIN;
+		size_t next = c == NULL ? CHUNK_FIRST
+					: c->cap >= CHUNK_MIN / 2 ? CHUNK_MIN : c->cap * 2;
+
+		cap = need > next ? need : next;
 		c = malloc(sizeof(*c) + cap);
 		if (c == NULL)
 			return NULL;

@@ -16,18 +16,18 @@ static const char *const permission_names[MEDFWD_PERM_COUNT_] = {
 	"sites.read", "sites.write", "users.read", "users.write",
 	"audit.read", "audit.export", "tokens.own", "devices.read", "devices.write",
 	"devices.enrol", "repo.write", "director.assign", "rollouts.write", "rollouts.approve",
-	"maintenance.write",
+	"maintenance.write", "vulns.write",
 };
 
 /* Rows: roles (index = enum medfw_store_role); columns: permissions. */
 static const unsigned char matrix[7][MEDFWD_PERM_COUNT_] = {
-	/*                      sr sw ur uw ar ae to dr dw de rw da ow oa mw */
-	[MEDFW_ROLE_ADMIN] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-	[MEDFW_ROLE_RELEASE_MANAGER] = {1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0},
-	[MEDFW_ROLE_CLINICAL_ENGINEER] = {1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1},
-	[MEDFW_ROLE_SECURITY_OFFICER] = {1, 0, 1, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0},
-	[MEDFW_ROLE_REMOTE_SUPPORT] = {1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0},
-	[MEDFW_ROLE_AUDITOR] = {1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0},
+	/*                      sr sw ur uw ar ae to dr dw de rw da ow oa mw vw */
+	[MEDFW_ROLE_ADMIN] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+	[MEDFW_ROLE_RELEASE_MANAGER] = {1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 0, 1},
+	[MEDFW_ROLE_CLINICAL_ENGINEER] = {1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0},
+	[MEDFW_ROLE_SECURITY_OFFICER] = {1, 0, 1, 0, 1, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 1},
+	[MEDFW_ROLE_REMOTE_SUPPORT] = {1, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+	[MEDFW_ROLE_AUDITOR] = {1, 0, 1, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0},
 };
 
 const char *medfwd_permission_name(enum medfwd_permission p)

@@ -92,6 +92,8 @@ enum medfwd_permission {
 	MEDFWD_PERM_ROLLOUTS_WRITE,  /* create, pause, resume, cancel rollouts */
 	MEDFWD_PERM_ROLLOUTS_APPROVE, /* approve someone else's rollout (two-person rule) */
 	MEDFWD_PERM_MAINTENANCE_WRITE, /* a site's maintenance windows and blackout dates */
+	MEDFWD_PERM_VULNS_WRITE,     /* feeds, release SBOMs, VEX (manufacturer-wide staff), SLA
+				      * policies (of one's sites) */
 	MEDFWD_PERM_COUNT_
 };
 const char *medfwd_permission_name(enum medfwd_permission p);

@@ -1,0 +1,390 @@
+"""Vulnerability management on medfwd (docs/vulnerabilities.md) end to end: the real feeds
+of testdata imported through the API, release SBOMs uploaded for releases published to
+the server (one checked against its signed SBOM target), findings with evidence, KEV and
+fixed_by, a VEX statement and a VEX file changing findings (their history says why),
+devices showing the findings of the release they run and their SBOM, importing the same
+feed again changing nothing, broken feeds / SBOMs / VEX storing nothing and naming the
+JSON path, permissions and site scopes, SLA due dates and overdue (the KEV catalog's due
+date; a clock moved 31 days with libfaketime), exposures closed when a site's devices
+move to the fixing release, and the report."""
+import copy
+import hashlib
+import json
+import os
+import time
+
+import pytest
+
+from agent_fixture import HW, Fleet, agent_notice
+from server_fixture import medfwd_server  # noqa: F401 (fixture)
+from test_devices import Device, audit_events, enrolment_token, new_device
+from test_people import Client, make_user
+from test_repo_server import raw, token_client
+
+OLD, NEW = "pump/fw-1.0.img", "pump/fw-2.0.img"
+SBOM_OLD_TARGET, SBOM_NEW_TARGET = "sbom/pump-1.0.cdx.json", "sbom/pump-2.0.cdx.json"
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+SBOM_OLD = {
+    "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+    "serialNumber": "urn:uuid:cbb2cd68-2857-43b8-a10b-e8c03d277d18",
+    "metadata": {"component": {"type": "firmware", "bom-ref": "product-ABC",
+                               "name": "ABC", "version": "1.0"}},
+    "components": [
+        {"type": "library", "bom-ref": "openssl", "name": "openssl", "version": "1.1.1i",
+         "cpe": "cpe:2.3:a:openssl:openssl:1.1.1i:*:*:*:*:*:*:*"},
+        {"type": "library", "bom-ref": "xz", "name": "xz", "version": "5.6.0",
+         "purl": "pkg:github/tukaani-project/xz@5.6.0",
+         "cpe": "cpe:2.3:a:tukaani:xz:5.6.0:*:*:*:*:*:*:*"},
+        {"type": "library", "bom-ref": "dante", "name": "dante_application_library",
+         "version": "1.2.0",
+         "cpe": "cpe:2.3:a:audinate:dante_application_library:1.2.0:*:*:*:*:*:*:*"},
+    ],
+}
+SBOM_NEW = copy.deepcopy(SBOM_OLD)
+SBOM_NEW["serialNumber"] = "urn:uuid:0f6b3d52-3a53-4d62-9f5c-3c8f3b8a1e11"
+SBOM_NEW["metadata"]["component"]["version"] = "2.0"
+SBOM_NEW["components"][0].update(version="3.0.13",
+                                 cpe="cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*")
+SBOM_NEW["components"][1].update(version="5.6.2", purl="pkg:github/tukaani-project/xz@5.6.2",
+                                 cpe="cpe:2.3:a:tukaani:xz:5.6.2:*:*:*:*:*:*:*")
+NEW_SBOM_BYTES = json.dumps(SBOM_NEW).encode()
+
+FEEDS = ["nvd/records", "nvd/pages/cves-2023-page.json", "cve5", "csaf/cisa-icsma",
+         "kev/known_exploited_vulnerabilities.subset.json"]
+
+
+def releases():
+    return {
+        OLD: (b"firmware 1.0\n" * 100, agent_notice(product_version="1.0", security_version=7,
+                                                    release_date="2024-01-10",
+                                                    sbom_target=SBOM_OLD_TARGET)),
+        NEW: (b"firmware 2.0\n" * 100, agent_notice(product_version="2.0", security_version=8,
+                                                    release_date="2024-06-01",
+                                                    sbom_target=SBOM_NEW_TARGET)),
+        # the SBOM of 2.0 is itself a signed target (the notice names it)
+        SBOM_NEW_TARGET: (NEW_SBOM_BYTES, agent_notice(product_version="2.0")),
+    }
+
+
+@pytest.fixture
+def fleet(medfwd_server, medfw, tmp_path):
+    return Fleet(medfwd_server(), medfw, tmp_path, releases())
+
+
+def feed_files(shared):
+    out = []
+    for f in FEEDS:
+        p = shared / "testdata" / f
+        out += sorted(p.glob("*.json")) if p.is_dir() else [p]
+    return out
+
+
+def post(t, path, data, ctype="application/json"):
+    return raw(t, "POST", path, data, ctype)
+
+
+def import_feed(t, name, data):
+    return post(t, f"/api/v1/vulnerabilities/import?name={name}", data)
+
+
+def findings(c, release=None, **query):
+    q = "&".join([f"release={release}"] * (release is not None) +
+                 [f"{k}={v}" for k, v in query.items()])
+    status, _, body = c.call("GET", f"/api/v1/vulnerabilities/findings?limit=1000&{q}")
+    assert status == 200, body
+    return body
+
+
+def by_key(body):
+    return {(f["component"]["ref"], f["vulnerability"]): f for f in body["findings"]}
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def device_on(fleet, site, serial, release, c=None):
+    rec = new_device(c or fleet.c, site, serial, hardware_id=HW, model="InfuPump 3")
+    dev = Device(fleet.server)
+    status, resp = dev.enrol(enrolment_token(c or fleet.c, rec["id"]))
+    assert status == 200, resp
+    checkin(fleet, dev, release)
+    return dev
+
+
+def checkin(fleet, dev, release):
+    status, resp = dev.checkin({"firmware_version": fleet.images[release][1]["product_version"],
+                                "image_sha256": sha(fleet.images[release][0]),
+                                "agent_version": "1.3.0", "clinical_state": "idle"})
+    assert status == 200, resp
+
+
+def report(c, site=None):
+    status, _, body = c.call("GET", "/api/v1/reports/vulnerabilities" +
+                             (f"?site={site}" if site else ""))
+    assert status == 200, body
+    return body
+
+
+def exposure_of(rep, site, vuln):
+    s = next(s for s in rep["sites"] if s["site_id"] == site)
+    return next((e for e in s["exposures"] if e["vulnerability"] == vuln), None)
+
+
+def test_vulnerability_management(fleet, shared):
+    c, t = fleet.c, fleet.t
+    # ---- feeds: the real testdata, one file per request
+    total_added = 0
+    for path in feed_files(shared):
+        status, _, body = import_feed(t, path.name, path.read_bytes())
+        assert status == 200, (path, body)
+        assert body["rejected"] == 0, body["problems"]
+        total_added += body["added"]
+    assert total_added == 13 + 200 + 8 + 10 + 1
+    status, _, body = import_feed(t, "cves-2023-page.json",
+                                  (shared / "testdata/nvd/pages/cves-2023-page.json").read_bytes())
+    assert status == 200 and body["added"] == body["updated"] == 0 and body["unchanged"] == 200
+    assert body["evaluation"] is None  # nothing changed: no re-evaluation
+    assert any(a["detail"]["source"] == "cves-2023-page.json"
+               for a in audit_events(c, "vulnerabilities.imported"))
+
+    # ---- SBOMs: 2.0 must be the signed SBOM target's bytes
+    status, _, body = raw(t, "PUT", f"/api/v1/releases/{NEW}/sbom",
+                          json.dumps(SBOM_NEW, indent=1).encode())
+    assert status == 422 and body["error"]["code"] == "sbom_mismatch", body
+    status, _, body = raw(t, "PUT", f"/api/v1/releases/{NEW}/sbom", NEW_SBOM_BYTES)
+    assert status == 201, body
+    assert body["sbom_signed"] is True and body["model"] == "ABC"
+    assert body["image_sha256"] == sha(fleet.images[NEW][0])
+    status, _, body = raw(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(SBOM_OLD).encode())
+    assert status == 201 and body["sbom_signed"] is False, body
+    assert body["sbom_target"] == SBOM_OLD_TARGET and body["components"] == 4
+    assert body["evaluation"]["releases"] == 2 and body["evaluation"]["findings"] > 0
+    # bad SBOMs and releases are refused and change nothing
+    bad = copy.deepcopy(SBOM_OLD)
+    bad["components"][1]["hashes"] = [{"alg": "SHA-256", "content": "zz"}]
+    status, _, body = raw(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(bad).encode())
+    assert status == 400 and body["error"]["code"] == "invalid_sbom", body
+    assert "components[1].hashes[0]" in body["error"]["message"]
+    status, _, body = raw(t, "PUT", "/api/v1/releases/pump/nope.img/sbom",
+                          json.dumps(SBOM_OLD).encode())
+    assert status == 422 and body["error"]["code"] == "unknown_target"
+    assert raw(t, "PUT", f"/api/v1/releases/{OLD}", b"{}")[0] == 404
+    status, h, exported = raw(t, "GET", f"/api/v1/releases/{OLD}/sbom")  # parsed by raw()
+    assert status == 200 and h["content-type"].startswith("application/vnd.cyclonedx+json")
+    assert exported["specVersion"] == "1.6" and exported["serialNumber"] == SBOM_OLD["serialNumber"]
+    assert [x["bom-ref"] for x in exported["components"]] == ["openssl", "xz", "dante"]
+    status, _, body = c.call("GET", "/api/v1/releases")
+    assert status == 200 and [r["release"] for r in body["releases"]] == [OLD, NEW]
+
+    # ---- findings per release, with evidence, KEV, severity, fixed_by
+    old = findings(c, OLD)
+    f = by_key(old)
+    ssl = f[("openssl", "CVE-2022-0778")]
+    assert ssl["status"] == "affected" and ssl["severity_level"] == "high"
+    assert ssl["evidence"][0]["source"] == "nvd"
+    assert ssl["evidence"][0]["file"] == "CVE-2022-0778.json"
+    assert ssl["evidence"][0]["fixed_version"] == "1.1.1n"
+    assert "1.1.1i < 1.1.1n" in ssl["evidence"][0]["comparison"]
+    assert ssl["fixed_by"] == NEW  # 2.0 ships openssl 3.0.13
+    xz = f[("xz", "CVE-2024-3094")]
+    assert sorted(e["source"] for e in xz["evidence"]) == ["cve5", "nvd"]
+    assert xz["status"] == "affected" and xz["severity_level"] == "critical"
+    assert xz["fixed_by"] == NEW
+    dante = f[("dante", "CVE-2022-23748")]
+    assert dante["status"] == "undetermined" and dante["kev"]["due_date"] == "2025-02-27"
+    assert dante["fixed_by"] is None  # 2.0 ships the same version
+    assert old["findings"][0]["vulnerability"] == "CVE-2022-23748"  # KEV first
+    assert findings(c, OLD, kev="true")["total"] == 1
+    assert findings(c, OLD, severity="critical")["total"] >= 1
+    assert all(x["status"] == "affected" for x in findings(c, OLD, status="affected")["findings"])
+    assert c.call("GET", "/api/v1/vulnerabilities/findings?status=safe")[0] == 400
+    new = by_key(findings(c, NEW))
+    assert new[("openssl", "CVE-2022-0778")]["status"] == "not_affected"
+
+    # ---- broken feeds store nothing and name the JSON path; a broken record is skipped
+    kev = json.loads((shared / "testdata/kev/known_exploited_vulnerabilities.subset.json")
+                     .read_bytes())
+    kev["vulnerabilities"][3]["dueDate"] = "2025-02-31"
+    status, _, body = import_feed(t, "kev.json", json.dumps(kev).encode())
+    assert status == 400 and body["error"]["code"] == "invalid_feed", body
+    assert "vulnerabilities[3].dueDate" in body["error"]["message"]
+    status, _, body = import_feed(t, "x.json", b'{"vulnerabilities": [')
+    assert status == 400 and "x.json" in body["error"]["message"]
+    page = json.loads((shared / "testdata/nvd/pages/cves-2023-page.json").read_bytes())
+    page["vulnerabilities"][5]["cve"]["published"] = "yesterday"
+    status, _, body = import_feed(t, "page.json", json.dumps(page).encode())
+    assert status == 200 and body["rejected"] == 1 and body["unchanged"] == 199, body
+    assert body["problems"][0]["json_path"] == "vulnerabilities[5]"
+    assert findings(c, OLD)["total"] == old["total"]
+    assert by_key(findings(c, OLD))[("xz", "CVE-2024-3094")]["last_changed"] == xz["last_changed"]
+
+    # ---- a VEX statement suppresses one; the history says why
+    statement = {"vulnerability": "CVE-2022-0778", "component": "openssl", "release": OLD,
+                 "status": "not_affected", "justification": "code_not_reachable",
+                 "detail": "the certificate parser is never given untrusted input",
+                 "response": ["will_not_fix"]}
+    for change, field in (({"justification": "trust me"}, "justification"),
+                          ({"justification": None}, "justification"),
+                          ({"status": "fine"}, "status"), ({"colour": "red"}, "colour"),
+                          ({"release": "pump/none.img"}, "release")):
+        body = {k: v for k, v in dict(statement, **change).items() if v is not None}
+        if change.get("justification", 1) is None:
+            body.pop("detail")
+        status, _, resp = c.call("POST", "/api/v1/vulnerabilities/vex-statements", body)
+        assert status in (400, 404) and resp["error"]["field"] == field, (change, resp)
+    assert c.call("GET", "/api/v1/vulnerabilities/vex-statements")[2]["total"] == 0
+    status, _, body = c.call("POST", "/api/v1/vulnerabilities/vex-statements", statement)
+    assert status == 201, body
+    assert body["author"] == "root" and body["evaluation"]["status_changes"] == 1
+    ssl = by_key(findings(c, OLD))[("openssl", "CVE-2022-0778")]
+    assert ssl["status"] == "not_affected" and ssl["vex_applied"] is True
+    assert ssl["vex"]["justification"] == "code_not_reachable"
+    assert ssl["fixed_by"] is None
+    status, _, one = c.call("GET", f"/api/v1/vulnerabilities/findings/{ssl['id']}")
+    assert status == 200, one
+    hist = one["history"]
+    assert [(h["from"], h["to"], h["cause"]) for h in hist] == [
+        (None, "affected", "sbom"), ("affected", "not_affected", "vex")]
+    assert "code_not_reachable" in hist[1]["detail"] and "by root" in hist[1]["detail"]
+    assert audit_events(c, "vex.statement_added")
+    # ---- a CycloneDX VEX file: exploitable for dante in every release
+    vex = {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+           "vulnerabilities": [{"id": "CVE-2022-23748",
+                                "analysis": {"state": "exploitable",
+                                             "lastUpdated": "2025-03-01T00:00:00Z"},
+                                "affects": [{"ref": "dante"}]}]}
+    status, _, body = post(t, "/api/v1/vulnerabilities/vex?name=dante.vex.json",
+                           json.dumps(vex).encode())
+    assert status == 201 and body["statements"] == 1, body
+    status, _, body = post(t, "/api/v1/vulnerabilities/vex?name=dante.vex.json",
+                           json.dumps(vex).encode())
+    assert status == 200 and body["unchanged"] is True and body["evaluation"] is None
+    assert by_key(findings(c, NEW))[("dante", "CVE-2022-23748")]["status"] == "affected"
+    broken = copy.deepcopy(vex)
+    broken["vulnerabilities"][0]["analysis"]["state"] = "maybe"
+    status, _, body = post(t, "/api/v1/vulnerabilities/vex?name=b.json",
+                           json.dumps(broken).encode())
+    assert status == 400 and body["error"]["code"] == "invalid_vex"
+    assert "vulnerabilities[0].analysis.state" in body["error"]["message"]
+
+    # ---- devices: site A runs 1.0 on two devices, site B one
+    site_a = fleet.site
+    site_b = c.call("POST", "/api/v1/sites", {"name": "St. Elsewhere", "time_zone": "UTC"})[2]["id"]
+    a1 = device_on(fleet, site_a, "A-1", OLD)
+    a2 = device_on(fleet, site_a, "A-2", OLD)
+    b1 = device_on(fleet, site_b, "B-1", OLD)
+    status, _, body = c.call("GET", f"/api/v1/devices/{a1.id}/findings")
+    assert status == 200 and body["release"] == OLD and body["model"] == "ABC", body
+    dev = {(x["component"]["ref"], x["vulnerability"]): x for x in body["findings"]}
+    xz_exp = dev[("xz", "CVE-2024-3094")]["exposure"]
+    assert xz_exp["devices"] == 2 and xz_exp["overdue"] is False
+    assert xz_exp["fixed_by"] == NEW
+    assert due_days(xz_exp) == 30  # the default policy: critical in 30 days
+    kev_exp = dev[("dante", "CVE-2022-23748")]["exposure"]
+    assert kev_exp["kev"] is True and kev_exp["due"] == "2025-02-27T23:59:59Z"
+    assert kev_exp["overdue"] is True  # CISA's due date has passed
+    assert dev[("openssl", "CVE-2022-0778")]["exposure"] is None  # not affected: no exposure
+    status, h, data = c.call("GET", f"/api/v1/devices/{a1.id}/sbom")
+    assert status == 200
+    dsbom = json.loads(data)
+    assert dsbom["metadata"]["component"]["type"] == "device"
+    assert dsbom["metadata"]["component"]["name"] == "InfuPump 3"
+    assert any(x["name"] == "ABC" for x in dsbom["components"])
+
+    # ---- permissions and site scopes
+    make_user(c, "b_officer", "security_officer", site_b)
+    make_user(c, "b_clinical", "clinical_engineer", site_b)
+    make_user(c, "g_auditor", "auditor", 0)
+    make_user(c, "g_release", "release_manager", 0)
+    ob = Client(fleet.server)
+    ob.login("b_officer")
+    assert ob.call("GET", f"/api/v1/devices/{a1.id}/findings")[0] == 404
+    assert ob.call("GET", f"/api/v1/devices/{b1.id}/findings")[0] == 200
+    assert ob.call("GET", f"/api/v1/sites/{site_a}/sla-policy")[0] == 404
+    status, _, body = ob.call("POST", "/api/v1/vulnerabilities/vex-statements", statement)
+    assert status == 403 and "manufacturer-wide" in body["error"]["message"]
+    assert ob.call("POST", "/api/v1/vulnerabilities/import", raw=b"[]")[0] == 403
+    assert ob.call("PUT", f"/api/v1/sites/{site_a}/sla-policy", {"high_days": 5})[0] == 404
+    rep_b = report(ob)
+    assert [s["site_id"] for s in rep_b["sites"]] == [site_b]
+    assert ob.call("GET", f"/api/v1/reports/vulnerabilities?site={site_a}")[0] == 404
+    assert ob.call("GET", f"/api/v1/vulnerabilities/findings?release={OLD}")[0] == 200
+    cb = Client(fleet.server)
+    cb.login("b_clinical")
+    assert cb.call("PUT", f"/api/v1/sites/{site_b}/sla-policy", {"high_days": 5})[0] == 403
+    au = Client(fleet.server)
+    au.login("g_auditor")
+    assert au.call("POST", "/api/v1/vulnerabilities/import", raw=b"[]")[0] == 403
+    assert au.call("GET", "/api/v1/reports/vulnerabilities")[0] == 200
+    rm = token_client(fleet.server, "g_release")
+    status, _, body = import_feed(rm, "empty.json", b"[]")
+    assert status == 200 and body["added"] == 0, body
+
+    # ---- SLA policy of site B, by its own security officer
+    status, _, body = ob.call("PUT", f"/api/v1/sites/{site_b}/sla-policy",
+                              {"critical_days": 20, "kev_days": 7})
+    assert status == 200 and body["critical_days"] == 20 and body["high_days"] == 60, body
+    assert body["default"] is False
+    assert ob.call("PUT", f"/api/v1/sites/{site_b}/sla-policy", {"low_days": 0})[0] == 400
+    b_xz = exposure_of(report(ob), site_b, "CVE-2024-3094")
+    assert due_days(b_xz) == 20 and b_xz["overdue"] is False
+    assert audit_events(c, "site.sla_policy")
+
+    # ---- the report, then site A's devices move to 2.0: xz closes there
+    rep = report(c)
+    sa = next(s for s in rep["sites"] if s["site_id"] == site_a)
+    assert sa["devices"] == 2 and sa["exposed_devices"] == 2 and sa["kev_open"] == 1
+    assert sa["overdue"] == 1 and sa["open"]["critical"] >= 1
+    model = next(m for m in rep["models"] if m["model"] == "ABC")
+    assert model["devices"] == 3 and model["releases"] == 1 and model["kev_open"] == 1
+    checkin(fleet, a1, NEW)
+    checkin(fleet, a2, NEW)
+    rep = report(c, site_a)
+    assert exposure_of(rep, site_a, "CVE-2024-3094") is None
+    sa = rep["sites"][0]
+    assert sa["closed"] >= 1 and sa["time_to_remediate"]["critical"]["closed"] >= 1
+    assert sa["time_to_remediate"]["critical"]["max_days"] < 1
+    assert exposure_of(rep, site_a, "CVE-2022-23748")["devices"] == 2  # 2.0 has it too
+    status, _, body = c.call("GET", f"/api/v1/devices/{a1.id}/findings")
+    assert body["release"] == NEW
+
+
+
+@pytest.mark.faketime
+def test_overdue_when_the_clock_moves(fleet, shared, medfwd_server):
+    """A critical exposure is due in 30 days: 31 days later (medfwd restarted under
+    libfaketime, same data) it is overdue; the exposure keeps its first_seen."""
+    if not os.path.exists(FAKETIME_LIB):
+        pytest.skip("libfaketime is not installed")
+    t = fleet.t
+    for rel in ("cve5/CVE-2024-3094.json", "nvd/records/CVE-2024-3094.json"):
+        status, _, body = import_feed(t, rel.split("/")[-1],
+                                      (shared / "testdata" / rel).read_bytes())
+        assert status == 200 and body["added"] == 1, body
+    status, _, body = raw(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(SBOM_OLD).encode())
+    assert status == 201, body
+    device_on(fleet, fleet.site, "A-1", OLD)
+    xz = exposure_of(report(fleet.c), fleet.site, "CVE-2024-3094")
+    assert xz["overdue"] is False and due_days(xz) == 30
+    fleet.server.stop()
+    os.environ.update(FAKETIME="+31d", LD_PRELOAD=FAKETIME_LIB)
+    try:
+        later = medfwd_server()
+    finally:
+        os.environ.pop("FAKETIME")
+        os.environ.pop("LD_PRELOAD")
+    cl = Client(later)
+    cl.login("root")
+    rep = report(cl)
+    moved = exposure_of(rep, fleet.site, "CVE-2024-3094")
+    assert moved["first_seen"] == xz["first_seen"] and moved["due"] == xz["due"]
+    assert moved["overdue"] is True
+    assert rep["sites"][0]["overdue"] == 1
+
+
+def due_days(exposure):
+    t = [time.mktime(time.strptime(exposure[k], "%Y-%m-%dT%H:%M:%SZ"))
+         for k in ("first_seen", "due")]
+    return round((t[1] - t[0]) / 86400)
