@@ -184,9 +184,14 @@ enum medfw_err medfw_store_rollout_devices_join(struct medfw_store *store, int64
 struct medfw_store_rollout_device_filter {
 	enum medfw_store_rollout_device_state state; /* 0: any */
 	int64_t wave;                                /* -1: any */
+	/* Keyset paging for walks over every member (the engine): by device_id only,
+	 * those after after_device_id; offset must be 0 and *out_total is not computed
+	 * (0). A walk of N members then costs N rows, not N^2 / page. */
+	int by_device;
+	int64_t after_device_id;
 };
-/* Members with the device fields joined, by (wave, device_id). A site scope sees only
- * its site's devices. */
+/* Members with the device fields joined, by (wave, device_id) (or by device_id with
+ * by_device). A site scope sees only its site's devices. */
 enum medfw_err medfw_store_rollout_devices_list(
 	struct medfw_store *store, struct medfw_store_scope scope, int64_t rollout_id,
 	const struct medfw_store_rollout_device_filter *filter, int64_t offset,

@@ -1488,7 +1488,7 @@ static void test_timing_100k(void **state)
 	struct medfw_store_selector sel;
 	const char *canary[] = {"canary"};
 	struct timespec t0;
-	double t_join, t_update, t_count, t_cand, t_set, t_clear;
+	double t_join, t_update, t_count, t_cand, t_set, t_clear, t_walk;
 	size_t added = 0, n = 0, pages = 0;
 
 	assert_non_null(m);
@@ -1577,10 +1577,42 @@ static void test_timing_100k(void **state)
 	assert_int_equal(n, 1000);
 	assert_int_equal(c[0].other_rollout, 0);
 
+	/* the engine's walk: keyset pages of 512 by device id, every member once, in order */
+	{
+		struct medfw_store_rollout_device_filter kf = {0, -1, 1, 0};
+		struct medfw_store_rollout_device *page = calloc(512, sizeof(*page));
+		int64_t last = 0, page_total = 0;
+		size_t seen = 0, got = 0;
+
+		assert_non_null(page);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do {
+			assert_int_equal(medfw_store_rollout_devices_list(
+						 f->store, medfw_store_scope_all(), rollout, &kf, 0,
+						 page, 512, &got, &page_total, NULL),
+					 MEDFW_OK);
+			for (size_t i = 0; i < got; i++) {
+				assert_true(page[i].device_id > last);
+				last = page[i].device_id;
+			}
+			seen += got;
+			if (got > 0)
+				kf.after_device_id = page[got - 1].device_id;
+		} while (got == 512);
+		t_walk = seconds_since(&t0);
+		assert_int_equal(seen, BIG);
+		assert_int_equal(page_total, 0);
+		/* keyset paging takes no offset */
+		assert_int_equal(medfw_store_rollout_devices_list(f->store, medfw_store_scope_all(),
+								  rollout, &kf, 5, page, 512, &got,
+								  NULL, NULL),
+				 MEDFW_ERR_INVALID_ARG);
+		free(page);
+	}
 	print_message("100,000 members: candidates (100 pages of 1000) %.3f s, join %.3f s,"
 		      " update %.3f s, count %.4f s, assignments set_many %.3f s,"
-		      " clear_many %.3f s\n",
-		      t_cand, t_join, t_update, t_count, t_set, t_clear);
+		      " clear_many %.3f s, keyset walk (pages of 512) %.3f s\n",
+		      t_cand, t_join, t_update, t_count, t_set, t_clear, t_walk);
 	free(m);
 	free(c);
 	free(as);

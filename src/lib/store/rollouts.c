@@ -748,6 +748,8 @@ static enum medfw_err members_where(struct medfw_buf *sql, const struct members_
 		err = medfw_buf_append_str(sql, " AND rd.wave = ?");
 	if (err == MEDFW_OK && a->f.state != 0)
 		err = medfw_buf_append_str(sql, " AND rd.state = ?");
+	if (err == MEDFW_OK && a->f.by_device)
+		err = medfw_buf_append_str(sql, " AND rd.device_id > ?");
 	return err;
 }
 
@@ -759,6 +761,8 @@ static void bind_members_where(struct medfwi_q *q, const struct members_list_arg
 		medfwi_q_int(q, a->f.wave);
 	if (a->f.state != 0)
 		medfwi_q_text(q, medfw_store_rollout_device_state_name(a->f.state));
+	if (a->f.by_device)
+		medfwi_q_int(q, a->f.after_device_id);
 }
 
 static void read_member(struct medfwi_q *q, struct medfw_store_rollout_device *m)
@@ -821,26 +825,31 @@ static enum medfw_err members_list_fn(struct medfw_store *tx, void *arg, struct 
 
 	a->count = 0;
 	medfw_buf_init(&sql, 2048);
-	err = medfw_buf_append_str(&sql, "SELECT COUNT(*) FROM rollout_devices rd");
-	if (err == MEDFW_OK)
-		err = members_where(&sql, a);
-	if (err != MEDFW_OK)
-		goto out;
-	if (medfwi_q_begin_dynamic(&q, tx, MEMBER_WHAT, (const char *)sql.data, diag) == MEDFW_OK) {
-		bind_members_where(&q, a);
-		if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
-			a->total = medfwi_q_col_int(&q, 0);
+	if (!a->f.by_device) {
+		err = medfw_buf_append_str(&sql, "SELECT COUNT(*) FROM rollout_devices rd");
+		if (err == MEDFW_OK)
+			err = members_where(&sql, a);
+		if (err != MEDFW_OK)
+			goto out;
+		if (medfwi_q_begin_dynamic(&q, tx, MEMBER_WHAT, (const char *)sql.data, diag) ==
+		    MEDFW_OK) {
+			bind_members_where(&q, a);
+			if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
+				a->total = medfwi_q_col_int(&q, 0);
+		}
+		err = medfwi_q_end(&q);
+		if (err != MEDFW_OK || a->cap == 0)
+			goto out;
+		medfw_buf_reset(&sql);
 	}
-	err = medfwi_q_end(&q);
-	if (err != MEDFW_OK || a->cap == 0)
-		goto out;
-	medfw_buf_reset(&sql);
 	err = medfw_buf_append_str(&sql, "SELECT " MEMBER_COLS " FROM rollout_devices rd"
 					 " JOIN devices d ON d.id = rd.device_id");
 	if (err == MEDFW_OK)
 		err = members_where(&sql, a);
 	if (err == MEDFW_OK)
-		err = medfw_buf_append_str(&sql, " ORDER BY rd.wave, rd.device_id LIMIT ? OFFSET ?");
+		err = medfw_buf_append_str(&sql, a->f.by_device
+							 ? " ORDER BY rd.device_id LIMIT ? OFFSET ?"
+							 : " ORDER BY rd.wave, rd.device_id LIMIT ? OFFSET ?");
 	if (err != MEDFW_OK)
 		goto out;
 	if (medfwi_q_begin_dynamic(&q, tx, MEMBER_WHAT, (const char *)sql.data, diag) == MEDFW_OK) {
@@ -885,6 +894,9 @@ enum medfw_err medfw_store_rollout_devices_list(
 	if (a.f.wave < -1)
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
 				      "rollout device filter: wave below -1");
+	if (a.f.by_device && (offset != 0 || a.f.after_device_id < 0))
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				      "rollout device filter: keyset paging takes no offset");
 	a.scope = scope;
 	a.rollout_id = rollout_id;
 	a.offset = offset;

@@ -245,8 +245,8 @@ static void fill_assignment(struct pass *p, const struct medfw_store_rollout_dev
 static enum medfw_err sync_members(struct pass *p, int assign, const char *withdraw_reason,
 				   size_t *out_withdrawn)
 {
-	struct medfw_store_rollout_device_filter f = {0, -1};
-	int64_t offset = 0, total = 0;
+	struct medfw_store_rollout_device_filter f = {0, -1, 1, 0};
+	int64_t total = 0;
 	size_t n, i, withdrawn = 0;
 	struct medfw_diag diag;
 	enum medfw_err err;
@@ -256,8 +256,8 @@ static enum medfw_err sync_members(struct pass *p, int assign, const char *withd
 
 		medfw_diag_clear(&diag);
 		err = medfw_store_rollout_devices_list(p->app->store, medfw_store_scope_all(),
-						       p->r->id, &f, offset, p->page,
-						       MEDFWD_ROLLOUT_PAGE, &n, &total, &diag);
+						       p->r->id, &f, 0, p->page, MEDFWD_ROLLOUT_PAGE,
+						       &n, &total, &diag);
 		if (err != MEDFW_OK) {
 			log_err(p->app, p->r, "members", err, &diag);
 			return err;
@@ -332,9 +332,9 @@ static enum medfw_err sync_members(struct pass *p, int assign, const char *withd
 		err = flush_page(p, n_assign, n_clear, n_changed);
 		if (err != MEDFW_OK)
 			return err;
-		offset += (int64_t)n;
-		if (n < MEDFWD_ROLLOUT_PAGE || offset >= total)
+		if (n < MEDFWD_ROLLOUT_PAGE)
 			break;
+		f.after_device_id = p->page[n - 1].device_id;
 	}
 	if (out_withdrawn != NULL)
 		*out_withdrawn = withdrawn;

@@ -600,7 +600,7 @@ static void rollout_devices(struct medfwd_request *req, struct medfwd_response *
 	const char *wave_s = medfwd_request_query(req, "wave");
 	const char *limit_s = medfwd_request_query(req, "limit");
 	const char *offset_s = medfwd_request_query(req, "offset");
-	struct medfw_store_rollout_device_filter f = {0, -1};
+	struct medfw_store_rollout_device_filter f = {0, -1, 0, 0};
 	struct medfw_store_rollout_device *page = NULL;
 	struct medfw_store_rollout *r = calloc(1, sizeof(*r));
 	uint64_t limit = 100, offset = 0, wave = 0;
@@ -812,7 +812,7 @@ static enum medfw_err members_from(struct medfwd_app *app, const struct medfw_st
 				   const char *sha256, struct ranked_member **out, size_t *n_out,
 				   struct medfw_diag *diag)
 {
-	struct medfw_store_rollout_device_filter f = {MEDFW_RD_COMMITTED, -1};
+	struct medfw_store_rollout_device_filter f = {MEDFW_RD_COMMITTED, -1, 0, 0};
 	struct medfw_store_rollout_device *page = calloc(MEDFWD_ROLLOUT_PAGE, sizeof(*page));
 	struct ranked_member *list = NULL;
 	size_t n = 0, cap = 0, got = 0;
