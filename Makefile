@@ -9,7 +9,7 @@ BUILD   := build/release
 ASAN    := build/asan
 FUZZ    := build/fuzz
 PYTHON  := /usr/bin/python3
-FUZZ_SECONDS ?= 10
+FUZZ_SECONDS ?= 6
 
 all: build
 
