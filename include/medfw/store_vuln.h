@@ -9,12 +9,13 @@
  * reports are tenant data and take a site scope.
  *
  * Re-evaluation (medfw_store_vuln_reevaluate) matches every release's SBOM against every
- * stored record and VEX statement with the matcher of medfw/vuln_matcher.h (the index is
- * built once), then writes the findings that changed and their history in one write
- * transaction, then refreshes the sites' exposures. Imports, SBOM uploads and VEX
- * changes bump a generation counter; a re-evaluation that finds the generation moved
- * while it matched starts again (at most MEDFW_STORE_VULN_EVAL_ATTEMPTS times), so the
- * findings written always belong to one state of the inputs.
+ * stored record and VEX statement with the matcher of medfw/vuln_matcher.h and the
+ * stored product map (the index is built once), then writes the findings that changed
+ * and their history in one write transaction, then refreshes the sites' exposures.
+ * Imports, SBOM uploads, VEX and product map changes bump a generation counter; a
+ * re-evaluation that finds the generation moved while it matched starts again (at most
+ * MEDFW_STORE_VULN_EVAL_ATTEMPTS times), so the findings written always belong to one
+ * state of the inputs.
  */
 #ifndef MEDFW_STORE_VULN_H
 #define MEDFW_STORE_VULN_H
@@ -290,6 +291,40 @@ enum medfw_err medfw_store_vex_statement_list(struct medfw_store *store,
 					      size_t *out_count, int64_t *out_total,
 					      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* ---------------------------------------------------------------- product map */
+
+/* The product-mapping table of the matcher (medfw_product_map_parse in
+ * medfw/vuln_matcher.h, docs/vuln-matching.md): what advisories that name products in
+ * words (the CISA ICS medical advisories) call our models and releases. One per server,
+ * the manufacturer's data (no site scope); re-evaluation hands it to the matcher. */
+struct medfw_store_product_map {
+	char source[MEDFW_STORE_VULN_SOURCE_MAX + 1]; /* the name it was uploaded under */
+	char sha256[MEDFW_STORE_SHA256_HEX + 1];       /* of the document as uploaded */
+	int64_t entries;                               /* its mappings */
+	int64_t updated_by;                            /* user id, 0: none */
+	int64_t updated_at;
+};
+
+/* Store (replace) the product map: `data` (len bytes, at most MEDFW_PRODUCT_MAP_MAX_BYTES)
+ * must parse with medfw_product_map_parse, else its error with the JSON path ("SOURCE:
+ * product map: mappings[2].vendor: ...") and nothing is stored. The same bytes as the
+ * stored map: *out_unchanged (may be NULL) = 1 and nothing is written. Otherwise the
+ * document is kept as uploaded (zstd-compressed) with `source` (1..MEDFW_STORE_VULN_
+ * SOURCE_MAX bytes) and `updated_by` (user id, 0: none), and the generation is bumped,
+ * in one transaction. `out` (may be NULL) receives the stored record; it is cleared on
+ * failure. An empty map ({"mappings": []}) is a map: nothing is mapped. */
+enum medfw_err medfw_store_product_map_put(struct medfw_store *store, const char *source,
+					   const uint8_t *data, size_t len, int64_t updated_by,
+					   struct medfw_store_product_map *out, int *out_unchanged,
+					   struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* The stored product map; `out_json` (may be NULL; initialised by the caller with a
+ * maximum of at least MEDFW_PRODUCT_MAP_MAX_BYTES) receives the document as uploaded.
+ * None stored yet: MEDFW_ERR_NOT_FOUND. */
+enum medfw_err medfw_store_product_map_get(struct medfw_store *store,
+					   struct medfw_store_product_map *out,
+					   struct medfw_buf *out_json,
+					   struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
 /* ---------------------------------------------------------------- findings */
 
 struct medfw_store_finding {
@@ -376,13 +411,18 @@ struct medfw_store_vuln_eval_stats {
 	size_t status_changes;  /* history events written */
 	size_t unmatched;       /* findings no longer produced */
 	size_t exposures_opened, exposures_closed;
+	size_t product_map_entries;  /* mappings of the stored product map (0: none) */
+	size_t product_map_problems; /* its entries naming a CSAF product no stored
+				      * document defines (medfw_vuln_index_problem_count) */
 	int64_t generation;     /* the generation the findings belong to */
 	unsigned attempts;
 	/* Wall time per phase, milliseconds. */
 	int64_t ms_load, ms_index, ms_match, ms_write, ms_exposures;
 };
 
-/* Re-match every release against the stored records and VEX and write what changed in
+/* Re-match every release against the stored records, VEX and product map (a stored map
+ * that no longer parses fails the evaluation with the parser's message: the findings
+ * stay as they were rather than lose what it mapped) and write what changed in
  * one transaction; history events get `cause` and `detail` (e.g. "import of
  * nvd-2024.json by alice"). Then refresh the exposures (medfw_store_vuln_exposures_
  * refresh). `stats` may be NULL. MEDFW_ERR_STATE when the inputs kept changing for

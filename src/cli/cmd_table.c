@@ -31,5 +31,7 @@ const struct cli_command cli_commands[] = {
 	 cmd_vuln_match},
 	{"vuln advisory", "write a customer security advisory (CSAF 2.0, Markdown, HTML)",
 	 CMD_VULN_ADVISORY_USAGE, cmd_vuln_advisory},
+	{"vuln import", "upload feeds, release SBOMs, VEX and the product map to medfwd",
+	 CMD_VULN_IMPORT_USAGE, cmd_vuln_import},
 };
 const size_t cli_command_count = sizeof(cli_commands) / sizeof(cli_commands[0]);

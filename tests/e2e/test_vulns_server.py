@@ -388,3 +388,99 @@ def due_days(exposure):
     t = [time.mktime(time.strptime(exposure[k], "%Y-%m-%dT%H:%M:%SZ"))
          for k in ("first_seen", "due")]
     return round((t[1] - t[0]) / 86400)
+
+
+# ---- the product-mapping table
+
+SBOM_MEDICAL = copy.deepcopy(SBOM_OLD)
+SBOM_MEDICAL["components"] += [
+    {"type": "library", "bom-ref": "dcmtk", "name": "DCMTK", "version": "3.6.6"},
+    {"type": "application", "bom-ref": "connex", "name": "Connex Cardio", "version": "1.1.0"}]
+MEDICAL_MAP = {"mappings": [
+    {"model": "DCMTK", "vendor": "OFFIS", "advisory_products": ["DCMTK"]},
+    {"model": "Connex Cardio", "vendor": "Hillrom",
+     "advisory_products": ["Welch Allyn Connex Cardio"]}]}
+MEDICAL = {("dcmtk", "CVE-2022-2119"), ("dcmtk", "CVE-2022-2120"), ("dcmtk", "CVE-2022-2121"),
+           ("connex", "CVE-2021-43935")}
+
+
+def put_map(t, doc, name="map.json"):
+    data = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+    return raw(t, "PUT", f"/api/v1/vulnerabilities/product-map?name={name}", data,
+               "application/json")
+
+
+def test_product_map(fleet, shared):
+    """The CISA medical advisories name products in words: without a product map they
+    make no finding for a release whose SBOM ships those products; with one they do
+    (evidence says so), and taking the mapping away unmatches them."""
+    c, t = fleet.c, fleet.t
+    for path in sorted((shared / "testdata/csaf/cisa-icsma").glob("*.json")):
+        status, _, body = import_feed(t, path.name, path.read_bytes())
+        assert status == 200 and body["added"] == 1, body
+    status, _, body = raw(t, "PUT", f"/api/v1/releases/{OLD}/sbom",
+                          json.dumps(SBOM_MEDICAL).encode())
+    assert status == 201, body
+    assert findings(c, OLD)["total"] == 0
+    assert c.call("GET", "/api/v1/vulnerabilities/product-map")[0] == 404
+
+    # refused maps store nothing and name the JSON path
+    bad = copy.deepcopy(MEDICAL_MAP)
+    bad["mappings"][1]["colour"] = "red"
+    status, _, body = put_map(t, bad)
+    assert status == 400 and body["error"]["code"] == "invalid_product_map", body
+    assert "mappings[1]" in body["error"]["message"] and "colour" in body["error"]["message"]
+    status, _, body = put_map(t, b'{"mappings": [')
+    assert status == 400 and "map.json" in body["error"]["message"]
+    assert put_map(t, b"")[0] == 400
+    assert c.call("GET", "/api/v1/vulnerabilities/product-map")[0] == 404
+
+    # with the map: the advisories match, through the mapping
+    status, _, body = put_map(t, MEDICAL_MAP)
+    assert status == 200 and body["unchanged"] is False and body["entries"] == 2, body
+    assert body["source"] == "map.json"
+    assert body["evaluation"]["product_map_entries"] == 2
+    assert body["evaluation"]["product_map_problems"] == 0
+    assert body["evaluation"]["inserted"] == len(MEDICAL)
+    got = by_key(findings(c, OLD))
+    assert set(got) == MEDICAL
+    dcmtk = got[("dcmtk", "CVE-2022-2119")]
+    assert dcmtk["status"] == "affected" and dcmtk["severity_level"] == "high"
+    ev = dcmtk["evidence"][0]
+    assert ev["source"] == "csaf" and ev["file"] == "icsma-22-174-01.json"
+    assert 'product mapping "DCMTK" -> DCMTK; 3.6.6 in vers:generic/< 3.6.7' in ev["comparison"]
+    assert got[("connex", "CVE-2021-43935")]["status"] == "affected"
+    status, _, one = c.call("GET", f"/api/v1/vulnerabilities/findings/{dcmtk['id']}")
+    assert [(h["from"], h["to"], h["cause"]) for h in one["history"]] == [
+        (None, "affected", "feed")]
+    assert one["history"][0]["detail"].startswith("product map map.json by root")
+    stored = [a for a in audit_events(c, "vulnerabilities.product_map_stored")]
+    assert len(stored) == 1 and stored[0]["detail"]["entries"] == 2
+
+    # read back as uploaded; the same bytes again change nothing
+    status, h, body = raw(t, "GET", "/api/v1/vulnerabilities/product-map")
+    assert status == 200 and body == MEDICAL_MAP
+    assert h["etag"] == '"' + sha(json.dumps(MEDICAL_MAP).encode()) + '"'
+    status, _, body = put_map(t, MEDICAL_MAP, "again.json")
+    assert status == 200 and body["unchanged"] is True and body["evaluation"] is None
+    assert body["source"] == "map.json"
+    assert len(audit_events(c, "vulnerabilities.product_map_stored")) == 1
+
+    # who may: reading needs devices.read, changing it vulns.write and no site
+    site_b = c.call("POST", "/api/v1/sites", {"name": "St. Elsewhere", "time_zone": "UTC"})[2]["id"]
+    make_user(c, "b_officer", "security_officer", site_b)
+    make_user(c, "g_auditor", "auditor", 0)
+    ob = token_client(fleet.server, "b_officer")
+    status, _, body = put_map(ob, MEDICAL_MAP)
+    assert status == 403 and "manufacturer-wide" in body["error"]["message"]
+    au = token_client(fleet.server, "g_auditor")
+    assert raw(au, "GET", "/api/v1/vulnerabilities/product-map")[0] == 200
+    assert put_map(au, {"mappings": []})[0] == 403
+    assert raw(au, "GET", "/api/v1/vulnerabilities/product-map")[2] == MEDICAL_MAP
+
+    # without the mapping the advisories name nothing of ours: unmatched, history kept
+    status, _, body = put_map(t, {"mappings": []}, "none.json")
+    assert status == 200 and body["entries"] == 0 and body["evaluation"]["unmatched"] == 4
+    assert {k for k, f in by_key(findings(c, OLD)).items()
+            if f["status"] == "unmatched"} == MEDICAL
+    assert findings(c, OLD, open="true")["total"] == 0

@@ -14,11 +14,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <sqlite3.h>
+
 #include "medfw/cvss.h"
 #include "medfw/json.h"
 #include "medfw/num.h"
 #include "medfw/store.h"
 #include "medfw/store_vuln.h"
+#include "medfw/vuln_matcher.h"
+#include "store/vuln_scan_int.h"
 
 #define DAY 86400
 #define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -1157,6 +1161,258 @@ static void test_bad_arguments(void **state)
 			 MEDFW_ERR_NOT_FOUND);
 }
 
+/* ---------------------------------------------------------------- product map */
+
+#define PM_SBOM                                                                              \
+	"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"version\":1,\"metadata\":"       \
+	"{\"component\":{\"type\":\"firmware\",\"bom-ref\":\"product\",\"name\":\"Pump\","       \
+	"\"version\":\"2.0\"}},\"components\":[{\"type\":\"library\",\"bom-ref\":\"dcmtk\","     \
+	"\"name\":\"DCMTK\",\"version\":\"3.6.6\"},{\"type\":\"application\",\"bom-ref\":"       \
+	"\"connex\",\"name\":\"Connex Cardio\",\"version\":\"1.1.0\"}]}"
+#define PM_MAP                                                                               \
+	"{\"mappings\":[{\"model\":\"DCMTK\",\"advisory_products\":[\"DCMTK\"]},"               \
+	"{\"model\":\"Connex Cardio\",\"vendor\":\"Hillrom\",\"advisory_products\":"             \
+	"[\"Welch Allyn Connex Cardio\"]}]}"
+
+static enum medfw_err map_put(struct fixture *f, const char *name, const char *text,
+			      struct medfw_store_product_map *out, int *unchanged,
+			      struct medfw_diag *d)
+{
+	medfw_diag_clear(d);
+	return medfw_store_product_map_put(f->store, name, (const uint8_t *)text, strlen(text),
+					   f->user, out, unchanged, d);
+}
+
+static int64_t generation(struct fixture *f)
+{
+	int64_t g = -1, e = -1;
+
+	assert_int_equal(medfw_store_vuln_generation(f->store, &g, &e, NULL), MEDFW_OK);
+	return g;
+}
+
+/* Put, get, unchanged, and every refusal storing nothing. */
+static void test_product_map_put_get(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_product_map m;
+	struct medfw_buf b;
+	struct medfw_diag d;
+	uint8_t *big;
+	int unchanged = 7;
+	int64_t g0 = generation(f);
+
+	medfw_buf_init(&b, MEDFW_PRODUCT_MAP_MAX_BYTES);
+	memset(&m, 0x55, sizeof(m));
+	assert_int_equal(medfw_store_product_map_get(f->store, &m, &b, &d), MEDFW_ERR_NOT_FOUND);
+	tu_assert_zeroed(&m, sizeof(m));
+	assert_int_equal(b.len, 0);
+	/* refused: not JSON, an unknown key (named with its JSON path), no advisory names,
+	 * empty, too large, no source; nothing stored, the generation unmoved */
+	assert_int_equal(map_put(f, "m.json", "{\"mappings\": [", &m, &unchanged, &d),
+			 MEDFW_ERR_JSON_SYNTAX);
+	assert_int_equal(unchanged, 0);
+	assert_non_null(strstr(d.msg, "m.json"));
+	assert_int_equal(map_put(f, "m.json",
+				 "{\"mappings\":[{\"model\":\"x\",\"advisory_products\":[\"y\"],"
+				 "\"colour\":\"red\"}]}",
+				 &m, NULL, &d),
+			 MEDFW_ERR_FIELD_VALUE);
+	assert_non_null(strstr(d.msg, "mappings[0]"));
+	assert_non_null(strstr(d.msg, "colour"));
+	tu_assert_zeroed(&m, sizeof(m));
+	assert_int_equal(map_put(f, "m.json", "{\"mappings\":[{\"model\":\"x\"}]}", &m, NULL, &d),
+			 MEDFW_ERR_FIELD_MISSING);
+	assert_int_equal(map_put(f, "m.json", "", &m, NULL, &d), MEDFW_ERR_FIELD_MISSING);
+	big = calloc(1, MEDFW_PRODUCT_MAP_MAX_BYTES + 1u);
+	assert_non_null(big);
+	assert_int_equal(medfw_store_product_map_put(f->store, "big.json", big,
+						     MEDFW_PRODUCT_MAP_MAX_BYTES + 1u, 0, &m, NULL,
+						     &d),
+			 MEDFW_ERR_TOO_LARGE);
+	free(big);
+	assert_int_equal(map_put(f, "", PM_MAP, &m, NULL, &d), MEDFW_ERR_FIELD_MISSING);
+	assert_int_equal(medfw_store_product_map_put(NULL, "m.json", (const uint8_t *)PM_MAP,
+						     strlen(PM_MAP), 0, &m, NULL, &d),
+			 MEDFW_ERR_INVALID_ARG);
+	assert_int_equal(medfw_store_product_map_put(f->store, "m.json", (const uint8_t *)PM_MAP,
+						     strlen(PM_MAP), -1, &m, NULL, &d),
+			 MEDFW_ERR_INVALID_ARG);
+	assert_int_equal(medfw_store_product_map_get(f->store, &m, NULL, &d), MEDFW_ERR_NOT_FOUND);
+	assert_int_equal(generation(f), g0);
+
+	/* stored: the bytes as uploaded, the generation bumped once */
+	f->now += 60;
+	assert_int_equal(map_put(f, "map-1.json", PM_MAP, &m, &unchanged, &d), MEDFW_OK);
+	assert_int_equal(unchanged, 0);
+	assert_string_equal(m.source, "map-1.json");
+	assert_int_equal(m.entries, 2);
+	assert_int_equal(m.updated_by, f->user);
+	assert_int_equal(m.updated_at, f->now);
+	assert_int_equal(strlen(m.sha256), 64);
+	assert_int_equal(generation(f), g0 + 1);
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(medfw_store_product_map_get(f->store, &m, &b, &d), MEDFW_OK);
+	assert_int_equal(b.len, strlen(PM_MAP));
+	assert_memory_equal(b.data, PM_MAP, b.len);
+	assert_string_equal(m.source, "map-1.json");
+	/* the same bytes under another name: unchanged, nothing written */
+	f->now += 60;
+	assert_int_equal(map_put(f, "map-2.json", PM_MAP, &m, &unchanged, &d), MEDFW_OK);
+	assert_int_equal(unchanged, 1);
+	assert_string_equal(m.source, "map-1.json");
+	assert_int_equal(m.updated_at, f->now - 60);
+	assert_int_equal(generation(f), g0 + 1);
+	/* a refused replacement leaves the stored map as it was */
+	assert_int_equal(map_put(f, "map-3.json", "[]", &m, &unchanged, &d),
+			 MEDFW_ERR_FIELD_TYPE);
+	b.len = 0;
+	assert_int_equal(medfw_store_product_map_get(f->store, &m, &b, &d), MEDFW_OK);
+	assert_string_equal(m.source, "map-1.json");
+	assert_memory_equal(b.data, PM_MAP, b.len);
+	/* an empty map replaces it: nothing mapped */
+	assert_int_equal(map_put(f, "empty.json", "{\"mappings\": []}", &m, &unchanged, &d),
+			 MEDFW_OK);
+	assert_int_equal(m.entries, 0);
+	assert_int_equal(generation(f), g0 + 2);
+	/* a caller's buffer too small for the document: refused, the buffer as it was */
+	medfw_buf_free(&b);
+	medfw_buf_init(&b, 4);
+	assert_int_equal(medfw_store_product_map_get(f->store, &m, &b, &d), MEDFW_ERR_TOO_LARGE);
+	assert_int_equal(b.len, 0);
+	tu_assert_zeroed(&m, sizeof(m));
+	medfw_buf_free(&b);
+}
+
+static size_t count_status(const struct collected *c, const char *vuln,
+			   enum medfw_store_finding_status status)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n && i < 16; i++)
+		n += strcmp(c->f[i].vuln_id, vuln) == 0 && c->f[i].status == status;
+	return n;
+}
+
+/* The CISA medical advisories name products in words: findings only through the map. */
+static void test_product_map_reevaluation(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_vuln_import imp;
+	struct medfw_store_vuln_eval_stats st;
+	struct medfw_store_product_map m;
+	struct medfw_sbom *sbom = NULL;
+	struct collected *c;
+	struct medfw_diag d;
+	sqlite3 *db = NULL;
+	int64_t total = -1;
+
+	import_file(f, "csaf/cisa-icsma/icsma-22-174-01.json", &imp);
+	import_file(f, "csaf/cisa-icsma/icsma-21-343-01.json", &imp);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_sbom_parse((const uint8_t *)PM_SBOM, strlen(PM_SBOM), NULL, &sbom,
+					  &d),
+			 MEDFW_OK);
+	put_release(f, "pump/fw-2.0.img", SHA_A, "2024-06-01", 8, sbom, NULL);
+	reevaluate(f, MEDFW_STORE_CAUSE_SBOM, "SBOM", &st);
+	assert_int_equal(st.findings, 0); /* products named in words: no identity */
+	assert_int_equal(st.product_map_entries, 0);
+
+	assert_int_equal(map_put(f, "map.json", PM_MAP, &m, NULL, &d), MEDFW_OK);
+	reevaluate(f, MEDFW_STORE_CAUSE_FEED, "product map map.json by secofficer", &st);
+	assert_int_equal(st.product_map_entries, 2);
+	assert_int_equal(st.product_map_problems, 0);
+	assert_int_equal(st.findings, 4);
+	c = findings_of(f, "pump/fw-2.0.img", &total);
+	assert_int_equal(total, 4);
+	assert_int_equal(count_status(c, "CVE-2022-2119", MEDFW_STORE_FINDING_AFFECTED), 1);
+	assert_int_equal(count_status(c, "CVE-2022-2120", MEDFW_STORE_FINDING_AFFECTED), 1);
+	assert_int_equal(count_status(c, "CVE-2022-2121", MEDFW_STORE_FINDING_AFFECTED), 1);
+	assert_int_equal(count_status(c, "CVE-2021-43935", MEDFW_STORE_FINDING_AFFECTED), 1);
+	for (size_t i = 0; i < 4; i++)
+		assert_non_null(strstr(c->detail[i], "product mapping"));
+	free(c);
+
+	/* an entry naming a CSAF product no stored document defines: counted */
+	assert_int_equal(map_put(f, "map2.json",
+				 "{\"mappings\":[{\"model\":\"DCMTK\",\"advisory_products\":"
+				 "[\"DCMTK\"]},{\"model\":\"x\",\"csaf_products\":[{\"document\":"
+				 "\"NOPE-1\",\"product_id\":\"CSAFPID-0001\"}]}]}",
+				 &m, NULL, &d),
+			 MEDFW_OK);
+	reevaluate(f, MEDFW_STORE_CAUSE_FEED, "product map map2.json", &st);
+	assert_int_equal(st.product_map_problems, 1);
+	assert_int_equal(st.findings, 3);
+	assert_int_equal(st.unmatched, 1); /* Connex Cardio is no longer mapped */
+
+	/* a stored map that no longer reads fails the evaluation: findings stay */
+	assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE vuln_product_map SET raw_len = raw_len + 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_vuln_reevaluate(f->store, MEDFW_STORE_CAUSE_FEED, "x", &st, &d),
+			 MEDFW_ERR_COMPRESSION);
+	assert_non_null(strstr(d.msg, "product map"));
+	c = findings_of(f, "pump/fw-2.0.img", &total);
+	assert_int_equal(count_status(c, "CVE-2022-2119", MEDFW_STORE_FINDING_AFFECTED), 1);
+	free(c);
+	/* replacing it mends it; the empty map unmaps everything */
+	assert_int_equal(map_put(f, "empty.json", "{\"mappings\":[]}", &m, NULL, &d), MEDFW_OK);
+	reevaluate(f, MEDFW_STORE_CAUSE_FEED, "product map empty.json", &st);
+	assert_int_equal(st.findings, 0);
+	assert_int_equal(st.unmatched, 3);
+	c = findings_of(f, "pump/fw-2.0.img", &total);
+	assert_int_equal(total, 4);
+	assert_int_equal(count_status(c, "CVE-2022-2119", MEDFW_STORE_FINDING_UNMATCHED), 1);
+	free(c);
+}
+
+/* The import scanner (vuln_scan_int.h) on the loader's paths. */
+static void test_record_span(void **state)
+{
+	static const char doc[] =
+		" {\"x\": {\"vulnerabilities\": 1}, \"vulnerabilities\" : [ {\"cve\": {\"id\": "
+		"\"a\\\"]\"}}, {\"n\": [1, {\"cve\": 2}], \"cve\":{\"id\":\"b\"} } ,{\"cve\":3}],"
+		"\"cve\": [true] }";
+	const uint8_t *p = (const uint8_t *)doc;
+	size_t n = strlen(doc), a = 0, b = 0;
+	struct medfwi_span_cursor cur;
+
+	(void)state;
+	memset(&cur, 0, sizeof(cur));
+	assert_int_equal(medfwi_vuln_record_span(p, n, "vulnerabilities[0].cve", &cur, &a, &b), 1);
+	assert_int_equal(b - a, strlen("{\"id\": \"a\\\"]\"}"));
+	assert_memory_equal(p + a, "{\"id\": \"a\\\"]\"}", b - a);
+	assert_int_equal(medfwi_vuln_record_span(p, n, "vulnerabilities[1].cve", &cur, &a, &b), 1);
+	assert_memory_equal(p + a, "{\"id\":\"b\"}", b - a);
+	assert_int_equal(medfwi_vuln_record_span(p, n, "vulnerabilities[2].cve", &cur, &a, &b), 1);
+	assert_memory_equal(p + a, "3", b - a);
+	/* going back restarts from the array */
+	assert_int_equal(medfwi_vuln_record_span(p, n, "vulnerabilities[0].cve", &cur, &a, &b), 1);
+	assert_memory_equal(p + a, "{\"id\": \"a\\\"]\"}", b - a);
+	assert_int_equal(medfwi_vuln_record_span(p, n, "cve", &cur, &a, &b), 1);
+	assert_memory_equal(p + a, "[true]", b - a);
+	assert_int_equal(medfwi_vuln_record_span(p, n, "vulnerabilities[3].cve", &cur, &a, &b), 0);
+	assert_int_equal(medfwi_vuln_record_span(p, n, "vulnerabilities[0].cve.id", &cur, &a, &b),
+			 0);
+	assert_int_equal(medfwi_vuln_record_span(p, n, "vulns[0]", &cur, &a, &b), 0);
+	assert_int_equal(medfwi_vuln_record_span(p, n, "vulnerabilities[]", &cur, &a, &b), 0);
+	assert_int_equal(medfwi_vuln_record_span(p, n, "vulnerabilities[x]", &cur, &a, &b), 0);
+	assert_int_equal(medfwi_vuln_record_span(p, n, "vulnerabilities[0", &cur, &a, &b), 0);
+	memset(&cur, 0, sizeof(cur));
+	assert_int_equal(medfwi_vuln_record_span((const uint8_t *)"[1, [2,3] ,\"]\"]", 15, "[2]", &cur,
+						 &a, &b),
+			 1);
+	assert_int_equal(a, 11);
+	assert_int_equal(b, 14);
+	/* cut short: never past the end */
+	memset(&cur, 0, sizeof(cur));
+	assert_int_equal(medfwi_vuln_record_span((const uint8_t *)"[1, [2,3", 8, "[3]", &cur, &a, &b),
+			 0);
+}
+
 /* ---------------------------------------------------------------- timing */
 
 static double since(const struct timespec *t0)
@@ -1288,6 +1544,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sla_exposures_and_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kev_due_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_product_map_put_get, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_product_map_reevaluation, setup, teardown),
+		cmocka_unit_test(test_record_span),
 		cmocka_unit_test_setup_teardown(test_timing, setup, teardown),
 	};
 

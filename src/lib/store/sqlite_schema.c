@@ -418,5 +418,16 @@ const struct medfwi_migration medfwi_sqlite_migrations[] = {
 	{5, "CREATE INDEX finding_history_finding ON finding_history(finding_id, id)"},
 	{5, "CREATE INDEX finding_history_exposure ON finding_history(exposure_id, id)"},
 
+	/* 6: the product-mapping table of the matcher (one per server) */
+	{6, "CREATE TABLE vuln_product_map ("
+	    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+	    " source TEXT NOT NULL CHECK (source <> ''),"
+	    " sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+	    " entries INTEGER NOT NULL CHECK (entries >= 0),"
+	    " raw BLOB NOT NULL,"
+	    " raw_len INTEGER NOT NULL CHECK (raw_len > 0),"
+	    " updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+	    " updated_at INTEGER NOT NULL)"},
+
 	{0, NULL},
 };

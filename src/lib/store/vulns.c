@@ -23,6 +23,7 @@
 #include "store_internal.h"
 #include "vuln/advjson_int.h"
 #include "vuln/strmap_int.h"
+#include "vuln_scan_int.h"
 
 #define ZSTD_LEVEL 3
 #define NONE ((size_t)-1)
@@ -866,22 +867,7 @@ static int newer(const char *a, const char *b)
 	return medfwi_time_cmp(&ta, &tb) > 0;
 }
 
-/* ---- the bytes of one record inside a feed file
- *
- * The loader already parsed the file (it delivers records only from valid JSON), so a
- * record's own bytes can be cut out of it by a scanner instead of a second tree of the
- * whole file: the loader's paths are "", "[i]", "vulns[i]", "vulnerabilities[i].cve"
- * and "cve". The scanner never reads past the end; on anything unexpected it gives up
- * and the caller falls back to the tree. Records arrive in file order, so the cursor
- * continues from the previous element of the same array. */
-
-struct span_cursor {
-	char key[24];   /* the array's member name ("" top level) */
-	size_t start;   /* just after its '[' */
-	size_t next;    /* the index found next from `pos` */
-	size_t pos;     /* after element next - 1 (and its ',') */
-	int valid;
-};
+/* ---- the bytes of one record inside a feed file (vuln_scan_int.h) */
 
 static size_t skip_ws(const uint8_t *p, size_t n, size_t i)
 {
@@ -957,8 +943,8 @@ static size_t member_value(const uint8_t *p, size_t n, size_t i, const char *key
 }
 
 /* The span [*out_start, *out_end) of the record at `path`; 0 when it cannot tell. */
-static int record_span(const uint8_t *p, size_t n, const char *path, struct span_cursor *c,
-		       size_t *out_start, size_t *out_end)
+int medfwi_vuln_record_span(const uint8_t *p, size_t n, const char *path,
+			    struct medfwi_span_cursor *c, size_t *out_start, size_t *out_end)
 {
 	const char *br = strchr(path, '['), *close = br != NULL ? strchr(br, ']') : NULL;
 	char key[sizeof(c->key)], num[24];
@@ -1035,7 +1021,7 @@ struct import_run {
 	int file_failed;
 	struct medfw_store_vuln_problem file_problem;
 	ZSTD_CCtx *cctx;
-	struct span_cursor cursor;
+	struct medfwi_span_cursor cursor;
 };
 
 static void pending_free(struct import_run *r)
@@ -1153,7 +1139,8 @@ static enum medfw_err import_record(void *arg, struct medfw_feed_record *rec,
 		r->cap = cap;
 	}
 	if (rec->json_path[0] != '\0' &&
-	    record_span(r->data, r->len, rec->json_path, &r->cursor, &span_start, &span_end)) {
+	    medfwi_vuln_record_span(r->data, r->len, rec->json_path, &r->cursor, &span_start,
+				    &span_end)) {
 		raw = r->data + span_start;
 		raw_len = span_end - span_start;
 	} else if (rec->json_path[0] != '\0') {
@@ -1888,6 +1875,226 @@ enum medfw_err medfw_store_vex_statement_list(struct medfw_store *store,
 	return MEDFW_OK;
 }
 
+/* ================================================================== product map */
+
+#define MAP_WHAT "product map"
+
+static const char SQL_MAP_GET[] =
+	"SELECT source, sha256, entries, updated_by, updated_at, raw, raw_len"
+	" FROM vuln_product_map WHERE id = 1";
+static const char SQL_MAP_SHA[] = "SELECT sha256 FROM vuln_product_map WHERE id = 1";
+static const char SQL_MAP_PUT[] =
+	"INSERT INTO vuln_product_map (id, source, sha256, entries, raw, raw_len, updated_by,"
+	" updated_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+	" source = excluded.source, sha256 = excluded.sha256, entries = excluded.entries,"
+	" raw = excluded.raw, raw_len = excluded.raw_len, updated_by = excluded.updated_by,"
+	" updated_at = excluded.updated_at";
+
+struct map_put_arg {
+	struct medfw_store_product_map *rec;
+	const uint8_t *z;
+	size_t zlen, len;
+	int unchanged;
+};
+
+static enum medfw_err map_put_fn(struct medfw_store *tx, void *arg, struct medfw_diag *diag)
+{
+	struct map_put_arg *a = arg;
+	struct medfw_store_product_map *m = a->rec;
+	char stored[MEDFW_STORE_SHA256_HEX + 1] = "";
+	struct medfwi_q q;
+	int row = 0;
+	enum medfw_err err;
+
+	a->unchanged = 0;
+	if (medfwi_q_begin(&q, tx, MAP_WHAT, SQL_MAP_SHA, diag) == MEDFW_OK &&
+	    medfwi_q_step(&q, &row) == MEDFW_OK && row)
+		medfwi_q_col_text(&q, 0, stored, sizeof(stored));
+	err = medfwi_q_end(&q);
+	if (err != MEDFW_OK)
+		return err;
+	if (row && strcmp(stored, m->sha256) == 0) {
+		a->unchanged = 1;
+		return MEDFW_OK;
+	}
+	m->updated_at = medfwi_now(tx);
+	if (medfwi_q_begin(&q, tx, MAP_WHAT, SQL_MAP_PUT, diag) == MEDFW_OK) {
+		medfwi_q_text(&q, m->source);
+		medfwi_q_text(&q, m->sha256);
+		medfwi_q_int(&q, m->entries);
+		medfwi_q_blob(&q, a->z, a->zlen);
+		medfwi_q_int(&q, (int64_t)a->len);
+		medfwi_q_int0(&q, m->updated_by);
+		medfwi_q_int(&q, m->updated_at);
+		medfwi_q_exec(&q, NULL);
+	}
+	err = medfwi_q_end(&q);
+	if (err == MEDFW_OK)
+		err = bump_generation(tx, diag);
+	return err;
+}
+
+/* Read the stored row into `out` (NULL: the columns are not copied) and its document
+ * into `raw` (NULL: not decompressed). *out_found: a map is stored. */
+static enum medfw_err map_read(struct medfw_store *tx, ZSTD_DCtx *dctx,
+			       struct medfw_store_product_map *out, char **raw, size_t *raw_len,
+			       int *out_found, struct medfw_diag *diag)
+{
+	struct medfwi_q q;
+	int row = 0;
+	enum medfw_err err = MEDFW_OK;
+
+	*out_found = 0;
+	if (medfwi_q_begin(&q, tx, MAP_WHAT, SQL_MAP_GET, diag) == MEDFW_OK &&
+	    medfwi_q_step(&q, &row) == MEDFW_OK && row) {
+		*out_found = 1;
+		if (out != NULL) {
+			medfwi_q_col_text(&q, 0, out->source, sizeof(out->source));
+			medfwi_q_col_text(&q, 1, out->sha256, sizeof(out->sha256));
+			out->entries = medfwi_q_col_int(&q, 2);
+			out->updated_by = medfwi_q_col_int(&q, 3);
+			out->updated_at = medfwi_q_col_int(&q, 4);
+		}
+		if (raw != NULL)
+			err = col_unpack(dctx, &q, 5, 6, MEDFW_PRODUCT_MAP_MAX_BYTES, MAP_WHAT, raw,
+					 raw_len, diag);
+	}
+	if (medfwi_q_end(&q) != MEDFW_OK && err == MEDFW_OK)
+		err = q.err;
+	return err;
+}
+
+/* The stored product map, parsed for a re-evaluation (*out NULL when none is stored). A
+ * stored map that no longer parses is an error: evaluating without it would drop every
+ * finding it maps. */
+static enum medfw_err map_load(struct medfw_store *tx, ZSTD_DCtx *dctx,
+			       struct medfw_product_map **out, struct medfw_diag *diag)
+{
+	struct medfw_store_product_map rec;
+	struct medfw_diag inner;
+	char *raw = NULL;
+	size_t len = 0;
+	int found = 0;
+	enum medfw_err err = map_read(tx, dctx, &rec, &raw, &len, &found, diag);
+
+	*out = NULL;
+	if (err == MEDFW_OK && found) {
+		medfw_diag_clear(&inner);
+		err = medfw_product_map_parse(rec.source, (const uint8_t *)raw, len, out, &inner);
+		if (err != MEDFW_OK)
+			err = medfw_diag_set(diag, err,
+					     "the stored %s \"%.255s\" no longer parses (replace it): "
+					     "%s",
+					     MAP_WHAT, rec.source, medfw_diag_message(&inner, err));
+	}
+	free(raw);
+	return err;
+}
+
+struct map_get_arg {
+	struct medfw_store_product_map *out;
+	struct medfw_buf *json;
+};
+
+static enum medfw_err map_get_fn(struct medfw_store *tx, void *arg, struct medfw_diag *diag)
+{
+	struct map_get_arg *a = arg;
+	char *raw = NULL;
+	size_t len = 0;
+	int found = 0;
+	enum medfw_err err;
+
+	err = map_read(tx, NULL, a->out, a->json != NULL ? &raw : NULL, &len, &found, diag);
+	if (err == MEDFW_OK && !found)
+		err = medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "%s: none is stored", MAP_WHAT);
+	if (err == MEDFW_OK && a->json != NULL)
+		err = medfw_buf_append(a->json, raw, len) == MEDFW_OK
+			      ? MEDFW_OK
+			      : medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE,
+					       "%s: %zu bytes do not fit the caller's buffer",
+					       MAP_WHAT, len);
+	free(raw);
+	return err;
+}
+
+enum medfw_err medfw_store_product_map_get(struct medfw_store *store,
+					   struct medfw_store_product_map *out,
+					   struct medfw_buf *out_json, struct medfw_diag *diag)
+{
+	struct map_get_arg a = {out, out_json};
+	size_t start = out_json != NULL ? out_json->len : 0;
+	enum medfw_err err;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (store == NULL || out == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "%s: NULL argument", MAP_WHAT);
+	err = medfwi_run(store, MEDFWI_TX_READ, map_get_fn, &a, diag);
+	if (err != MEDFW_OK) {
+		memset(out, 0, sizeof(*out));
+		if (out_json != NULL)
+			out_json->len = start;
+	}
+	return err;
+}
+
+enum medfw_err medfw_store_product_map_put(struct medfw_store *store, const char *source,
+					   const uint8_t *data, size_t len, int64_t updated_by,
+					   struct medfw_store_product_map *out, int *out_unchanged,
+					   struct medfw_diag *diag)
+{
+	struct medfw_store_product_map rec;
+	struct medfw_product_map *map = NULL;
+	struct medfw_diag inner;
+	struct map_put_arg a;
+	uint8_t *z = NULL;
+	enum medfw_err err;
+
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if (out_unchanged != NULL)
+		*out_unchanged = 0;
+	if (store == NULL || (data == NULL && len > 0) || updated_by < 0)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "%s: bad arguments", MAP_WHAT);
+	err = medfwi_check_str(source, MEDFW_STORE_VULN_SOURCE_MAX, 1, MAP_WHAT, "source", diag);
+	if (err != MEDFW_OK)
+		return err;
+	if (len == 0)
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_MISSING, "%s: %s: empty", source,
+				      MAP_WHAT);
+	if (len > MEDFW_PRODUCT_MAP_MAX_BYTES)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: %zu bytes, more than %u",
+				      source, len, (unsigned)MEDFW_PRODUCT_MAP_MAX_BYTES);
+	medfw_diag_clear(&inner);
+	err = medfw_product_map_parse(source, data, len, &map, &inner);
+	if (err != MEDFW_OK)
+		return medfw_diag_set(diag, err, "%s: %s", source, medfw_diag_message(&inner, err));
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.source, sizeof(rec.source), "%s", source);
+	sha256_hex(data, len, rec.sha256);
+	rec.entries = (int64_t)map->entry_count;
+	rec.updated_by = updated_by;
+	medfw_product_map_free(map);
+	memset(&a, 0, sizeof(a));
+	err = zpack(NULL, data, len, &z, &a.zlen, diag);
+	if (err == MEDFW_OK) {
+		a.rec = &rec;
+		a.z = z;
+		a.len = len;
+		err = medfwi_run(store, MEDFWI_TX_WRITE, map_put_fn, &a, diag);
+	}
+	free(z);
+	if (err == MEDFW_OK && a.unchanged) /* the stored record, as it was */
+		err = medfw_store_product_map_get(store, &rec, NULL, diag);
+	if (err != MEDFW_OK)
+		return err;
+	if (out != NULL)
+		*out = rec;
+	if (out_unchanged != NULL)
+		*out_unchanged = a.unchanged;
+	return MEDFW_OK;
+}
+
 /* ================================================================== findings */
 
 #define FINDING_WHAT "finding"
@@ -2284,6 +2491,7 @@ struct eval {
 	int64_t generation, evaluations;
 	int read_started; /* the snapshot is read once: a second run starts over */
 	struct medfw_feed_set *feeds;
+	struct medfw_product_map *map; /* the index borrows it */
 	struct medfw_vuln_index *index;
 	struct vexdoc *vex;
 	size_t n_vex, cap_vex;
@@ -2306,6 +2514,7 @@ static void eval_free(struct eval *ev)
 	size_t i, k;
 
 	medfw_vuln_index_free(ev->index);
+	medfw_product_map_free(ev->map);
 	medfw_feed_set_free(ev->feeds);
 	for (i = 0; i < ev->n_vex; i++) {
 		medfw_vex_free(ev->vex[i].doc);
@@ -2788,11 +2997,17 @@ static enum medfw_err read_fn(struct medfw_store *tx, void *arg, struct medfw_di
 		err = load_vex(tx, ev, diag);
 	if (err == MEDFW_OK)
 		err = load_existing(tx, ev, diag);
+	if (err == MEDFW_OK)
+		err = map_load(tx, ev->dctx, &ev->map, diag);
 	ev->st->ms_load += ms_now() - t0;
 	if (err == MEDFW_OK) {
 		t0 = ms_now();
-		err = medfw_vuln_index_new(ev->feeds, NULL, &ev->index, diag);
+		err = medfw_vuln_index_new(ev->feeds, ev->map, &ev->index, diag);
 		ev->st->ms_index += ms_now() - t0;
+	}
+	if (err == MEDFW_OK && ev->map != NULL) {
+		ev->st->product_map_entries = ev->map->entry_count;
+		ev->st->product_map_problems = medfw_vuln_index_problem_count(ev->index);
 	}
 	if (err == MEDFW_OK)
 		err = match_all(tx, ev, diag);

@@ -21,6 +21,7 @@
 #include "medfw/sbom.h"
 #include "medfw/store_vuln.h"
 #include "medfw/tuf.h"
+#include "medfw/vuln_matcher.h"
 
 #define SBOM_SUFFIX "/sbom"
 #define LIST_LIMIT_DEFAULT 100
@@ -107,7 +108,7 @@ static json_t *eval_json(enum medfw_err err, const struct medfw_store_vuln_eval_
 	if (err != MEDFW_OK)
 		return json_pack("{s:s}", "error", medfw_diag_message(diag, err));
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:{s:I, s:I, s:I, s:I, s:I}}",
+			 " s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}",
 			 "generation", (json_int_t)st->generation, "releases",
 			 (json_int_t)st->releases, "components", (json_int_t)st->components,
 			 "records", (json_int_t)st->records, "vex_statements",
@@ -117,7 +118,9 @@ static json_t *eval_json(enum medfw_err err, const struct medfw_store_vuln_eval_
 			 (json_int_t)st->status_changes, "unmatched", (json_int_t)st->unmatched,
 			 "exposures_opened", (json_int_t)st->exposures_opened, "exposures_closed",
 			 (json_int_t)st->exposures_closed, "record_problems",
-			 (json_int_t)st->record_problems, "milliseconds", "load",
+			 (json_int_t)st->record_problems, "product_map_entries",
+			 (json_int_t)st->product_map_entries, "product_map_problems",
+			 (json_int_t)st->product_map_problems, "milliseconds", "load",
 			 (json_int_t)st->ms_load, "index", (json_int_t)st->ms_index, "match",
 			 (json_int_t)st->ms_match, "write", (json_int_t)st->ms_write, "exposures",
 			 (json_int_t)st->ms_exposures);
@@ -257,6 +260,86 @@ static void import_feed(struct medfwd_request *req, struct medfwd_response *resp
 					    : json_null());
 	free(out);
 	medfwd_respond_json(resp, 200, body);
+}
+
+/* ---------------------------------------------------------------- product map */
+
+static json_t *product_map_json(const struct medfw_store_product_map *m)
+{
+	return json_pack("{s:s, s:s, s:I, s:o}", "source", m->source, "sha256", m->sha256,
+			 "entries", (json_int_t)m->entries, "updated_at", utc_json(m->updated_at));
+}
+
+/* PUT: the product-mapping table (what advisories naming products in words call our
+ * models and releases) for every release. */
+static void product_map_put(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	const struct medfwd_principal *who = medfwd_principal_of(req);
+	struct medfw_store_product_map map;
+	struct medfw_diag diag;
+	const char *name;
+	char what[400];
+	int unchanged = 0;
+	json_t *body;
+	enum medfw_err err;
+
+	if (!require_global(req, resp) ||
+	    !query_text(req, resp, "name", MEDFW_STORE_VULN_SOURCE_MAX, "product-map.json", &name))
+		return;
+	if (req->body_len == 0) {
+		medfwd_respond_error(resp, 400, "invalid_product_map", "body",
+				     "the body must be a product map: {\"mappings\": [{\"model\": "
+				     "..., \"advisory_products\": [...]}, ...]}");
+		return;
+	}
+	medfw_diag_clear(&diag);
+	err = medfw_store_product_map_put(app->store, name, req->body, req->body_len,
+					  who->user.id, &map, &unchanged, &diag);
+	if (err != MEDFW_OK) {
+		respond_input_error(resp, "invalid_product_map", err, &diag);
+		return;
+	}
+	if (!unchanged)
+		(void)medfwd_audit(app, req, medfwd_actor_of(who), 0,
+				   "vulnerabilities.product_map_stored", product_map_json(&map));
+	body = product_map_json(&map);
+	snprintf(what, sizeof(what), "product map %.255s", name);
+	if (body != NULL) {
+		json_object_set_new(body, "unchanged", json_boolean(unchanged));
+		json_object_set_new(body, "evaluation",
+				    unchanged ? json_null()
+					      : reevaluate(app, MEDFW_STORE_CAUSE_FEED, what, who));
+	}
+	medfwd_respond_json(resp, 200, body);
+}
+
+/* GET: the stored product map as it was uploaded. */
+static void product_map_get(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	struct medfw_store_product_map map;
+	struct medfw_buf b;
+	struct medfw_diag diag;
+	char etag[MEDFW_STORE_SHA256_HEX + 3];
+	enum medfw_err err;
+
+	if (!medfwd_require(req, resp, MEDFWD_PERM_DEVICES_READ))
+		return;
+	medfw_buf_init(&b, MEDFW_PRODUCT_MAP_MAX_BYTES);
+	medfw_diag_clear(&diag);
+	err = medfw_store_product_map_get(app->store, &map, &b, &diag);
+	if (err == MEDFW_ERR_NOT_FOUND) {
+		medfwd_respond_error(resp, 404, "not_found", NULL,
+				     "no product map is stored (PUT one)");
+	} else if (err != MEDFW_OK) {
+		medfwd_respond_medfw_error(resp, err, &diag);
+	} else {
+		medfwd_respond_bytes(resp, 200, "application/json", b.data, b.len);
+		snprintf(etag, sizeof(etag), "\"%s\"", map.sha256);
+		(void)medfwd_response_add_header(resp, "ETag", etag);
+	}
+	medfw_buf_free(&b);
 }
 
 /* ---------------------------------------------------------------- release SBOMs */
@@ -1355,6 +1438,10 @@ const struct medfwd_route medfwd_routes_vulns[] = {
 	 MEDFWD_BODY_NONE, "vulnerabilities.import"},
 	{"POST", "/api/v1/vulnerabilities/vex", vex_import, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,
 	 "vulnerabilities.vex.import"},
+	{"PUT", "/api/v1/vulnerabilities/product-map", product_map_put, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "vulnerabilities.product_map.put"},
+	{"GET", "/api/v1/vulnerabilities/product-map", product_map_get, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "vulnerabilities.product_map.get"},
 	{"POST", "/api/v1/vulnerabilities/vex-statements", vex_statement_add, MEDFWD_AUTH_TOKEN,
 	 MEDFWD_BODY_JSON, "vulnerabilities.vex.statement_add"},
 	{"GET", "/api/v1/vulnerabilities/vex-statements", vex_statement_list, MEDFWD_AUTH_TOKEN,
