@@ -30,6 +30,10 @@ struct medfw_uploader;
 enum medfw_err medfw_uploader_new(struct medfw_uploader **out, struct medfw_diag *diag)
 	MEDFW_WARN_UNUSED;
 void medfw_uploader_free(struct medfw_uploader *u);
+/* Trust only the CA certificates of the PEM file `ca_file` for https (the system store
+ * is not used then); NULL: the system store. The path is copied. */
+enum medfw_err medfw_uploader_set_ca_file(struct medfw_uploader *u, const char *ca_file,
+					  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 /* The request body: `len` bytes from fd (>= 0; read from its current offset) or, when
  * fd < 0, from `data`. */

@@ -254,9 +254,10 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		{"repo", required_argument, NULL, 'r'},
 		{"pin-root", required_argument, NULL, 'p'},
 		{"replace-root", no_argument, NULL, 'R'},
+		{"ca", required_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *repo = NULL, *token_file = NULL, *pin = NULL, *token_arg = NULL;
+	const char *repo = NULL, *token_file = NULL, *pin = NULL, *token_arg = NULL, *ca = NULL;
 	char token[TOKEN_MAX], server[URL_MAX / 2];
 	struct push p;
 	struct medfw_diag diag;
@@ -280,6 +281,7 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		case 'r': repo = optarg; break;
 		case 'p': pin = optarg; break;
 		case 'R': replace = 1; break;
+		case 'c': ca = optarg; break;
 		default: return cli_usage_error("push", "unknown option");
 		}
 	}
@@ -303,6 +305,8 @@ int cmd_push(struct cli *cli, int argc, char **argv)
 		return cli_usage_error("push", "give --token-file FILE (or MEDFW_TOKEN)");
 	if (err == MEDFW_OK)
 		err = medfw_uploader_new(&p.up, &diag);
+	if (err == MEDFW_OK && ca != NULL)
+		err = medfw_uploader_set_ca_file(p.up, ca, &diag);
 	p.server = server;
 	p.token = token;
 	p.diag = &diag;

@@ -53,7 +53,7 @@ struct sbom_arg {
 };
 
 struct inputs {
-	const char *server, *token_file, *product_map;
+	const char *server, *token_file, *product_map, *ca_file;
 	const char *paths[MAX_INPUTS], *vex[MAX_INPUTS];
 	struct sbom_arg sbom[MAX_INPUTS];
 	size_t path_count, vex_count, sbom_count;
@@ -155,6 +155,7 @@ static int parse_args(int argc, char **argv, struct inputs *in)
 		{"vex", required_argument, NULL, 'v'},
 		{"sbom", required_argument, NULL, 'b'},
 		{"product-map", required_argument, NULL, 'm'},
+		{"ca", required_argument, NULL, 'c'},
 		{NULL, 0, NULL, 0},
 	};
 	char *eq;
@@ -166,6 +167,7 @@ static int parse_args(int argc, char **argv, struct inputs *in)
 		switch (c) {
 		case 's': in->server = optarg; break;
 		case 't': in->token_file = optarg; break;
+		case 'c': in->ca_file = optarg; break;
 		case 'v':
 			if (!add_input(in->vex, &in->vex_count, optarg, "--vex"))
 				return 0;
@@ -835,6 +837,8 @@ int cmd_vuln_import(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	err = medfw_uploader_new(&imp->up, &diag);
+	if (err == MEDFW_OK && in.ca_file != NULL)
+		err = medfw_uploader_set_ca_file(imp->up, in.ca_file, &diag);
 	if (err != MEDFW_OK) {
 		rc = cli_fail(CMD, err, &diag);
 		goto out;

@@ -124,7 +124,7 @@ int cmd_audit_verify(struct cli *cli, int argc, char **argv);
 
 #define CMD_PUSH_USAGE                                                                      \
 	"Usage: medfw push --server URL --repo DIR [--token-file FILE | --token TOKEN]\n"   \
-	"                  [--pin-root ROOT.json [--replace-root]]\n\n"                      \
+	"                  [--pin-root ROOT.json [--replace-root]] [--ca CA.pem]\n\n"         \
 	"Uploads a published repository (DIR/metadata with the delegated roles its\n"      \
 	"snapshot lists, and the targets of every role, each streamed from its file) to\n" \
 	"medfwd and commits it: the server verifies the whole set against its pinned\n"    \
@@ -134,7 +134,8 @@ int cmd_audit_verify(struct cli *cli, int argc, char **argv);
 	"pins ROOT.json (usually\n"                                                        \
 	"1.root.json) as the server's trusted root (--replace-root to replace one). The\n" \
 	"API token (permission repo.write) comes from FILE, MEDFW_TOKEN or --token (seen\n" \
-	"by other users of the machine: prefer a file). Exit 0 committed, 1 refused.\n"
+	"by other users of the machine: prefer a file). --ca: trust only this PEM file's\n" \
+	"CA certificates for https (not the system store). Exit 0 committed, 1 refused.\n"
 int cmd_push(struct cli *cli, int argc, char **argv);
 
 #define CMD_DEVICE_STATEMENT_SIGN_USAGE                                                     \
@@ -208,7 +209,7 @@ int cmd_vuln_advisory(struct cli *cli, int argc, char **argv);
 #define CMD_VULN_IMPORT_USAGE                                                               \
 	"Usage: medfw vuln import --server URL [--token-file FILE] [PATH...]\n"                 \
 	"                         [--sbom TARGET=FILE...] [--vex FILE...]\n"                    \
-	"                         [--product-map FILE]\n\n"                                     \
+	"                         [--product-map FILE] [--ca CA.pem]\n\n"                       \
 	"Uploads vulnerability data to medfwd, one file per request. PATH: feed files or\n"  \
 	"directories, walked as vuln match walks them (*.json, name order, at most 8\n"      \
 	"levels, hidden names skipped, symbolic links not followed), each file sent to\n"   \
@@ -222,7 +223,8 @@ int cmd_vuln_advisory(struct cli *cli, int argc, char **argv);
 	"larger than its max_body_bytes) is reported with its path and the others still\n" \
 	"go; a refused token stops the run. The API token (vulns.write, manufacturer-\n"    \
 	"wide) comes from FILE or MEDFW_TOKEN, never the command line, and is never\n"       \
-	"printed. Everything named is checked before anything is sent. Exit 0 every file\n" \
+	"printed. --ca: trust only this PEM file's CA certificates for https. Everything\n" \
+	"named is checked before anything is sent. Exit 0 every file\n"                     \
 	"accepted (records inside may be rejected: reported), 1 a file refused or the\n"   \
 	"server not reached, 2 usage (also a token file or PATH that cannot be read).\n"
 int cmd_vuln_import(struct cli *cli, int argc, char **argv);

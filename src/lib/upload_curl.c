@@ -14,6 +14,7 @@
 
 struct medfw_uploader {
 	struct medfwi_curl api;
+	char *ca_file; /* NULL: the system store */
 };
 
 enum medfw_err medfw_uploader_new(struct medfw_uploader **out, struct medfw_diag *diag)
@@ -38,7 +39,29 @@ void medfw_uploader_free(struct medfw_uploader *u)
 	if (u == NULL)
 		return;
 	medfwi_curl_close(&u->api);
+	free(u->ca_file);
 	free(u);
+}
+
+enum medfw_err medfw_uploader_set_ca_file(struct medfw_uploader *u, const char *ca_file,
+					  struct medfw_diag *diag)
+{
+	char *copy = NULL;
+
+	if (ca_file != NULL) {
+		FILE *f = fopen(ca_file, "r");
+
+		if (f == NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_IO, "%s: cannot read the CA file",
+					      ca_file);
+		fclose(f);
+		copy = strdup(ca_file);
+		if (copy == NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+	}
+	free(u->ca_file);
+	u->ca_file = copy;
+	return MEDFW_OK;
 }
 
 struct send_state {
@@ -144,7 +167,10 @@ enum medfw_err medfw_upload(struct medfw_uploader *u, const char *method, const 
 	     u->api.easy_setopt(u->api.easy, CURLOPT_READFUNCTION, on_read) != CURLE_OK ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_READDATA, &st) != CURLE_OK ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
-	     u->api.easy_setopt(u->api.easy, CURLOPT_WRITEDATA, &st) != CURLE_OK))
+	     u->api.easy_setopt(u->api.easy, CURLOPT_WRITEDATA, &st) != CURLE_OK ||
+	     (u->ca_file != NULL &&
+	      (u->api.easy_setopt(u->api.easy, CURLOPT_CAINFO, u->ca_file) != CURLE_OK ||
+	       u->api.easy_setopt(u->api.easy, CURLOPT_CAPATH, (char *)NULL) != CURLE_OK))))
 		err = medfw_diag_set(diag, MEDFW_ERR_FETCH, "%s: cannot set up the transfer", url);
 	if (err == MEDFW_OK) {
 		rc = u->api.easy_perform(u->api.easy);
