@@ -9,6 +9,7 @@
 #include "app.h"
 #include "internal.h"
 #include "medfw/json.h"
+#include "medfw/num.h"
 
 /* ---- permissions ---- */
 
@@ -143,6 +144,37 @@ enum medfw_err medfwd_audit(struct medfwd_app *app, const struct medfwd_request 
 				  diag.msg);
 	}
 	return MEDFW_OK;
+}
+
+/* ---- paging ---- */
+
+int medfwd_query_page(const struct medfwd_request *req, struct medfwd_response *resp,
+		      uint64_t max, uint64_t def, uint64_t *limit, uint64_t *offset)
+{
+	const char *limit_s = medfwd_request_query(req, "limit");
+	const char *offset_s = medfwd_request_query(req, "offset");
+
+	*limit = def;
+	*offset = 0;
+	if (limit_s != NULL && medfw_parse_u64(limit_s, 1, max, limit) != MEDFW_OK) {
+		medfwd_respond_error(resp, 400, "invalid", "limit", "limit must be 1 to %llu",
+				     (unsigned long long)max);
+		return 0;
+	}
+	if (offset_s != NULL && medfw_parse_u64(offset_s, 0, INT32_MAX, offset) != MEDFW_OK) {
+		medfwd_respond_error(resp, 400, "invalid", "offset", "offset must be a number");
+		return 0;
+	}
+	return 1;
+}
+
+json_t *medfwd_page_json(const char *key, json_t *items, int64_t total, uint64_t limit,
+			 uint64_t offset, size_t count)
+{
+	return json_pack("{s:o, s:I, s:I, s:I, s:o}", key, items, "total", (json_int_t)total,
+			 "limit", (json_int_t)limit, "offset", (json_int_t)offset, "next_offset",
+			 (int64_t)(offset + count) < total ? json_integer((json_int_t)(offset + count))
+							   : json_null());
 }
 
 /* ---- request bodies ---- */

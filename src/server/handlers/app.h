@@ -137,6 +137,15 @@ int medfwd_body_string(const struct medfwd_request *req, struct medfwd_response 
 int medfwd_body_int(const struct medfwd_request *req, struct medfwd_response *resp,
 		    const char *field, int64_t min, int64_t max, int required, int64_t *out);
 
+/* Paging of a list: ?limit=1..max (default `def`) and ?offset=0..INT32_MAX; else a 400
+ * naming the parameter and 0. */
+int medfwd_query_page(const struct medfwd_request *req, struct medfwd_response *resp,
+		      uint64_t max, uint64_t def, uint64_t *limit, uint64_t *offset);
+/* The answer of a page: {key: items, total, limit, offset, next_offset} (next_offset
+ * null on the last page); takes the items reference. */
+json_t *medfwd_page_json(const char *key, json_t *items, int64_t total, uint64_t limit,
+			 uint64_t offset, size_t count);
+
 /* Map a library error to an HTTP error response (404/409/400/500...). */
 void medfwd_respond_medfw_error(struct medfwd_response *resp, enum medfw_err err,
 				const struct medfw_diag *diag);

@@ -471,9 +471,7 @@ static void devices_list(struct medfwd_request *req, struct medfwd_response *res
 	struct medfwd_app *app = medfwd_app_of(req);
 	struct medfw_store_device_filter f;
 	struct medfw_store_device *page = NULL;
-	const char *limit_s = medfwd_request_query(req, "limit");
-	const char *offset_s = medfwd_request_query(req, "offset");
-	uint64_t limit = LIST_LIMIT_DEFAULT, offset = 0;
+	uint64_t limit = 0, offset = 0;
 	int64_t total = 0;
 	size_t n = 0;
 	json_t *items;
@@ -481,17 +479,9 @@ static void devices_list(struct medfwd_request *req, struct medfwd_response *res
 	enum medfw_err err;
 
 	if (!medfwd_require(req, resp, MEDFWD_PERM_DEVICES_READ) ||
-	    !medfwd_device_filter_of(req, resp, &f))
+	    !medfwd_device_filter_of(req, resp, &f) ||
+	    !medfwd_query_page(req, resp, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit, &offset))
 		return;
-	if (limit_s != NULL && medfw_parse_u64(limit_s, 1, LIST_LIMIT_MAX, &limit) != MEDFW_OK) {
-		medfwd_respond_error(resp, 400, "invalid", "limit", "limit must be 1 to %d",
-				     LIST_LIMIT_MAX);
-		return;
-	}
-	if (offset_s != NULL && medfw_parse_u64(offset_s, 0, INT32_MAX, &offset) != MEDFW_OK) {
-		medfwd_respond_error(resp, 400, "invalid", "offset", "offset must be a number");
-		return;
-	}
 	page = calloc((size_t)limit, sizeof(*page));
 	if (page == NULL) {
 		medfwd_respond_error(resp, 500, "internal", NULL, "out of memory");
@@ -509,12 +499,7 @@ static void devices_list(struct medfwd_request *req, struct medfwd_response *res
 	for (size_t i = 0; items != NULL && i < n; i++)
 		json_array_append_new(items, medfwd_device_json(&page[i]));
 	free(page);
-	medfwd_respond_json(resp, 200,
-			    json_pack("{s:o, s:I, s:I, s:I, s:o}", "devices", items, "total",
-				      (json_int_t)total, "limit", (json_int_t)limit, "offset",
-				      (json_int_t)offset, "next_offset",
-				      (int64_t)(offset + n) < total ? json_integer((json_int_t)(offset + n))
-								    : json_null()));
+	medfwd_respond_json(resp, 200, medfwd_page_json("devices", items, total, limit, offset, n));
 }
 
 static void devices_get(struct medfwd_request *req, struct medfwd_response *resp)

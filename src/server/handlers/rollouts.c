@@ -496,11 +496,9 @@ static void rollouts_list(struct medfwd_request *req, struct medfwd_response *re
 {
 	struct medfwd_app *app = medfwd_app_of(req);
 	const char *state_s = medfwd_request_query(req, "state");
-	const char *limit_s = medfwd_request_query(req, "limit");
-	const char *offset_s = medfwd_request_query(req, "offset");
 	enum medfw_store_rollout_state state = 0;
 	struct medfw_store_rollout *page;
-	uint64_t limit = 20, offset = 0;
+	uint64_t limit = 0, offset = 0;
 	int64_t total = 0;
 	size_t n = 0;
 	struct medfw_diag diag;
@@ -513,14 +511,8 @@ static void rollouts_list(struct medfwd_request *req, struct medfwd_response *re
 		medfwd_respond_error(resp, 400, "invalid", "state", "unknown rollout state");
 		return;
 	}
-	if (limit_s != NULL && medfw_parse_u64(limit_s, 1, LIST_MAX, &limit) != MEDFW_OK) {
-		medfwd_respond_error(resp, 400, "invalid", "limit", "limit must be 1 to %d", LIST_MAX);
+	if (!medfwd_query_page(req, resp, LIST_MAX, 20, &limit, &offset))
 		return;
-	}
-	if (offset_s != NULL && medfw_parse_u64(offset_s, 0, INT32_MAX, &offset) != MEDFW_OK) {
-		medfwd_respond_error(resp, 400, "invalid", "offset", "offset must be a number");
-		return;
-	}
 	page = calloc((size_t)limit, sizeof(*page));
 	if (page == NULL) {
 		medfwd_respond_error(resp, 500, "internal", NULL, "out of memory");
@@ -538,12 +530,7 @@ static void rollouts_list(struct medfwd_request *req, struct medfwd_response *re
 	for (size_t i = 0; items != NULL && i < n; i++)
 		json_array_append_new(items, rollout_json(&page[i], 0));
 	free(page);
-	medfwd_respond_json(resp, 200,
-			    json_pack("{s:o, s:I, s:I, s:I, s:o}", "rollouts", items, "total",
-				      (json_int_t)total, "limit", (json_int_t)limit, "offset",
-				      (json_int_t)offset, "next_offset",
-				      (int64_t)(offset + n) < total ? json_integer((json_int_t)(offset + n))
-								    : json_null()));
+	medfwd_respond_json(resp, 200, medfwd_page_json("rollouts", items, total, limit, offset, n));
 }
 
 static void rollout_get(struct medfwd_request *req, struct medfwd_response *resp)
@@ -598,12 +585,10 @@ static void rollout_devices(struct medfwd_request *req, struct medfwd_response *
 	struct medfwd_app *app = medfwd_app_of(req);
 	const char *state_s = medfwd_request_query(req, "state");
 	const char *wave_s = medfwd_request_query(req, "wave");
-	const char *limit_s = medfwd_request_query(req, "limit");
-	const char *offset_s = medfwd_request_query(req, "offset");
 	struct medfw_store_rollout_device_filter f = {0, -1, 0, 0};
 	struct medfw_store_rollout_device *page = NULL;
 	struct medfw_store_rollout *r = calloc(1, sizeof(*r));
-	uint64_t limit = 100, offset = 0, wave = 0;
+	uint64_t limit = 0, offset = 0, wave = 0;
 	int64_t total = 0;
 	size_t n = 0;
 	struct medfw_diag diag;
@@ -628,15 +613,8 @@ static void rollout_devices(struct medfwd_request *req, struct medfwd_response *
 		}
 		f.wave = (int64_t)wave - 1;
 	}
-	if (limit_s != NULL && medfw_parse_u64(limit_s, 1, DEVICES_MAX, &limit) != MEDFW_OK) {
-		medfwd_respond_error(resp, 400, "invalid", "limit", "limit must be 1 to %d",
-				     DEVICES_MAX);
+	if (!medfwd_query_page(req, resp, DEVICES_MAX, 100, &limit, &offset))
 		goto out;
-	}
-	if (offset_s != NULL && medfw_parse_u64(offset_s, 0, INT32_MAX, &offset) != MEDFW_OK) {
-		medfwd_respond_error(resp, 400, "invalid", "offset", "offset must be a number");
-		goto out;
-	}
 	page = calloc((size_t)limit, sizeof(*page));
 	if (page == NULL) {
 		medfwd_respond_error(resp, 500, "internal", NULL, "out of memory");
@@ -653,12 +631,7 @@ static void rollout_devices(struct medfwd_request *req, struct medfwd_response *
 	items = json_array();
 	for (size_t i = 0; items != NULL && i < n; i++)
 		json_array_append_new(items, member_json(&page[i]));
-	medfwd_respond_json(resp, 200,
-			    json_pack("{s:o, s:I, s:I, s:I, s:o}", "devices", items, "total",
-				      (json_int_t)total, "limit", (json_int_t)limit, "offset",
-				      (json_int_t)offset, "next_offset",
-				      (int64_t)(offset + n) < total ? json_integer((json_int_t)(offset + n))
-								    : json_null()));
+	medfwd_respond_json(resp, 200, medfwd_page_json("devices", items, total, limit, offset, n));
 out:
 	free(page);
 	free(r);
