@@ -147,7 +147,20 @@ enum medfw_err medfw_audit_checkpoint(struct medfw_store *store, const struct me
 			cp.time = t;
 	}
 	json_decref(signed_cp);
-	return medfw_store_checkpoint_add(store, &cp, diag);
+	{
+		struct medfw_diag mine;
+
+		/* Two threads that appended at the same moment may both find this head
+		 * unsigned: the second insert finds the first one's checkpoint, which
+		 * signs the same seq and hash. That is the no-op case, not an error. */
+		medfw_diag_clear(&mine);
+		err = medfw_store_checkpoint_add(store, &cp, &mine);
+		if (err == MEDFW_ERR_EXISTS)
+			return MEDFW_OK;
+		if (err != MEDFW_OK && diag != NULL)
+			*diag = mine;
+		return err;
+	}
 }
 
 static enum medfw_err emit(medfw_audit_write_fn write, void *user, json_t *obj)

@@ -1,11 +1,14 @@
 /* Audit export verification: every kind of tampering is detected. */
 #include "testutil.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "medfw/audit.h"
 #include "medfw/json.h"
+#include "medfw/store.h"
 
 static struct medfw_privkey *key, *other;
 static struct medfw_pubkey *pub;
@@ -185,6 +188,72 @@ static void test_forged_checkpoint(void **state)
 	assert_int_equal(verify_lines(copy, nlines, &r, &d), MEDFW_ERR_JSON_SYNTAX);
 }
 
+/* Threads append and sign the head at once, as medfwd's request threads do: two that
+ * find the same head unsigned both try to add its checkpoint; the second finds the
+ * first one's and that is not an error. Every call succeeds and the export verifies. */
+struct race {
+	struct medfw_store *store;
+	struct medfw_ctx *ctx;
+	int failures;
+	char why[512];
+};
+
+static void *racer(void *arg)
+{
+	struct race *r = arg;
+
+	for (int i = 0; i < 60; i++) {
+		struct medfw_audit_actor actor = {MEDFW_ACTOR_SYSTEM, 0};
+		struct medfw_diag d;
+
+		medfw_diag_clear(&d);
+		if (medfw_audit_append(r->store, r->ctx, actor, 0, "test.race",
+				       json_pack("{s:i}", "i", i), &d) != MEDFW_OK ||
+		    medfw_audit_checkpoint(r->store, r->ctx, key, &d) != MEDFW_OK) {
+			__atomic_add_fetch(&r->failures, 1, __ATOMIC_SEQ_CST);
+			snprintf(r->why, sizeof(r->why), "%s", d.msg);
+		}
+	}
+	return NULL;
+}
+
+static enum medfw_err collect(void *user, const char *line, size_t len)
+{
+	return medfw_buf_append(user, line, len);
+}
+
+static void test_concurrent_checkpoints(void **state)
+{
+	char *dir = tu_tmpdir_new(), path[4096];
+	struct race r;
+	pthread_t t[4];
+	struct medfw_buf out;
+	struct medfw_audit_verify_result res;
+	struct medfw_diag d;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	tu_path(path, sizeof(path), dir, "audit.db");
+	r.ctx = medfw_ctx_new();
+	assert_int_equal(medfw_store_open(r.ctx, path, &r.store, NULL), MEDFW_OK);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, racer, &r), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	if (r.failures != 0)
+		fail_msg("%d failed calls, the last: %s", r.failures, r.why);
+	medfw_buf_init(&out, 1 << 24);
+	assert_int_equal(medfw_audit_export(r.store, collect, &out, NULL), MEDFW_OK);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_audit_verify_export(out.data, out.len, pub, &res, &d), MEDFW_OK);
+	assert_int_equal(res.records, 240);
+	assert_true(res.checkpoints >= 1);
+	medfw_buf_free(&out);
+	medfw_store_close(r.store);
+	medfw_ctx_free(r.ctx);
+	tu_tmpdir_free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_changed_record),
 		cmocka_unit_test(test_deleted_inserted_reordered),
 		cmocka_unit_test(test_forged_checkpoint),
+		cmocka_unit_test(test_concurrent_checkpoints),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
