@@ -19,6 +19,44 @@ int cli_fail(const char *what, enum medfw_err err, const struct medfw_diag *diag
 	return CLI_EXIT_FAIL;
 }
 
+void cli_put_safe(FILE *f, const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++)
+		fputc((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?', f);
+	if (s != NULL && s[i] != '\0')
+		fputs("...", f);
+}
+
+int cli_fail_file(const char *cmd, const char *what, const char *file, enum medfw_err err,
+		  const struct medfw_diag *diag, int status)
+{
+	const char *msg = medfw_diag_message(diag, err);
+	size_t n = strlen(file);
+
+	fprintf(stderr, "medfw %s: %s ", cmd, what);
+	cli_put_safe(stderr, file, 4096);
+	/* file errors already start with the path */
+	if (strncmp(msg, file, n) == 0 && msg[n] == ':')
+		msg += n + 1 + (msg[n + 1] == ' ');
+	fputs(": ", stderr);
+	cli_put_safe(stderr, msg, MEDFW_DIAG_MSG_MAX);
+	fputc('\n', stderr);
+	return status;
+}
+
+int cli_add_input(const char *cmd, const char **list, size_t *count, size_t max,
+		  const char *value, const char *opt)
+{
+	if (*count >= max) {
+		cli_usage_error(cmd, "more than %zu %s options", max, opt);
+		return 0;
+	}
+	list[(*count)++] = value;
+	return 1;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;

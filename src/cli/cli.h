@@ -4,6 +4,7 @@
 #define MEDFW_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "medfw/ctx.h"
 #include "medfw/error.h"
@@ -34,6 +35,16 @@ int cli_fail(const char *what, enum medfw_err err, const struct medfw_diag *diag
 
 /* Print "medfw <cmd>: <message>" and a hint to use --help; return CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) MEDFW_PRINTF(2, 3);
+/* Untrusted text (file names, messages from files or a server) on a terminal line: at
+ * most `max` bytes of printable ASCII, '?' for anything else, "..." when cut. */
+void cli_put_safe(FILE *f, const char *s, size_t max);
+/* "medfw CMD: WHAT FILE: MESSAGE" on stderr, the message without the file name it may
+ * start with already; returns `status`. */
+int cli_fail_file(const char *cmd, const char *what, const char *file, enum medfw_err err,
+		  const struct medfw_diag *diag, int status);
+/* Append value to list (count < max), else a usage error naming `opt` and 0. */
+int cli_add_input(const char *cmd, const char **list, size_t *count, size_t max,
+		  const char *value, const char *opt);
 
 /* Returns 1 if argv holds -h or --help before any "--". */
 int cli_wants_help(int argc, char **argv);

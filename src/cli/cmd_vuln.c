@@ -28,56 +28,18 @@ struct inputs {
 	int as_json;
 };
 
-/* Print untrusted text on a terminal line: printable ASCII, '?' for anything else. */
-static void put_safe(FILE *f, const char *s, size_t max)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++)
-		fputc((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?', f);
-	if (s != NULL && s[i] != '\0')
-		fputs("...", f);
-}
-
 /* put_safe, then spaces up to `width` columns and one more. */
 static void put_padded(FILE *f, const char *s, size_t width)
 {
 	size_t n = strlen(s);
 
-	put_safe(f, s, width);
+	cli_put_safe(f, s, width);
 	if (n > width) {
 		fputc(' ', f);
 		return;
 	}
 	for (; n <= width; n++)
 		fputc(' ', f);
-}
-
-static int bad_input(const char *what, const char *file, enum medfw_err err,
-		     const struct medfw_diag *diag)
-{
-	const char *msg = medfw_diag_message(diag, err);
-	size_t n = strlen(file);
-
-	fprintf(stderr, "medfw " CMD ": %s ", what);
-	put_safe(stderr, file, 4096);
-	/* file errors already start with the path */
-	if (strncmp(msg, file, n) == 0 && msg[n] == ':')
-		msg += n + 1 + (msg[n + 1] == ' ');
-	fputs(": ", stderr);
-	put_safe(stderr, msg, MEDFW_DIAG_MSG_MAX);
-	fputc('\n', stderr);
-	return EXIT_BAD_INPUT;
-}
-
-static int add_input(const char **list, size_t *count, const char *value, const char *opt)
-{
-	if (*count >= MAX_INPUTS) {
-		cli_usage_error(CMD, "more than %d %s options", MAX_INPUTS, opt);
-		return 0;
-	}
-	list[(*count)++] = value;
-	return 1;
 }
 
 static int parse_args(int argc, char **argv, struct inputs *in)
@@ -97,15 +59,15 @@ static int parse_args(int argc, char **argv, struct inputs *in)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (!add_input(in->sbom, &in->sbom_count, optarg, "--sbom"))
+			if (!cli_add_input(CMD, in->sbom, &in->sbom_count, MAX_INPUTS, optarg, "--sbom"))
 				return 0;
 			break;
 		case 'f':
-			if (!add_input(in->feed, &in->feed_count, optarg, "--feed"))
+			if (!cli_add_input(CMD, in->feed, &in->feed_count, MAX_INPUTS, optarg, "--feed"))
 				return 0;
 			break;
 		case 'v':
-			if (!add_input(in->vex, &in->vex_count, optarg, "--vex"))
+			if (!cli_add_input(CMD, in->vex, &in->vex_count, MAX_INPUTS, optarg, "--vex"))
 				return 0;
 			break;
 		case 'm':
@@ -163,7 +125,7 @@ static int read_input(const char *what, const char *path, size_t max, struct med
 	medfw_diag_clear(&diag);
 	err = medfw_file_read(path, max, out, &diag);
 	if (err != MEDFW_OK)
-		return bad_input(what, path, err, &diag);
+		return cli_fail_file(CMD, what, path, err, &diag, EXIT_BAD_INPUT);
 	return CLI_EXIT_OK;
 }
 
@@ -183,7 +145,7 @@ static int load(const struct inputs *in, struct loaded *ld)
 		err = medfw_sbom_parse(buf.data, buf.len, NULL, &ld->sbom[i], &diag);
 		medfw_buf_free(&buf);
 		if (err != MEDFW_OK)
-			return bad_input("SBOM", in->sbom[i], err, &diag);
+			return cli_fail_file(CMD, "SBOM", in->sbom[i], err, &diag, EXIT_BAD_INPUT);
 	}
 	for (i = 0; i < in->vex_count; i++) {
 		rc = read_input("VEX", in->vex[i], MEDFW_VEX_MAX_BYTES, &buf);
@@ -193,7 +155,7 @@ static int load(const struct inputs *in, struct loaded *ld)
 		err = medfw_vex_parse(in->vex[i], buf.data, buf.len, &ld->vex[i], &diag);
 		medfw_buf_free(&buf);
 		if (err != MEDFW_OK)
-			return bad_input("VEX", in->vex[i], err, &diag);
+			return cli_fail_file(CMD, "VEX", in->vex[i], err, &diag, EXIT_BAD_INPUT);
 	}
 	if (in->product_map != NULL) {
 		rc = read_input("product map", in->product_map, MEDFW_PRODUCT_MAP_MAX_BYTES, &buf);
@@ -203,7 +165,7 @@ static int load(const struct inputs *in, struct loaded *ld)
 		err = medfw_product_map_parse(in->product_map, buf.data, buf.len, &ld->map, &diag);
 		medfw_buf_free(&buf);
 		if (err != MEDFW_OK)
-			return bad_input("product map", in->product_map, err, &diag);
+			return cli_fail_file(CMD, "product map", in->product_map, err, &diag, EXIT_BAD_INPUT);
 	}
 	ld->feeds = medfw_feed_set_new();
 	if (ld->feeds == NULL) {
@@ -214,7 +176,7 @@ static int load(const struct inputs *in, struct loaded *ld)
 		medfw_diag_clear(&diag);
 		err = medfw_feed_set_load(ld->feeds, in->feed[i], NULL, NULL, NULL, &diag);
 		if (err != MEDFW_OK)
-			return bad_input("feed", in->feed[i], err, &diag);
+			return cli_fail_file(CMD, "feed", in->feed[i], err, &diag, EXIT_BAD_INPUT);
 	}
 	return CLI_EXIT_OK;
 }
@@ -229,13 +191,13 @@ static void warn_problems(const struct loaded *ld, size_t vex_count)
 		const struct medfw_feed_problem *p = medfw_feed_set_problem(ld->feeds, i);
 
 		fputs("medfw " CMD ": feed ", stderr);
-		put_safe(stderr, p->file, sizeof(p->file));
+		cli_put_safe(stderr, p->file, sizeof(p->file));
 		if (p->json_path[0] != '\0') {
 			fputs(": ", stderr);
-			put_safe(stderr, p->json_path, sizeof(p->json_path));
+			cli_put_safe(stderr, p->json_path, sizeof(p->json_path));
 		}
 		fputs(": ", stderr);
-		put_safe(stderr, p->message, sizeof(p->message));
+		cli_put_safe(stderr, p->message, sizeof(p->message));
 		fputs(" (skipped)\n", stderr);
 	}
 	for (i = 0; i < vex_count; i++) {
@@ -243,11 +205,11 @@ static void warn_problems(const struct loaded *ld, size_t vex_count)
 			const struct medfw_vex_problem *p = &ld->vex[i]->problems[k];
 
 			fputs("medfw " CMD ": VEX ", stderr);
-			put_safe(stderr, ld->vex[i]->source, 4096);
+			cli_put_safe(stderr, ld->vex[i]->source, 4096);
 			fputs(": ", stderr);
-			put_safe(stderr, p->json_path, sizeof(p->json_path));
+			cli_put_safe(stderr, p->json_path, sizeof(p->json_path));
 			fputs(": ", stderr);
-			put_safe(stderr, p->message, sizeof(p->message));
+			cli_put_safe(stderr, p->message, sizeof(p->message));
 			fputc('\n', stderr);
 		}
 	}
@@ -255,22 +217,22 @@ static void warn_problems(const struct loaded *ld, size_t vex_count)
 		const struct medfw_match_problem *p = medfw_vuln_index_problem(ld->index, i);
 
 		fputs("medfw " CMD ": product map ", stderr);
-		put_safe(stderr, p->source, sizeof(p->source));
+		cli_put_safe(stderr, p->source, sizeof(p->source));
 		fputs(": ", stderr);
-		put_safe(stderr, p->json_path, sizeof(p->json_path));
+		cli_put_safe(stderr, p->json_path, sizeof(p->json_path));
 		fputs(": ", stderr);
-		put_safe(stderr, p->message, sizeof(p->message));
+		cli_put_safe(stderr, p->message, sizeof(p->message));
 		fputc('\n', stderr);
 	}
 	for (i = 0; i < ld->result->problem_count; i++) {
 		const struct medfw_match_problem *p = &ld->result->problems[i];
 
 		fputs("medfw " CMD ": SBOM ", stderr);
-		put_safe(stderr, p->source, sizeof(p->source));
+		cli_put_safe(stderr, p->source, sizeof(p->source));
 		fputs(": ", stderr);
-		put_safe(stderr, p->json_path, sizeof(p->json_path));
+		cli_put_safe(stderr, p->json_path, sizeof(p->json_path));
 		fputs(": ", stderr);
-		put_safe(stderr, p->message, sizeof(p->message));
+		cli_put_safe(stderr, p->message, sizeof(p->message));
 		fputc('\n', stderr);
 	}
 }
@@ -419,58 +381,58 @@ static void print_finding(const struct medfw_finding *f)
 	printf("%-4zu %-19s ", f->priority, medfw_finding_status_name(f->status));
 	put_padded(stdout, f->vuln_id, 20);
 	printf("%-15s %-4s ", sev, f->kev.listed ? "KEV" : "-");
-	put_safe(stdout, f->component->name, 60);
+	cli_put_safe(stdout, f->component->name, 60);
 	if (f->component->version != NULL && f->component->version[0] != '\0') {
 		fputc(' ', stdout);
-		put_safe(stdout, f->component->version, 40);
+		cli_put_safe(stdout, f->component->version, 40);
 	}
 	fputs("  [", stdout);
-	put_safe(stdout, f->sbom_source, 200);
+	cli_put_safe(stdout, f->sbom_source, 200);
 	fputs("]\n", stdout);
 	for (i = 0; i < f->evidence_count; i++) {
 		const struct medfw_finding_evidence *e = &f->evidence[i];
 
 		printf("     %-12s %s: ", medfw_vuln_outcome_name(e->verdict.outcome),
 		       medfw_feed_format_name(e->format));
-		put_safe(stdout, e->verdict.rule, MEDFW_VULN_EVIDENCE_MAX);
+		cli_put_safe(stdout, e->verdict.rule, MEDFW_VULN_EVIDENCE_MAX);
 		fputs("\n                  ", stdout);
-		put_safe(stdout, e->verdict.comparison, MEDFW_VULN_EVIDENCE_MAX);
+		cli_put_safe(stdout, e->verdict.comparison, MEDFW_VULN_EVIDENCE_MAX);
 		if (e->verdict.fixed_version[0] != '\0') {
 			fputs(" (fixed in ", stdout);
-			put_safe(stdout, e->verdict.fixed_version, 128);
+			cli_put_safe(stdout, e->verdict.fixed_version, 128);
 			fputc(')', stdout);
 		}
 		fputc('\n', stdout);
 	}
 	if (f->pedigree) {
 		fputs("     pedigree     ", stdout);
-		put_safe(stdout, f->pedigree_rule, MEDFW_VULN_EVIDENCE_MAX);
+		cli_put_safe(stdout, f->pedigree_rule, MEDFW_VULN_EVIDENCE_MAX);
 		fputc('\n', stdout);
 	}
 	if (f->vex != NULL) {
 		fputs("     vex          ", stdout);
-		put_safe(stdout, f->vex->state, 40);
+		cli_put_safe(stdout, f->vex->state, 40);
 		if (f->vex->justification != NULL) {
 			fputs(" (", stdout);
-			put_safe(stdout, f->vex->justification, 200);
+			cli_put_safe(stdout, f->vex->justification, 200);
 			fputc(')', stdout);
 		}
 		fputs(" from ", stdout);
-		put_safe(stdout, f->vex_doc->source, 200);
+		cli_put_safe(stdout, f->vex_doc->source, 200);
 		fputc(' ', stdout);
-		put_safe(stdout, f->vex->json_path, MEDFW_VEX_JSON_PATH_MAX);
+		cli_put_safe(stdout, f->vex->json_path, MEDFW_VEX_JSON_PATH_MAX);
 		fputs(": ", stdout);
-		put_safe(stdout, f->vex_rule, MEDFW_VULN_EVIDENCE_MAX);
+		cli_put_safe(stdout, f->vex_rule, MEDFW_VULN_EVIDENCE_MAX);
 		fputc('\n', stdout);
 	}
 	if (f->kev.listed) {
 		fputs("     kev          added ", stdout);
-		put_safe(stdout, f->kev.date_added, 16);
+		cli_put_safe(stdout, f->kev.date_added, 16);
 		fputs(", due ", stdout);
-		put_safe(stdout, f->kev.due_date != NULL ? f->kev.due_date : "-", 16);
+		cli_put_safe(stdout, f->kev.due_date != NULL ? f->kev.due_date : "-", 16);
 		if (f->kev.ransomware != NULL) {
 			fputs(", ransomware use ", stdout);
-			put_safe(stdout, f->kev.ransomware, 32);
+			cli_put_safe(stdout, f->kev.ransomware, 32);
 		}
 		fputs(" (", stdout);
 		fputs(f->kev.source, stdout);

@@ -29,43 +29,9 @@ struct options {
 	enum format format;
 };
 
-/* Untrusted text on a terminal line: printable ASCII, '?' for anything else. */
-static void put_safe(FILE *f, const char *s, size_t max)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++)
-		fputc((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?', f);
-	if (s != NULL && s[i] != '\0')
-		fputs("...", f);
-}
-
-/* "medfw vuln advisory: <what> <file>: <message>" (a file error starts with its path
- * already); returns CLI_EXIT_FAIL. */
-static int fail_file(const char *what, const char *file, enum medfw_err err,
-		     const struct medfw_diag *diag)
-{
-	const char *msg = medfw_diag_message(diag, err);
-	size_t n = strlen(file);
-
-	fprintf(stderr, "medfw " CMD ": %s ", what);
-	put_safe(stderr, file, 4096);
-	if (strncmp(msg, file, n) == 0 && msg[n] == ':')
-		msg += n + 1 + (msg[n + 1] == ' ');
-	fputs(": ", stderr);
-	put_safe(stderr, msg, MEDFW_DIAG_MSG_MAX);
-	fputc('\n', stderr);
-	return CLI_EXIT_FAIL;
-}
-
 static int add_input(const char **list, size_t *count, const char *value, const char *opt)
 {
-	if (*count >= MAX_INPUTS) {
-		cli_usage_error(CMD, "more than %d %s options", MAX_INPUTS, opt);
-		return 0;
-	}
-	list[(*count)++] = value;
-	return 1;
+	return cli_add_input(CMD, list, count, MAX_INPUTS, value, opt);
 }
 
 static int once(const char **slot, const char *value, const char *opt)
@@ -191,13 +157,13 @@ static void feed_problems(const struct medfw_feed_set *feeds)
 		const struct medfw_feed_problem *p = medfw_feed_set_problem(feeds, i);
 
 		fputs("medfw " CMD ": feed ", stderr);
-		put_safe(stderr, p->file, sizeof(p->file));
+		cli_put_safe(stderr, p->file, sizeof(p->file));
 		if (p->json_path[0] != '\0') {
 			fputs(": ", stderr);
-			put_safe(stderr, p->json_path, sizeof(p->json_path));
+			cli_put_safe(stderr, p->json_path, sizeof(p->json_path));
 		}
 		fputs(": ", stderr);
-		put_safe(stderr, p->message, sizeof(p->message));
+		cli_put_safe(stderr, p->message, sizeof(p->message));
 		fputs(" (skipped)\n", stderr);
 	}
 }
@@ -222,7 +188,7 @@ static int match(const struct options *o, struct medfw_advisory_findings **out)
 			medfw_buf_free(&b);
 		}
 		if (err != MEDFW_OK) {
-			fail_file("SBOM", o->sbom[i], err, &diag);
+			cli_fail_file(CMD, "SBOM", o->sbom[i], err, &diag, CLI_EXIT_FAIL);
 			goto done;
 		}
 		sboms[i].sbom = m.sbom[i];
@@ -235,7 +201,7 @@ static int match(const struct options *o, struct medfw_advisory_findings **out)
 			medfw_buf_free(&b);
 		}
 		if (err != MEDFW_OK) {
-			fail_file("VEX", o->vex[i], err, &diag);
+			cli_fail_file(CMD, "VEX", o->vex[i], err, &diag, CLI_EXIT_FAIL);
 			goto done;
 		}
 	}
@@ -246,7 +212,7 @@ static int match(const struct options *o, struct medfw_advisory_findings **out)
 			medfw_buf_free(&b);
 		}
 		if (err != MEDFW_OK) {
-			fail_file("product map", o->product_map, err, &diag);
+			cli_fail_file(CMD, "product map", o->product_map, err, &diag, CLI_EXIT_FAIL);
 			goto done;
 		}
 	}
@@ -258,7 +224,7 @@ static int match(const struct options *o, struct medfw_advisory_findings **out)
 	for (i = 0; i < o->feed_count; i++) {
 		err = medfw_feed_set_load(m.feeds, o->feed[i], NULL, NULL, NULL, &diag);
 		if (err != MEDFW_OK) {
-			fail_file("feed", o->feed[i], err, &diag);
+			cli_fail_file(CMD, "feed", o->feed[i], err, &diag, CLI_EXIT_FAIL);
 			goto done;
 		}
 	}
@@ -290,11 +256,11 @@ static void warnings(const struct medfw_advisory *adv)
 		const struct medfw_advisory_finding *f = adv->uncovered[i];
 
 		fputs("medfw " CMD ": warning: ", stderr);
-		put_safe(stderr, f->vuln_id, 64);
+		cli_put_safe(stderr, f->vuln_id, 64);
 		fprintf(stderr, " (%s: ", medfw_finding_status_name(f->status));
-		put_safe(stderr, f->component, 120);
+		cli_put_safe(stderr, f->component, 120);
 		fputs(" in ", stderr);
-		put_safe(stderr, f->sbom, 200);
+		cli_put_safe(stderr, f->sbom, 200);
 		fputs(") is not in the advisory input\n", stderr);
 	}
 	if (adv->uncovered_count > MAX_WARNINGS)
@@ -354,7 +320,7 @@ int cmd_vuln_advisory(struct cli *cli, int argc, char **argv)
 	medfw_diag_clear(&diag);
 	err = medfw_advisory_input_load(o.input, &in, &diag);
 	if (err != MEDFW_OK) {
-		rc = fail_file("advisory input", o.input, err, &diag);
+		rc = cli_fail_file(CMD, "advisory input", o.input, err, &diag, CLI_EXIT_FAIL);
 		goto done;
 	}
 	if (o.findings != NULL) {
@@ -365,7 +331,7 @@ int cmd_vuln_advisory(struct cli *cli, int argc, char **argv)
 			medfw_buf_free(&b);
 		}
 		if (err != MEDFW_OK) {
-			rc = fail_file("findings", o.findings, err, &diag);
+			rc = cli_fail_file(CMD, "findings", o.findings, err, &diag, CLI_EXIT_FAIL);
 			goto done;
 		}
 	} else if ((rc = match(&o, &findings)) != CLI_EXIT_OK) {

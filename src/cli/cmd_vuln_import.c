@@ -70,27 +70,15 @@ struct importer {
 
 /* ---------------------------------------------------------------- output */
 
-/* Untrusted text (server messages, file names) on a terminal line: printable ASCII,
- * '?' for anything else. */
-static void put_safe(FILE *f, const char *s, size_t max)
-{
-	size_t i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++)
-		fputc((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?', f);
-	if (s != NULL && s[i] != '\0')
-		fputs("...", f);
-}
-
 /* "medfw vuln import: WHAT: [PREFIX]MESSAGE" on stderr (prefix: our own words). */
 static void complain(const char *what, const char *prefix, const char *msg)
 {
 	fputs("medfw " CMD ": ", stderr);
-	put_safe(stderr, what, 4096);
+	cli_put_safe(stderr, what, 4096);
 	fputs(": ", stderr);
 	if (prefix != NULL)
 		fputs(prefix, stderr);
-	put_safe(stderr, msg, 2 * MEDFW_DIAG_MSG_MAX);
+	cli_put_safe(stderr, msg, 2 * MEDFW_DIAG_MSG_MAX);
 	fputc('\n', stderr);
 }
 
@@ -135,18 +123,6 @@ static void print_evaluation(const char *what, const json_t *doc)
 		       json_count(ev, "product_map_problems"));
 }
 
-/* ---------------------------------------------------------------- arguments */
-
-static int add_input(const char **list, size_t *count, const char *value, const char *opt)
-{
-	if (*count >= MAX_INPUTS) {
-		cli_usage_error(CMD, "more than %d %s arguments", MAX_INPUTS, opt);
-		return 0;
-	}
-	list[(*count)++] = value;
-	return 1;
-}
-
 static int parse_args(int argc, char **argv, struct inputs *in)
 {
 	static const struct option opts[] = {
@@ -169,7 +145,7 @@ static int parse_args(int argc, char **argv, struct inputs *in)
 		case 't': in->token_file = optarg; break;
 		case 'c': in->ca_file = optarg; break;
 		case 'v':
-			if (!add_input(in->vex, &in->vex_count, optarg, "--vex"))
+			if (!cli_add_input(CMD, in->vex, &in->vex_count, MAX_INPUTS, optarg, "--vex"))
 				return 0;
 			break;
 		case 'b':
@@ -197,7 +173,7 @@ static int parse_args(int argc, char **argv, struct inputs *in)
 		}
 	}
 	for (; optind < argc; optind++)
-		if (!add_input(in->paths, &in->path_count, argv[optind], "PATH"))
+		if (!cli_add_input(CMD, in->paths, &in->path_count, MAX_INPUTS, argv[optind], "PATH"))
 			return 0;
 	if (in->server == NULL) {
 		cli_usage_error(CMD, "give --server URL");
@@ -603,7 +579,7 @@ static int answer_ok(struct importer *imp, const struct item *it, int status, co
 			 (unsigned long long)size);
 		complain(it->path, "refused: ", msg);
 		fputs("  ", stderr);
-		put_safe(stderr, line, sizeof(line));
+		cli_put_safe(stderr, line, sizeof(line));
 		fputc('\n', stderr);
 		return 0;
 	}
@@ -671,17 +647,17 @@ static void import_feed(struct importer *imp, const struct item *it)
 	imp->unchanged += json_count(doc, "unchanged");
 	imp->rejected += rejected;
 	fputs("feed ", stdout);
-	put_safe(stdout, it->path, MEDFW_FEED_PATH_MAX);
+	cli_put_safe(stdout, it->path, MEDFW_FEED_PATH_MAX);
 	printf(": added %zu, updated %zu, unchanged %zu, rejected %zu\n", json_count(doc, "added"),
 	       json_count(doc, "updated"), json_count(doc, "unchanged"), rejected);
 	problems = json_object_get(doc, "problems");
 	json_array_foreach((json_t *)(uintptr_t)problems, i, p) {
 		fputs("  rejected ", stdout);
-		put_safe(stdout, json_string_value(json_object_get(p, "json_path")), 128);
+		cli_put_safe(stdout, json_string_value(json_object_get(p, "json_path")), 128);
 		fputs(": ", stdout);
-		put_safe(stdout, json_string_value(json_object_get(p, "error")), 64);
+		cli_put_safe(stdout, json_string_value(json_object_get(p, "error")), 64);
 		fputs(": ", stdout);
-		put_safe(stdout, json_string_value(json_object_get(p, "message")),
+		cli_put_safe(stdout, json_string_value(json_object_get(p, "message")),
 			 MEDFW_DIAG_MSG_MAX);
 		fputc('\n', stdout);
 	}
@@ -709,12 +685,12 @@ static void import_sbom(struct importer *imp, const struct sbom_arg *s)
 	if (!exchange(imp, "PUT", api, &it, MEDFW_SBOM_MAX_BYTES, 201, 200, &status, &doc))
 		return;
 	fputs("sbom ", stdout);
-	put_safe(stdout, s->target, 1024);
+	cli_put_safe(stdout, s->target, 1024);
 	fputs(" (", stdout);
-	put_safe(stdout, s->file, MEDFW_FEED_PATH_MAX);
+	cli_put_safe(stdout, s->file, MEDFW_FEED_PATH_MAX);
 	printf("): %s, %zu components, model ", status == 201 ? "stored" : "replaced",
 	       json_count(doc, "components"));
-	put_safe(stdout, json_string_value(json_object_get(doc, "model")), 256);
+	cli_put_safe(stdout, json_string_value(json_object_get(doc, "model")), 256);
 	printf(", %s\n", json_is_true(json_object_get(doc, "sbom_signed"))
 				 ? "the signed SBOM target"
 				 : "not (yet) a signed target of the repository");
@@ -752,7 +728,7 @@ static void import_vex(struct importer *imp, const char *path)
 			201, 200, &doc))
 		return;
 	fputs("vex ", stdout);
-	put_safe(stdout, path, MEDFW_FEED_PATH_MAX);
+	cli_put_safe(stdout, path, MEDFW_FEED_PATH_MAX);
 	printf(": %zu statements kept, %zu not kept, %s\n", json_count(doc, "statements"),
 	       json_count(doc, "problems"),
 	       json_is_true(json_object_get(doc, "unchanged")) ? "unchanged" : "added");
@@ -768,7 +744,7 @@ static void import_product_map(struct importer *imp, const char *path)
 			MEDFW_PRODUCT_MAP_MAX_BYTES, 200, 0, &doc))
 		return;
 	fputs("product map ", stdout);
-	put_safe(stdout, path, MEDFW_FEED_PATH_MAX);
+	cli_put_safe(stdout, path, MEDFW_FEED_PATH_MAX);
 	printf(": %zu mappings, %s\n", json_count(doc, "entries"),
 	       json_is_true(json_object_get(doc, "unchanged")) ? "unchanged" : "stored");
 	print_evaluation(path, doc);

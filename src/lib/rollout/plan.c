@@ -63,8 +63,8 @@ static int wave_name_ok(const char *s)
 	return 1;
 }
 
-static enum medfw_err wave_from_json(const json_t *w, size_t idx, struct medfw_rollout_wave_spec *out,
-				     struct medfw_diag *diag)
+static enum medfw_err wave_from_json(const json_t *w, size_t idx,
+				     struct medfw_rollout_wave_spec *out, struct medfw_diag *diag)
 {
 	static const char *const keys[] = {"name", "count", "percent", "success_threshold",
 					   "error_threshold", "soak_seconds"};
