@@ -30,6 +30,7 @@
 #ifndef MEDFW_DIRECTOR_H
 #define MEDFW_DIRECTOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -193,6 +194,12 @@ typedef enum medfw_err (*medfw_director_image_lookup_fn)(void *user, const char 
 
 /* medfw_director_verify with the image repository's target found through `lookup`
  * instead of in one top-level targets document: the same checks, in the same order. */
+/* Whether a verification error can come from fetching the director's documents across
+ * one of its re-signings (each hour, or a new instruction between two requests): a
+ * snapshot or targets whose hash, length or version is not the one the timestamp or
+ * snapshot just fetched names. Clients fetch the three again, once, before refusing. */
+bool medfw_director_inconsistent(enum medfw_err err);
+
 enum medfw_err medfw_director_verify_lookup(struct medfw_ctx *ctx, const uint8_t *director_root,
 					    size_t director_root_len, const uint8_t *timestamp,
 					    size_t timestamp_len, const uint8_t *snapshot,

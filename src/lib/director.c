@@ -488,6 +488,12 @@ enum medfw_err medfw_director_verify(struct medfw_ctx *ctx, const uint8_t *direc
 					    out, diag);
 }
 
+bool medfw_director_inconsistent(enum medfw_err err)
+{
+	return err == MEDFW_ERR_HASH_MISMATCH || err == MEDFW_ERR_LENGTH_MISMATCH ||
+	       err == MEDFW_ERR_VERSION_MISMATCH;
+}
+
 enum medfw_err medfw_director_verify_lookup(struct medfw_ctx *ctx, const uint8_t *director_root,
 					    size_t director_root_len, const uint8_t *timestamp,
 					    size_t timestamp_len, const uint8_t *snapshot,

@@ -521,22 +521,35 @@ static void director(struct sim_worker *w, struct sim_device *d, int64_t dv, boo
 	struct medfw_diag diag;
 	enum medfw_err err;
 
-	medfw_diag_clear(&diag);
 	w->stats.director_fetches++;
 	medfw_buf_init(&ts, 0);
 	medfw_buf_init(&snap, 0);
 	medfw_buf_init(&tg, 0);
-	err = fetch_role(w, "timestamp", &ts, &diag);
-	if (err == MEDFW_OK)
-		err = fetch_role(w, "snapshot", &snap, &diag);
-	if (err == MEDFW_OK)
-		err = fetch_role(w, "targets", &tg, &diag);
-	if (err == MEDFW_OK) {
-		sim_director_root(run->director, &root, &root_len);
-		err = medfw_director_verify_lookup(run->ctx, root, root_len, ts.data, ts.len,
-						   snap.data, snap.len, tg.data, tg.len, &d->dir,
-						   lookup_image, &lk, d->id, d->hardware_id, &ins,
-						   &diag);
+	for (int attempt = 0;; attempt++) {
+		medfw_diag_clear(&diag);
+		err = fetch_role(w, "timestamp", &ts, &diag);
+		if (err == MEDFW_OK)
+			err = fetch_role(w, "snapshot", &snap, &diag);
+		if (err == MEDFW_OK)
+			err = fetch_role(w, "targets", &tg, &diag);
+		if (err == MEDFW_OK) {
+			sim_director_root(run->director, &root, &root_len);
+			err = medfw_director_verify_lookup(run->ctx, root, root_len, ts.data, ts.len,
+							   snap.data, snap.len, tg.data, tg.len,
+							   &d->dir, lookup_image, &lk, d->id,
+							   d->hardware_id, &ins, &diag);
+		}
+		/* The director re-signs a device's documents at each hour: a timestamp
+		 * fetched just before it and a snapshot just after do not match. Such a
+		 * mismatch is fetched again, once, as the agent does. */
+		if (attempt > 0 || !medfw_director_inconsistent(err))
+			break;
+		sim_image_release(run->images, lk.snap);
+		lk.snap = NULL;
+		lk.target = NULL;
+		medfw_buf_free(&ts);
+		medfw_buf_free(&snap);
+		medfw_buf_free(&tg);
 	}
 	if (err == MEDFW_OK && ins.has_target) {
 		if (lk.snap == NULL || lk.target == NULL)
@@ -554,16 +567,16 @@ static void director(struct sim_worker *w, struct sim_device *d, int64_t dv, boo
 			  (long long)d->id, medfw_diag_message(&diag, err));
 		return;
 	}
-	d->dv_seen = dv;
 	if (err != MEDFW_OK) {
 		/* metadata that does not verify, or an instruction the image repository does not
-		 * back: refused and reported, nothing installed; the device waits for the next
-		 * director version */
+		 * back: refused and reported (once per director version and check), nothing
+		 * installed; fetched and checked again at the next check-in, as the agent does */
 		w->stats.director_errors++;
 		d->ins_target = NULL;
 		report_failure(w, d, dv, NULL, err, &diag);
 		return;
 	}
+	d->dv_seen = dv;
 	d->dir = ins.versions;
 	act(w, d, dv, &ins, target, in_use);
 }

@@ -37,6 +37,7 @@ class Proxy:
     def __init__(self, upstream_port):
         self.mode = "pass"
         self.seen = []
+        self.stale = None
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -71,6 +72,9 @@ class Proxy:
                     data = data + b"\0" * 4096
                 if self.path == "/repo/metadata/timestamp.json" and mode == "garbage":
                     data = b'{"signed": {"_type": "timestamp", "version": '
+                if self.path == "/device/v1/director/timestamp.json" and mode == "stale_once":
+                    outer.mode = "pass"
+                    data = outer.stale
                 self.send_response(r.status)
                 for k, v in r.getheaders():
                     if k.lower() not in ("connection", "transfer-encoding", "content-length"):
@@ -150,6 +154,37 @@ def test_bad_server_refused(fleet, mode, check):
     # once the path is clean again, the same instruction installs
     fleet.proxy.mode = "pass"
     assert dev.once()[1] == "rebooting"
+
+
+def test_director_documents_fetched_across_the_hour(medfwd_server, medfw, tmp_path):
+    """The director re-signs a device's documents each hour: a timestamp fetched just
+    before the hour and a snapshot just after do not match. The agent fetches the three
+    again once instead of refusing (and reporting a failure) for the whole cycle."""
+    srv = medfwd_server("device_clock_skew = 1h\n")
+    f = Fleet(srv, medfw, tmp_path, {IMG: (random_image(50_000, "hour"), agent_notice())})
+    f.proxy = Proxy(srv.port)
+    try:
+        dev = proxied(f, "SN-HOUR")
+        f.assign(dev, IMG)
+        path = f"/api/v1/devices/{dev.record['id']}/director/timestamp.json"
+        status, _, stale = f.t.call("GET", path)
+        assert status == 200
+        # the server's clock (test routes) moves to the next hour; the device's requests,
+        # signed with its own clock, stay within device_clock_skew
+        status, _, _ = f.t.call("POST", "/api/v1/selftest/clock", {"advance_seconds": 3599})
+        assert status == 200
+        status, _, fresh = f.t.call("GET", path)
+        assert status == 200 and fresh != stale  # another hour: re-signed
+        f.proxy.stale = json.dumps(stale, separators=(",", ":")).encode()
+        f.proxy.mode = "stale_once"
+        rc, out, err = dev.once()
+        assert (rc, out) == (0, "rebooting"), err
+        gets = [p for m, p, r in f.proxy.seen if p == "/device/v1/director/timestamp.json"]
+        assert len(gets) == 2  # the stale one, then the set again
+        status, _, body = f.t.call("GET", f"/api/v1/devices/{dev.record['id']}/events?limit=50")
+        assert [e for e in body["events"] if e["type"] == "failed"] == []
+    finally:
+        f.proxy.close()
 
 
 def test_full_disk_refused(fleet, tmp_path):

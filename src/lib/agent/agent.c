@@ -893,6 +893,30 @@ enum medfw_err medfw_agent_cycle(struct medfw_agent *a, enum medfw_agent_outcome
 						   snap.data, snap.len, tg.data, tg.len,
 						   &a->st.director, lookup_image, &lk,
 						   a->st.device_id, a->cfg->hardware_id, &ins, &d);
+		if (medfw_director_inconsistent(err)) {
+			/* The director re-signs this device's documents at each hour (and at a
+			 * new instruction): a timestamp fetched just before and a snapshot just
+			 * after do not match. Fetch the three again, once, before refusing. */
+			medfw_buf_free(&ts);
+			medfw_buf_free(&snap);
+			medfw_buf_free(&tg);
+			medfw_diag_clear(&d);
+			err = fetch_director(a, "timestamp", &ts, &d);
+			if (err == MEDFW_OK)
+				err = fetch_director(a, "snapshot", &snap, &d);
+			if (err == MEDFW_OK)
+				err = fetch_director(a, "targets", &tg, &d);
+			if (err == MEDFW_OK)
+				err = medfw_director_verify_lookup(
+					a->ctx, root.data, root.len, ts.data, ts.len, snap.data,
+					snap.len, tg.data, tg.len, &a->st.director, lookup_image, &lk,
+					a->st.device_id, a->cfg->hardware_id, &ins, &d);
+			if (err == MEDFW_ERR_FETCH || err == MEDFW_ERR_REFUSED ||
+			    err == MEDFW_ERR_NOMEM) {
+				medfw_diag_set(diag, err, "%s", medfw_diag_message(&d, err));
+				goto done;
+			}
+		}
 		if (err != MEDFW_OK) {
 			/* A bad instruction (mixed-and-matched, rolled back, expired, for other
 			 * hardware) is refused and reported; nothing is installed. */
