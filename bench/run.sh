@@ -28,6 +28,14 @@
 #    time against the protocol's floor, check-ins per second achieved against offered,
 #    medfwd CPU and peak RSS, errors. `bench/rollout.py build/release BENCHMARKS.md`
 #    reruns only that part.
+# 7. Vulnerability feeds (bench/vuln.py, its own section; medfwd and tests/tools' vulnbench
+#    from the same build directory): import throughput of NVD pages and OSV records (the
+#    library loader and medfwd's import, first and again) against JSON parsing (python3,
+#    jq) and cat / sha256sum of the same bytes, and a full re-match of 200,000 records
+#    against 200 releases x 5,000 components (medfw_store_vuln_reevaluate on a SQLite
+#    store, first and with nothing changed; the library alone as the floor): wall time,
+#    peak RSS, findings by status. `bench/vuln.py build/release BENCHMARKS.md` reruns only
+#    that part.
 # Writes BENCHMARKS.md at the repository root. If PATH_TO_MEDFW is missing or its --help
 # does not list `verify`, medfw's rows say so; no number is ever made up.
 #
@@ -36,7 +44,8 @@
 #   BENCH_OUTPUT (default BENCHMARKS.md at the repository root), BENCH_AGENT=0 skips step 5
 #   (its section then says it was not measured), BENCH_AGENT_RAUC=0 / BENCH_AGENT_MENDER=0
 #   skip its RAUC / mender-client rows, BENCH_ROLLOUT=0 skips step 6 (BENCH_ROLLOUT_SIZES
-#   picks the fleet sizes).
+#   picks the fleet sizes), BENCH_VULN=0 skips step 7 (BENCH_VULN_RECORDS / _RELEASES /
+#   _COMPONENTS set its scale).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -316,6 +325,20 @@ else
 	cp "$ROLLOUT_RESULT" "$LOGDIR/" 2>/dev/null
 fi
 
+# --- vulnerability feeds: import throughput and a full re-match (bench/vuln.py) -------------
+VULN_RESULT=$W/vuln.json
+if [[ ${BENCH_VULN:-1} == 0 ]]; then
+	log "vulnerability feeds: skipped (BENCH_VULN=0)"
+else
+	log "vulnerability feeds: import throughput and a full re-match"
+	BENCH_VULN_COMMAND="bench/run.sh ${1:-} (this part: bench/vuln.py)" \
+		/usr/bin/python3 "$here/vuln.py" measure "$(dirname "${1:-$root/build/release/medfw}")" \
+		"$VULN_RESULT" --work "$W/vuln" || log "bench/vuln.py failed"
+	cp -r "$W/vuln/logs" "$LOGDIR/vuln" 2>/dev/null
+	cp "$VULN_RESULT" "$LOGDIR/" 2>/dev/null
+	rm -rf "${W:?}/vuln"
+fi
+
 # --- report --------------------------------------------------------------------------------
 elapsed=$(($(date +%s) - started))
 tool_versions=$(for p in openssl coreutils rauc mender-artifact swupdate minisign squashfs-tools hyperfine; do
@@ -335,4 +358,5 @@ BIG="$BIG" SMALL="$SMALL" REPS="$REPS" ELAPSED="$elapsed" MEDFW_STATUS="$MEDFW_S
 # the agent's section goes after the others (without a result it says "not measured")
 /usr/bin/python3 "$here/agent.py" update "$AGENT_RESULT" "$OUTPUT" || die "agent section failed"
 /usr/bin/python3 "$here/rollout.py" update "$ROLLOUT_RESULT" "$OUTPUT" || die "rollout section failed"
+/usr/bin/python3 "$here/vuln.py" update "$VULN_RESULT" "$OUTPUT" || die "vuln section failed"
 log "wrote $OUTPUT in ${elapsed}s"

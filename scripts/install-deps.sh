@@ -11,7 +11,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libmicrohttpd-dev libargon2-dev libsqlite3-dev libubootenv-dev libubootenv-tool grub-common
       faketime openssl zstd tzdata)
 if [[ "${1:-}" == "--bench" ]]; then
-	pkgs+=(hyperfine rauc mender-artifact mender-client swupdate minisign squashfs-tools time nginx)
+	pkgs+=(hyperfine rauc mender-artifact mender-client swupdate minisign squashfs-tools time nginx jq)
 fi
 
 missing=()

@@ -489,6 +489,25 @@ static void test_record_seen_twice(void **state)
 	tu_tmpdir_free(dir);
 }
 
+/* An OSV record naming the same package in several affected entries (one per
+ * distribution release) is keyed by that package, not "unkeyed" and so checked against
+ * every component: at 200,000 records that was millions of needless evaluations. */
+static void test_repeated_package_is_keyed(void **state)
+{
+	struct medfw_feed_set *set = medfw_feed_set_new();
+	struct medfw_vuln_index *index = NULL;
+	struct medfw_diag d;
+
+	(void)state;
+	load_feed(set, "osv/records/CVE-2018-5407.json");
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_vuln_index_new(set, NULL, &index, &d), MEDFW_OK);
+	assert_true(medfw_vuln_index_entry_count(index) > 0);
+	assert_int_equal(medfw_vuln_index_unkeyed_count(index), 0);
+	medfw_vuln_index_free(index);
+	medfw_feed_set_free(set);
+}
+
 /* ------------------------------------------------------------- outcomes */
 
 static void test_outcomes_per_feed(void **state)
@@ -1099,6 +1118,7 @@ int main(void)
 		cmocka_unit_test(test_bad_records_skipped),
 		cmocka_unit_test(test_depth_bound),
 		cmocka_unit_test(test_record_seen_twice),
+		cmocka_unit_test(test_repeated_package_is_keyed),
 		cmocka_unit_test(test_outcomes_per_feed),
 		cmocka_unit_test(test_combined_outcome),
 		cmocka_unit_test(test_alias_join),

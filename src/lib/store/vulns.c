@@ -6,6 +6,7 @@
  * zstd-compressed with their length; a stored blob that does not decompress to that
  * length is reported as MEDFW_ERR_COMPRESSION, never used. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "medfw/num.h"
 #include "medfw/store_vuln.h"
 #include "medfw/tz.h"
+#include "medfw/utf8.h"
 #include "medfw/vuln_matcher.h"
 #include "store_internal.h"
 #include "vuln/advjson_int.h"
@@ -2420,11 +2422,18 @@ static enum medfw_err history_add(struct medfw_store *tx, int64_t finding_id,
 #define EVAL_WHAT "re-evaluation"
 #define KEY_SEP "\x01"
 
-static const char SQL_EVAL_SBOMS[] =
-	"SELECT target_name, model, release_date, security_version, export, export_len"
-	" FROM release_sboms ORDER BY target_name";
-static const char SQL_EVAL_FINDINGS[] =
-	"SELECT id, target_name, component_ref, vuln_id, status, digest, fixed_by FROM findings";
+static const char SQL_EVAL_RELEASES[] =
+	"SELECT target_name, model, release_date, security_version FROM release_sboms"
+	" ORDER BY target_name";
+static const char SQL_EVAL_EXPORT[] =
+	"SELECT export, export_len FROM release_sboms WHERE target_name = ?";
+static const char SQL_EVAL_FINDINGS_OF[] =
+	"SELECT id, component_ref, vuln_id, status, digest, fixed_by FROM findings"
+	" WHERE target_name = ?";
+static const char SQL_EVAL_FINDING_TARGETS[] = "SELECT DISTINCT target_name FROM findings";
+static const char SQL_EVAL_FINDINGS_LEFT[] =
+	"SELECT id, status FROM findings WHERE target_name = ? AND status <> 'unmatched'";
+static const char SQL_EVAL_RECORD_COUNT[] = "SELECT COUNT(*) FROM vuln_records";
 /* Compare and set: the write happens only when no import, upload, VEX change or other
  * evaluation's write came between this evaluation's snapshot and its write. */
 static const char SQL_EVAL_DONE[] =
@@ -2445,12 +2454,24 @@ static const char SQL_FINDING_UNMATCH[] =
 	"UPDATE findings SET status = 'unmatched', fixed_by = '', digest = '', last_changed = ?"
 	" WHERE id = ?";
 
-struct ex_finding { /* a stored finding */
+/* How the evaluation scales (docs/vulnerabilities.md, "Re-evaluation"): releases are
+ * matched one at a time against the index built once, each with the stored findings of
+ * that release only. What the write needs is kept compact: a row per finding that must
+ * be written or whose fixed_by may move (the open ones), with interned vulnerability
+ * ids and release numbers; the content of the findings to write (their compressed JSON,
+ * history reason, component) goes to an unlinked temporary file, read back in order by
+ * the write. The feed set and the index are released before the write. A finding's
+ * JSON is written directly (finding_text) rather than built with jansson. */
+
+#define FB_NONE (-1)  /* fixed_by "" */
+#define FB_OTHER (-2) /* fixed_by names a target that is no release (any more) */
+
+struct ex_finding { /* a stored finding of the release being matched */
 	int64_t id;
-	char *key; /* target KEY_SEP component KEY_SEP vulnerability */
+	char *key; /* component KEY_SEP vulnerability */
 	enum medfw_store_finding_status status;
 	char digest[MEDFW_STORE_SHA256_HEX + 1];
-	char *fixed_by;
+	int32_t fixed_by; /* a release's index, FB_NONE or FB_OTHER */
 	int seen;
 };
 
@@ -2458,25 +2479,35 @@ struct rel {
 	char *target, *model;
 	char date[11];
 	int64_t secver;
-	char **open; /* vulnerability ids of its open findings, sorted, unique after B */
+	uint32_t *open; /* interned ids of its open findings; sorted and unique after B */
 	size_t n_open, cap_open;
-	size_t pos;  /* place in the model order */
+	size_t pos;     /* place in the model order */
 };
 
-struct row { /* a finding the match produced */
-	size_t rel;
-	char *key, *ref, *name, *version, *vuln;
-	enum medfw_store_finding_status status;
-	enum medfw_store_severity severity;
-	int score, kev, vex_applied;
-	char kev_added[11], kev_due[11];
+struct row { /* a finding to write, or an open one whose fixed_by may move */
+	int64_t ex_id;           /* the stored finding, 0 when new */
+	uint32_t rel, vuln;      /* release index, interned vulnerability id */
+	int32_t stored_fixed_by; /* what the stored finding has (FB_NONE when new) */
+	int32_t fixed_by;        /* what it should have */
+	uint8_t status;          /* enum medfw_store_finding_status */
+	uint8_t ex_status;       /* the stored one, 0 when new */
+	uint8_t spilled;         /* its content changed: its payload is in the spill file */
+};
+
+/* In the spill file, for each spilled row in order: this, then the component's ref,
+ * name and version, the history reason and the compressed JSON. */
+struct spill_head {
+	uint32_t ref_len, name_len, version_len, reason_len, z_len, text_len;
+	int32_t score;
 	int64_t priority;
+	uint8_t severity, kev, vex_applied;
+	char kev_added[11], kev_due[11];
 	char digest[MEDFW_STORE_SHA256_HEX + 1];
-	uint8_t *z; /* its JSON, compressed, only when it must be written */
-	size_t zlen, len;
-	char *reason;         /* why it has its status, for a history event */
-	const char *fixed_by; /* a release's target (borrowed) or NULL */
-	size_t ex;            /* the stored finding, or NONE */
+};
+
+struct gone { /* a stored finding no longer produced */
+	int64_t id;
+	enum medfw_store_finding_status status;
 };
 
 struct vexdoc {
@@ -2495,60 +2526,99 @@ struct eval {
 	struct medfw_vuln_index *index;
 	struct vexdoc *vex;
 	size_t n_vex, cap_vex;
-	struct ex_finding *ex;
-	size_t n_ex, cap_ex;
-	struct medfwi_strmap ex_index, row_index;
 	struct rel *rel;
 	size_t n_rel, cap_rel;
-	size_t *order; /* releases by (model, date, security version, target) */
+	struct medfwi_strmap rel_index; /* target -> release */
+	size_t *order;                  /* releases by (model, date, security version, target) */
+	char **vulns;                   /* interned vulnerability ids */
+	size_t n_vulns, cap_vulns;
+	struct medfwi_strmap vuln_index;
 	struct row *rows;
 	size_t n_rows, cap_rows;
+	struct gone *gone;
+	size_t n_gone, cap_gone;
+	FILE *spill;
+	/* the release being matched */
+	struct ex_finding *ex;
+	size_t n_ex, cap_ex;
+	struct medfwi_strmap ex_index;
+	char **seen; /* keys of its findings so far (a repeated one counts once) */
+	size_t n_seen, cap_seen;
+	struct medfwi_strmap seen_index;
+	struct medfw_buf text; /* a finding's JSON */
+	char *scratch;         /* a payload read back by the write */
+	size_t scratch_cap;
 	/* while loading one stored record */
 	const char *rec_source, *rec_path;
 	ZSTD_CCtx *cctx;
 	ZSTD_DCtx *dctx;
 };
 
-static void eval_free(struct eval *ev)
+/* Forget the stored findings and keys of the release just matched. */
+static void release_done(struct eval *ev)
 {
-	size_t i, k;
+	size_t i;
+
+	for (i = 0; i < ev->n_ex; i++)
+		free(ev->ex[i].key);
+	ev->n_ex = 0;
+	medfwi_strmap_free(&ev->ex_index);
+	medfwi_strmap_init(&ev->ex_index);
+	for (i = 0; i < ev->n_seen; i++)
+		free(ev->seen[i]);
+	ev->n_seen = 0;
+	medfwi_strmap_free(&ev->seen_index);
+	medfwi_strmap_init(&ev->seen_index);
+}
+
+/* The matching inputs: not needed by the write. */
+static void inputs_free(struct eval *ev)
+{
+	size_t i;
 
 	medfw_vuln_index_free(ev->index);
+	ev->index = NULL;
 	medfw_product_map_free(ev->map);
+	ev->map = NULL;
 	medfw_feed_set_free(ev->feeds);
+	ev->feeds = NULL;
 	for (i = 0; i < ev->n_vex; i++) {
 		medfw_vex_free(ev->vex[i].doc);
 		free(ev->vex[i].target);
 	}
 	free(ev->vex);
-	for (i = 0; i < ev->n_ex; i++) {
-		free(ev->ex[i].key);
-		free(ev->ex[i].fixed_by);
-	}
+	ev->vex = NULL;
+	ev->n_vex = ev->cap_vex = 0;
+}
+
+static void eval_free(struct eval *ev)
+{
+	size_t i;
+
+	inputs_free(ev);
+	release_done(ev);
 	free(ev->ex);
+	free(ev->seen);
 	medfwi_strmap_free(&ev->ex_index);
-	medfwi_strmap_free(&ev->row_index);
+	medfwi_strmap_free(&ev->seen_index);
+	medfwi_strmap_free(&ev->rel_index);
+	medfwi_strmap_free(&ev->vuln_index);
 	for (i = 0; i < ev->n_rel; i++) {
 		free(ev->rel[i].target);
 		free(ev->rel[i].model);
-		for (k = 0; k < ev->rel[i].n_open; k++)
-			free(ev->rel[i].open[k]);
 		free(ev->rel[i].open);
 	}
 	free(ev->rel);
 	free(ev->order);
-	for (i = 0; i < ev->n_rows; i++) {
-		struct row *r = &ev->rows[i];
-
-		free(r->key);
-		free(r->ref);
-		free(r->name);
-		free(r->version);
-		free(r->vuln);
-		free(r->z);
-		free(r->reason);
-	}
+	for (i = 0; i < ev->n_vulns; i++)
+		free(ev->vulns[i]);
+	free(ev->vulns);
 	free(ev->rows);
+	free(ev->gone);
+	if (ev->spill != NULL)
+		fclose(ev->spill);
+	medfw_buf_free(&ev->text);
+	free(ev->scratch);
 	ZSTD_freeCCtx(ev->cctx);
 	ZSTD_freeDCtx(ev->dctx);
 	memset(ev, 0, sizeof(*ev));
@@ -2563,6 +2633,8 @@ static int grow(void **p, size_t *cap, size_t n, size_t size)
 	if (n < *cap)
 		return 1;
 	c = *cap == 0 ? 16 : *cap * 2;
+	if (c > SIZE_MAX / size)
+		return 0;
 	q = realloc(*p, c * size);
 	if (q == NULL)
 		return 0;
@@ -2571,14 +2643,317 @@ static int grow(void **p, size_t *cap, size_t n, size_t size)
 	return 1;
 }
 
-static char *join_key(const char *target, const char *ref, const char *vuln)
+static char *join_key(const char *ref, const char *vuln)
 {
-	size_t a = strlen(target), b = strlen(ref), c = strlen(vuln);
-	char *k = malloc(a + b + c + 3);
+	size_t a = strlen(ref), b = strlen(vuln);
+	char *k = malloc(a + b + 2);
 
 	if (k != NULL)
-		snprintf(k, a + b + c + 3, "%s" KEY_SEP "%s" KEY_SEP "%s", target, ref, vuln);
+		snprintf(k, a + b + 2, "%s" KEY_SEP "%s", ref, vuln);
 	return k;
+}
+
+/* The interned number of a vulnerability id (added when new); -1 when out of memory. */
+static int64_t intern_vuln(struct eval *ev, const char *id)
+{
+	size_t pos = 0;
+	int added = 0;
+	char *copy;
+
+	if (medfwi_strmap_get(&ev->vuln_index, id, &pos))
+		return (int64_t)pos;
+	if (ev->n_vulns >= UINT32_MAX ||
+	    !grow((void **)&ev->vulns, &ev->cap_vulns, ev->n_vulns, sizeof(*ev->vulns)))
+		return -1;
+	copy = dup_s(id);
+	if (copy == NULL)
+		return -1;
+	if (medfwi_strmap_put(&ev->vuln_index, copy, ev->n_vulns, &pos, &added) != MEDFW_OK) {
+		free(copy);
+		return -1;
+	}
+	ev->vulns[ev->n_vulns++] = copy;
+	return (int64_t)pos;
+}
+
+/* A stored fixed_by as a release number. */
+static int32_t fixed_by_of(const struct eval *ev, const char *target)
+{
+	size_t pos;
+
+	if (target[0] == '\0')
+		return FB_NONE;
+	return medfwi_strmap_get(&ev->rel_index, target, &pos) ? (int32_t)pos : FB_OTHER;
+}
+
+/* ---- a finding's JSON, written directly: the bytes of json_dumps(medfw_finding_json(f),
+ * JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(4)) (keys in byte order, no
+ * spaces, jansson's escapes: \" \\ \b \f \n \r \t, \u00XX for other controls, the rest
+ * as it is). A string that is not valid UTF-8 fails, as jansson's json_string does. */
+
+#ifdef NDEBUG
+#define CHECK_FINDING_TEXT 0
+#else
+#define CHECK_FINDING_TEXT 1 /* debug builds compare every text with jansson's */
+#endif
+
+struct jw {
+	struct medfw_buf *b;
+	int bad; /* out of memory or not UTF-8 */
+};
+
+static void jw_raw(struct jw *w, const char *s, size_t n)
+{
+	if (!w->bad && medfw_buf_append(w->b, s, n) != MEDFW_OK)
+		w->bad = 1;
+}
+
+static void jw_lit(struct jw *w, const char *s)
+{
+	jw_raw(w, s, strlen(s));
+}
+
+/* A string, or null for NULL. */
+static void jw_str(struct jw *w, const char *s)
+{
+	const char *run;
+	size_t n, i;
+
+	if (s == NULL) {
+		jw_lit(w, "null");
+		return;
+	}
+	n = strlen(s);
+	if (!medfw_utf8_valid((const uint8_t *)s, n)) {
+		w->bad = 1;
+		return;
+	}
+	jw_raw(w, "\"", 1);
+	run = s;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char u[8];
+		const char *esc;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jw_raw(w, run, (size_t)(s + i - run));
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		default:
+			snprintf(u, sizeof(u), "\\u%04X", (unsigned)c);
+			esc = u;
+			break;
+		}
+		jw_lit(w, esc);
+		run = s + i + 1;
+	}
+	jw_raw(w, run, (size_t)(s + n - run));
+	jw_raw(w, "\"", 1);
+}
+
+/* A key: `*first` says whether it opens its object. */
+static void jw_key(struct jw *w, int *first, const char *key)
+{
+	if (!*first)
+		jw_raw(w, ",", 1);
+	*first = 0;
+	jw_raw(w, "\"", 1);
+	jw_lit(w, key);
+	jw_raw(w, "\":", 2);
+}
+
+static void jw_kstr(struct jw *w, int *first, const char *key, const char *value)
+{
+	jw_key(w, first, key);
+	jw_str(w, value);
+}
+
+/* A string jansson's json_string would be given (NULL fails, as it does there). */
+static void jw_kstr_req(struct jw *w, int *first, const char *key, const char *value)
+{
+	if (value == NULL)
+		w->bad = 1;
+	jw_kstr(w, first, key, value);
+}
+
+static void jw_int(struct jw *w, long long v)
+{
+	char n[24];
+
+	snprintf(n, sizeof(n), "%lld", v);
+	jw_lit(w, n);
+}
+
+/* As jansson writes a real with JSON_REAL_PRECISION(4). */
+static void jw_real4(struct jw *w, double v)
+{
+	char n[40];
+
+	snprintf(n, sizeof(n), "%.4g", v);
+	if (strchr(n, '.') == NULL && strchr(n, 'e') == NULL)
+		snprintf(n + strlen(n), sizeof(n) - strlen(n), ".0");
+	jw_lit(w, n);
+}
+
+static void finding_text_evidence(struct jw *w, const struct medfw_finding_evidence *e)
+{
+	int first = 1;
+
+	jw_raw(w, "{", 1);
+	jw_kstr_req(w, &first, "comparison", e->verdict.comparison);
+	jw_kstr(w, &first, "file", e->file);
+	jw_kstr(w, &first, "fixed_version",
+		e->verdict.fixed_version[0] != '\0' ? e->verdict.fixed_version : NULL);
+	jw_kstr(w, &first, "json_path", e->json_path);
+	jw_kstr_req(w, &first, "outcome", medfw_vuln_outcome_name(e->verdict.outcome));
+	jw_kstr(w, &first, "record", e->record_id);
+	jw_kstr_req(w, &first, "rule", e->verdict.rule);
+	jw_kstr_req(w, &first, "source", medfw_feed_format_name(e->format));
+	jw_raw(w, "}", 1);
+}
+
+static void finding_text_vex(struct jw *w, const struct medfw_finding *f)
+{
+	const struct medfw_vex_statement *s = f->vex;
+	int first = 1;
+
+	if (s == NULL) {
+		jw_lit(w, "null");
+		return;
+	}
+	jw_raw(w, "{", 1);
+	jw_kstr(w, &first, "detail", s->detail);
+	jw_kstr(w, &first, "file", f->vex_doc->source);
+	jw_kstr(w, &first, "json_path", s->json_path);
+	jw_kstr(w, &first, "justification", s->justification);
+	jw_kstr(w, &first, "response", s->response);
+	jw_kstr_req(w, &first, "rule", f->vex_rule);
+	jw_kstr_req(w, &first, "scope", f->vex_direct ? "component" : "product");
+	jw_kstr(w, &first, "state", s->state);
+	jw_kstr_req(w, &first, "status", medfw_finding_status_name(f->status));
+	jw_kstr(w, &first, "timestamp", s->timestamp);
+	jw_kstr(w, &first, "vulnerability", s->vuln_id);
+	jw_raw(w, "}", 1);
+}
+
+static void finding_text_severity(struct jw *w, const struct medfw_finding_severity *s)
+{
+	int first = 1;
+
+	if (s->score_tenths == MEDFW_CVSS_NO_SCORE) {
+		jw_lit(w, "null");
+		return;
+	}
+	jw_raw(w, "{", 1);
+	jw_key(w, &first, "base_score");
+	jw_real4(w, s->score_tenths / 10.0);
+	jw_kstr_req(w, &first, "cvss_version", medfw_cvss_version_name(s->version));
+	jw_kstr(w, &first, "rating",
+		s->version == MEDFW_CVSS_V2 ? NULL : medfw_cvss_severity(s->score_tenths));
+	jw_kstr_req(w, &first, "source", s->source);
+	jw_kstr_req(w, &first, "vector", s->vector);
+	jw_raw(w, "}", 1);
+}
+
+/* The finding's JSON into `out` (reset first). */
+static enum medfw_err finding_text(const struct medfw_finding *f, struct medfw_buf *out,
+				   struct medfw_diag *diag)
+{
+	const struct medfw_sbom_component *c = f->component;
+	struct jw w = {out, 0};
+	int first = 1, inner;
+	size_t i;
+
+	medfw_buf_reset(out);
+	jw_raw(&w, "{", 1);
+	jw_key(&w, &first, "aliases");
+	jw_raw(&w, "[", 1);
+	for (i = 0; i < f->alias_count; i++) {
+		if (i > 0)
+			jw_raw(&w, ",", 1);
+		if (f->aliases[i] == NULL)
+			w.bad = 1;
+		jw_str(&w, f->aliases[i]);
+	}
+	jw_raw(&w, "]", 1);
+	jw_key(&w, &first, "component");
+	inner = 1;
+	jw_raw(&w, "{", 1);
+	jw_key(&w, &inner, "cpes");
+	jw_raw(&w, "[", 1);
+	for (i = 0; i < c->cpe_count; i++) {
+		if (i > 0)
+			jw_raw(&w, ",", 1);
+		if (c->cpes[i] == NULL)
+			w.bad = 1;
+		jw_str(&w, c->cpes[i]);
+	}
+	jw_raw(&w, "]", 1);
+	jw_kstr(&w, &inner, "name", c->name);
+	jw_kstr(&w, &inner, "purl", c->purl);
+	jw_kstr(&w, &inner, "ref", c->ref);
+	jw_kstr(&w, &inner, "version", c->version);
+	jw_raw(&w, "}", 1);
+	jw_key(&w, &first, "evidence");
+	jw_raw(&w, "[", 1);
+	for (i = 0; i < f->evidence_count; i++) {
+		if (i > 0)
+			jw_raw(&w, ",", 1);
+		finding_text_evidence(&w, &f->evidence[i]);
+	}
+	jw_raw(&w, "]", 1);
+	jw_key(&w, &first, "kev");
+	inner = 1;
+	jw_raw(&w, "{", 1);
+	jw_kstr(&w, &inner, "date_added", f->kev.date_added);
+	jw_kstr(&w, &inner, "due_date", f->kev.due_date);
+	jw_kstr(&w, &inner, "known_ransomware_campaign_use", f->kev.ransomware);
+	jw_key(&w, &inner, "listed");
+	jw_lit(&w, f->kev.listed ? "true" : "false");
+	jw_kstr(&w, &inner, "source", f->kev.source);
+	jw_raw(&w, "}", 1);
+	jw_kstr(&w, &first, "pedigree", f->pedigree ? f->pedigree_rule : NULL);
+	jw_key(&w, &first, "priority");
+	jw_int(&w, (long long)f->priority);
+	jw_kstr(&w, &first, "sbom", f->sbom_source);
+	jw_key(&w, &first, "severity");
+	finding_text_severity(&w, &f->severity);
+	jw_kstr_req(&w, &first, "sources_outcome", medfw_vuln_outcome_name(f->sources_outcome));
+	jw_kstr_req(&w, &first, "status", medfw_finding_status_name(f->status));
+	jw_key(&w, &first, "vex");
+	finding_text_vex(&w, f);
+	jw_kstr_req(&w, &first, "vulnerability", f->vuln_id);
+	jw_raw(&w, "}", 1);
+	if (w.bad)
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+				      "%s: finding %s of component %s: a text is not UTF-8, or out "
+				      "of memory",
+				      EVAL_WHAT, f->vuln_id != NULL ? f->vuln_id : "?",
+				      c->ref != NULL ? c->ref : "?");
+	if (CHECK_FINDING_TEXT) {
+		json_t *j = medfw_finding_json(f);
+		char *ref = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS |
+							      JSON_REAL_PRECISION(4))
+				      : NULL;
+		int same = ref != NULL && strlen(ref) == out->len &&
+			   memcmp(ref, out->data, out->len) == 0;
+
+		json_decref(j);
+		free(ref);
+		if (!same)
+			return medfw_diag_set(diag, MEDFW_ERR_STATE,
+					      "%s: the JSON of finding %s differs from "
+					      "medfw_finding_json's",
+					      EVAL_WHAT, f->vuln_id);
+	}
+	return MEDFW_OK;
 }
 
 /* ---- phase A: read one snapshot and match */
@@ -2727,49 +3102,147 @@ static enum medfw_err load_vex(struct medfw_store *tx, struct eval *ev, struct m
 	return err;
 }
 
-static enum medfw_err load_existing(struct medfw_store *tx, struct eval *ev,
+/* The releases with an SBOM, in target order, without their exports. */
+static enum medfw_err load_releases(struct medfw_store *tx, struct eval *ev,
+				    struct medfw_diag *diag)
+{
+	struct medfwi_q q;
+	int row = 0;
+	size_t dummy;
+	int added = 0;
+	enum medfw_err err = MEDFW_OK;
+
+	if (medfwi_q_begin(&q, tx, EVAL_WHAT, SQL_EVAL_RELEASES, diag) == MEDFW_OK) {
+		while (err == MEDFW_OK && medfwi_q_step(&q, &row) == MEDFW_OK && row) {
+			struct rel *r;
+
+			if (ev->n_rel >= INT32_MAX ||
+			    !grow((void **)&ev->rel, &ev->cap_rel, ev->n_rel, sizeof(*ev->rel))) {
+				err = nomem(diag);
+				break;
+			}
+			r = &ev->rel[ev->n_rel++];
+			memset(r, 0, sizeof(*r));
+			r->target = col_dup(&q, 0);
+			r->model = col_dup(&q, 1);
+			medfwi_q_col_text(&q, 2, r->date, sizeof(r->date));
+			r->secver = medfwi_q_col_int(&q, 3);
+			if (r->target == NULL || r->model == NULL ||
+			    medfwi_strmap_put(&ev->rel_index, r->target, ev->n_rel - 1, &dummy,
+					      &added) != MEDFW_OK)
+				err = nomem(diag);
+		}
+	}
+	if (medfwi_q_end(&q) != MEDFW_OK && err == MEDFW_OK)
+		err = q.err;
+	ev->st->releases = ev->n_rel;
+	return err;
+}
+
+/* The stored findings of one release. */
+static enum medfw_err load_existing(struct medfw_store *tx, struct eval *ev, const char *target,
 				    struct medfw_diag *diag)
 {
 	struct medfwi_q q;
 	int row = 0;
 	enum medfw_err err = MEDFW_OK;
 
-	if (medfwi_q_begin(&q, tx, EVAL_WHAT, SQL_EVAL_FINDINGS, diag) == MEDFW_OK) {
+	if (medfwi_q_begin(&q, tx, EVAL_WHAT, SQL_EVAL_FINDINGS_OF, diag) == MEDFW_OK) {
+		medfwi_q_text(&q, target);
 		while (err == MEDFW_OK && medfwi_q_step(&q, &row) == MEDFW_OK && row) {
-			char *target = col_dup(&q, 1), *ref = col_dup(&q, 2), *vuln = col_dup(&q, 3);
-			struct ex_finding *e;
+			char *ref = col_dup(&q, 1), *vuln = col_dup(&q, 2), *fixed_by = col_dup(&q, 5);
+			struct ex_finding *e = NULL;
 			char status[32];
 			size_t dummy;
 			int added = 0;
 
-			if (target == NULL || ref == NULL || vuln == NULL ||
+			if (ref == NULL || vuln == NULL || fixed_by == NULL ||
 			    !grow((void **)&ev->ex, &ev->cap_ex, ev->n_ex, sizeof(*ev->ex)))
 				err = nomem(diag);
-			e = err == MEDFW_OK ? &ev->ex[ev->n_ex] : NULL;
+			else
+				e = &ev->ex[ev->n_ex];
 			if (e != NULL) {
 				memset(e, 0, sizeof(*e));
 				e->id = medfwi_q_col_int(&q, 0);
-				e->key = join_key(target, ref, vuln);
-				medfwi_q_col_text(&q, 4, status, sizeof(status));
+				e->key = join_key(ref, vuln);
+				medfwi_q_col_text(&q, 3, status, sizeof(status));
 				e->status = (enum medfw_store_finding_status)name_index(
 					finding_status_names, MEDFW_STORE_FINDING_STATUS_COUNT, status);
-				medfwi_q_col_text(&q, 5, e->digest, sizeof(e->digest));
-				e->fixed_by = col_dup(&q, 6);
+				medfwi_q_col_text(&q, 4, e->digest, sizeof(e->digest));
+				e->fixed_by = fixed_by_of(ev, fixed_by);
 				ev->n_ex++;
-				if (e->key == NULL || e->fixed_by == NULL)
+				if (e->key == NULL ||
+				    medfwi_strmap_put(&ev->ex_index, e->key, ev->n_ex - 1, &dummy,
+						      &added) != MEDFW_OK)
 					err = nomem(diag);
 			}
-			if (err == MEDFW_OK && e != NULL &&
-			    medfwi_strmap_put(&ev->ex_index, e->key, ev->n_ex - 1, &dummy, &added) !=
-				    MEDFW_OK)
-				err = nomem(diag);
-			free(target);
 			free(ref);
 			free(vuln);
+			free(fixed_by);
 		}
 	}
 	if (medfwi_q_end(&q) != MEDFW_OK && err == MEDFW_OK)
 		err = q.err;
+	return err;
+}
+
+static enum medfw_err add_gone(struct eval *ev, int64_t id, enum medfw_store_finding_status s,
+			       struct medfw_diag *diag)
+{
+	if (!grow((void **)&ev->gone, &ev->cap_gone, ev->n_gone, sizeof(*ev->gone)))
+		return nomem(diag);
+	ev->gone[ev->n_gone].id = id;
+	ev->gone[ev->n_gone++].status = s;
+	return MEDFW_OK;
+}
+
+/* Stored findings of targets that are no release any more (normally none: they go with
+ * their release) that are not unmatched yet. */
+static enum medfw_err load_left_over(struct medfw_store *tx, struct eval *ev,
+				     struct medfw_diag *diag)
+{
+	char **targets = NULL;
+	size_t n = 0, cap = 0, i, pos;
+	struct medfwi_q q;
+	int row = 0;
+	enum medfw_err err = MEDFW_OK;
+
+	if (medfwi_q_begin(&q, tx, EVAL_WHAT, SQL_EVAL_FINDING_TARGETS, diag) == MEDFW_OK) {
+		while (err == MEDFW_OK && medfwi_q_step(&q, &row) == MEDFW_OK && row) {
+			char *t = col_dup(&q, 0);
+
+			if (t == NULL || !grow((void **)&targets, &cap, n, sizeof(*targets))) {
+				free(t);
+				err = nomem(diag);
+			} else if (medfwi_strmap_get(&ev->rel_index, t, &pos)) {
+				free(t);
+			} else {
+				targets[n++] = t;
+			}
+		}
+	}
+	if (medfwi_q_end(&q) != MEDFW_OK && err == MEDFW_OK)
+		err = q.err;
+	for (i = 0; err == MEDFW_OK && i < n; i++) {
+		if (medfwi_q_begin(&q, tx, EVAL_WHAT, SQL_EVAL_FINDINGS_LEFT, diag) == MEDFW_OK) {
+			medfwi_q_text(&q, targets[i]);
+			while (err == MEDFW_OK && medfwi_q_step(&q, &row) == MEDFW_OK && row) {
+				char status[32];
+
+				medfwi_q_col_text(&q, 1, status, sizeof(status));
+				err = add_gone(ev, medfwi_q_col_int(&q, 0),
+					       (enum medfw_store_finding_status)name_index(
+						       finding_status_names,
+						       MEDFW_STORE_FINDING_STATUS_COUNT, status),
+					       diag);
+			}
+		}
+		if (medfwi_q_end(&q) != MEDFW_OK && err == MEDFW_OK)
+			err = q.err;
+	}
+	for (i = 0; i < n; i++)
+		free(targets[i]);
+	free(targets);
 	return err;
 }
 
@@ -2786,12 +3259,10 @@ static enum medfw_store_finding_status status_of(enum medfw_finding_status s)
 }
 
 /* Why a finding has its status, in one line. */
-static char *reason_of(const struct medfw_finding *f)
+static void reason_of(const struct medfw_finding *f, char *buf, size_t cap)
 {
-	char buf[MEDFW_STORE_VULN_EVENT_DETAIL_MAX + 1];
-
 	if (f->vex != NULL)
-		cut_printf(buf, sizeof(buf), "VEX %s%s%s from %s: %s",
+		cut_printf(buf, cap, "VEX %s%s%s from %s: %s",
 			   medfw_vex_status_name(f->vex->status),
 			   f->vex->justification != NULL ? " " : "",
 			   f->vex->justification != NULL ? f->vex->justification : "",
@@ -2799,124 +3270,190 @@ static char *reason_of(const struct medfw_finding *f)
 									    : "?",
 			   f->vex_rule);
 	else if (f->pedigree)
-		cut_printf(buf, sizeof(buf), "pedigree: %s", f->pedigree_rule);
+		cut_printf(buf, cap, "pedigree: %s", f->pedigree_rule);
 	else if (f->evidence_count > 0)
-		cut_printf(buf, sizeof(buf), "%s (%zu source%s): %s %s: %s",
+		cut_printf(buf, cap, "%s (%zu source%s): %s %s: %s",
 			   medfw_vuln_outcome_name(f->sources_outcome), f->evidence_count,
 			   f->evidence_count == 1 ? "" : "s",
 			   medfw_feed_format_name(f->evidence[0].format),
 			   f->evidence[0].verdict.rule, f->evidence[0].verdict.comparison);
 	else
-		cut_printf(buf, sizeof(buf), "%s", medfw_vuln_outcome_name(f->sources_outcome));
-	return dup_s(buf);
+		cut_printf(buf, cap, "%s", medfw_vuln_outcome_name(f->sources_outcome));
 }
 
-static enum medfw_err rel_add_open(struct rel *r, const char *vuln)
+static enum medfw_err rel_add_open(struct rel *r, uint32_t vuln)
 {
-	char *v = dup_s(vuln);
-
-	if (v == NULL || !grow((void **)&r->open, &r->cap_open, r->n_open, sizeof(*r->open))) {
-		free(v);
+	if (!grow((void **)&r->open, &r->cap_open, r->n_open, sizeof(*r->open)))
 		return MEDFW_ERR_NOMEM;
-	}
-	r->open[r->n_open++] = v;
+	r->open[r->n_open++] = vuln;
 	return MEDFW_OK;
 }
 
-/* One finding of a release's match into a row. */
+static enum medfw_err spill_write(struct eval *ev, const void *p, size_t n,
+				  struct medfw_diag *diag)
+{
+	if (n > 0 && fwrite(p, 1, n, ev->spill) != n)
+		return medfw_diag_set(diag, MEDFW_ERR_IO,
+				      "%s: cannot write the temporary file of findings to write",
+				      EVAL_WHAT);
+	return MEDFW_OK;
+}
+
+/* The content of a finding to write, after its head. */
+static enum medfw_err spill_row(struct eval *ev, const struct medfw_finding *f,
+				struct spill_head *h, const char *reason, const uint8_t *z,
+				struct medfw_diag *diag)
+{
+	const struct medfw_sbom_component *c = f->component;
+	const char *version = c->version != NULL ? c->version : "";
+	size_t name_len = strlen(c->name);
+	enum medfw_err err;
+
+	if (name_len > MEDFW_STORE_VULN_NAME_MAX)
+		name_len = MEDFW_STORE_VULN_NAME_MAX;
+	h->ref_len = (uint32_t)strlen(c->ref);
+	h->name_len = (uint32_t)name_len;
+	h->version_len = (uint32_t)strlen(version);
+	h->reason_len = (uint32_t)strlen(reason);
+	err = spill_write(ev, h, sizeof(*h), diag);
+	if (err == MEDFW_OK)
+		err = spill_write(ev, c->ref, h->ref_len, diag);
+	if (err == MEDFW_OK)
+		err = spill_write(ev, c->name, h->name_len, diag);
+	if (err == MEDFW_OK)
+		err = spill_write(ev, version, h->version_len, diag);
+	if (err == MEDFW_OK)
+		err = spill_write(ev, reason, h->reason_len, diag);
+	if (err == MEDFW_OK)
+		err = spill_write(ev, z, h->z_len, diag);
+	return err;
+}
+
+/* One finding of a release's match: compared with the stored one; kept as a row when it
+ * must be written or its fixed_by may move. */
 static enum medfw_err add_row(struct eval *ev, size_t rel, const struct medfw_finding *f,
 			      struct medfw_diag *diag)
 {
 	const struct medfw_sbom_component *c = f->component;
+	struct ex_finding *e = NULL;
+	struct spill_head h;
 	struct row *r;
-	json_t *j;
-	char *text;
-	size_t pos, dummy;
-	int added = 0;
+	char reason[MEDFW_STORE_VULN_EVENT_DETAIL_MAX + 1] = "";
+	char *key;
+	uint8_t *z = NULL;
+	size_t pos, zlen = 0;
+	int64_t vuln;
+	int added = 0, changed, open;
+	enum medfw_store_finding_status status;
 	enum medfw_err err;
 
 	if (strlen(f->vuln_id) > MEDFW_STORE_VULN_ID_MAX) { /* an id no stored row can hold */
 		ev->st->record_problems++;
 		return MEDFW_OK;
 	}
-	if (!grow((void **)&ev->rows, &ev->cap_rows, ev->n_rows, sizeof(*ev->rows)))
+	key = join_key(c->ref, f->vuln_id);
+	if (key == NULL || !grow((void **)&ev->seen, &ev->cap_seen, ev->n_seen, sizeof(*ev->seen))) {
+		free(key);
 		return nomem(diag);
-	r = &ev->rows[ev->n_rows];
-	memset(r, 0, sizeof(*r));
-	r->rel = rel;
-	r->ex = NONE;
-	r->key = join_key(ev->rel[rel].target, c->ref, f->vuln_id);
-	if (r->key == NULL)
-		return nomem(diag);
-	if (medfwi_strmap_put(&ev->row_index, r->key, ev->n_rows, &dummy, &added) != MEDFW_OK) {
-		free(r->key);
+	}
+	if (medfwi_strmap_put(&ev->seen_index, key, ev->n_seen, &pos, &added) != MEDFW_OK) {
+		free(key);
 		return nomem(diag);
 	}
 	if (!added) { /* the same (component, vulnerability) twice: the first counts */
-		free(r->key);
+		free(key);
 		return MEDFW_OK;
 	}
-	ev->n_rows++; /* from here the row's strings are freed with the others */
-	r->ref = dup_s(c->ref);
-	r->name = dup_n(c->name, strlen(c->name) > MEDFW_STORE_VULN_NAME_MAX
-					 ? MEDFW_STORE_VULN_NAME_MAX
-					 : strlen(c->name));
-	r->version = dup_s(c->version != NULL ? c->version : "");
-	r->vuln = dup_s(f->vuln_id);
-	if (r->ref == NULL || r->name == NULL || r->version == NULL || r->vuln == NULL)
+	ev->seen[ev->n_seen++] = key;
+	err = finding_text(f, &ev->text, diag);
+	if (err != MEDFW_OK)
+		return err;
+	memset(&h, 0, sizeof(h));
+	sha256_hex(ev->text.data, ev->text.len, h.digest);
+	if (medfwi_strmap_get(&ev->ex_index, key, &pos)) {
+		e = &ev->ex[pos];
+		e->seen = 1;
+	}
+	status = status_of(f->status);
+	changed = e == NULL || strcmp(e->digest, h.digest) != 0;
+	open = medfw_store_finding_status_open(status);
+	vuln = intern_vuln(ev, f->vuln_id);
+	if (vuln < 0 || (open && rel_add_open(&ev->rel[rel], (uint32_t)vuln) != MEDFW_OK))
 		return nomem(diag);
-	r->status = status_of(f->status);
-	r->score = f->severity.score_tenths;
-	r->severity = medfw_store_severity_of_score(r->score);
-	r->kev = f->kev.listed ? 1 : 0;
-	copy_cut(r->kev_added, sizeof(r->kev_added), f->kev.date_added);
-	copy_cut(r->kev_due, sizeof(r->kev_due), f->kev.due_date);
-	r->priority = (int64_t)f->priority;
-	r->vex_applied = f->vex != NULL;
-	j = medfw_finding_json(f);
-	text = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(4))
-			 : NULL;
-	json_decref(j);
-	if (text == NULL)
+	if (!changed && !open && e->fixed_by == FB_NONE)
+		return MEDFW_OK; /* nothing to write, and a closed finding has no fixed_by */
+	if (!grow((void **)&ev->rows, &ev->cap_rows, ev->n_rows, sizeof(*ev->rows)))
 		return nomem(diag);
-	sha256_hex(text, strlen(text), r->digest);
-	if (medfwi_strmap_get(&ev->ex_index, r->key, &pos)) {
-		r->ex = pos;
-		ev->ex[pos].seen = 1;
-	}
-	err = MEDFW_OK;
-	if (r->ex == NONE || strcmp(ev->ex[r->ex].digest, r->digest) != 0) {
-		r->len = strlen(text);
-		err = zpack(ev->cctx, text, r->len, &r->z, &r->zlen, diag);
-	}
-	free(text);
-	if (err == MEDFW_OK && (r->ex == NONE || ev->ex[r->ex].status != r->status)) {
-		r->reason = reason_of(f);
-		if (r->reason == NULL)
-			err = nomem(diag);
-	}
-	if (err == MEDFW_OK && medfw_store_finding_status_open(r->status) &&
-	    rel_add_open(&ev->rel[rel], f->vuln_id) != MEDFW_OK)
-		err = nomem(diag);
+	r = &ev->rows[ev->n_rows++];
+	memset(r, 0, sizeof(*r));
+	r->ex_id = e != NULL ? e->id : 0;
+	r->rel = (uint32_t)rel;
+	r->vuln = (uint32_t)vuln;
+	r->stored_fixed_by = e != NULL ? e->fixed_by : FB_NONE;
+	r->fixed_by = FB_NONE;
+	r->status = (uint8_t)status;
+	r->ex_status = e != NULL ? (uint8_t)e->status : 0;
+	r->spilled = (uint8_t)changed;
+	if (!changed)
+		return MEDFW_OK;
+	if (ev->text.len > UINT32_MAX)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: finding %s: JSON too large",
+				      EVAL_WHAT, f->vuln_id);
+	err = zpack(ev->cctx, ev->text.data, ev->text.len, &z, &zlen, diag);
+	if (err != MEDFW_OK)
+		return err;
+	if (e == NULL || e->status != status)
+		reason_of(f, reason, sizeof(reason));
+	h.z_len = (uint32_t)zlen;
+	h.text_len = (uint32_t)ev->text.len;
+	h.score = f->severity.score_tenths;
+	h.severity = (uint8_t)medfw_store_severity_of_score(h.score);
+	h.kev = f->kev.listed ? 1 : 0;
+	h.vex_applied = f->vex != NULL ? 1 : 0;
+	h.priority = (int64_t)f->priority;
+	copy_cut(h.kev_added, sizeof(h.kev_added), f->kev.date_added);
+	copy_cut(h.kev_due, sizeof(h.kev_due), f->kev.due_date);
+	err = spill_row(ev, f, &h, reason, z, diag);
+	free(z);
 	return err;
 }
 
-static enum medfw_err match_release(struct eval *ev, size_t rel, const char *export,
-				    size_t len, struct medfw_diag *diag)
+static enum medfw_err match_release(struct medfw_store *tx, struct eval *ev, size_t rel,
+				    struct medfw_diag *diag)
 {
 	struct medfw_sbom *sbom = NULL;
 	struct medfw_match_result *res = NULL;
 	const struct medfw_vex_doc **docs = NULL;
 	struct medfw_match_sbom one;
-	size_t n = 0, i;
+	struct medfwi_q q;
+	char *export = NULL;
+	size_t n = 0, i, len = 0;
+	int row = 0;
 	enum medfw_err err;
 
-	err = medfw_sbom_parse((const uint8_t *)export, len, NULL, &sbom, diag);
-	if (err != MEDFW_OK) /* it was exported by this code: damaged storage or a bug */
-		return err;
-	docs = malloc((ev->n_vex > 0 ? ev->n_vex : 1) * sizeof(*docs));
-	if (docs == NULL)
-		err = nomem(diag);
+	err = load_existing(tx, ev, ev->rel[rel].target, diag);
+	if (err == MEDFW_OK) {
+		if (medfwi_q_begin(&q, tx, EVAL_WHAT, SQL_EVAL_EXPORT, diag) == MEDFW_OK) {
+			medfwi_q_text(&q, ev->rel[rel].target);
+			if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
+				err = col_unpack(ev->dctx, &q, 0, 1, MEDFW_SBOM_MAX_BYTES,
+						 "SBOM export", &export, &len, diag);
+		}
+		if (medfwi_q_end(&q) != MEDFW_OK && err == MEDFW_OK)
+			err = q.err;
+		if (err == MEDFW_OK && export == NULL)
+			err = medfw_diag_set(diag, MEDFW_ERR_STATE, "%s: the SBOM of %s went away",
+					     EVAL_WHAT, ev->rel[rel].target);
+	}
+	/* it was exported by this code: a failure is damaged storage or a bug */
+	if (err == MEDFW_OK)
+		err = medfw_sbom_parse((const uint8_t *)export, len, NULL, &sbom, diag);
+	free(export);
+	if (err == MEDFW_OK) {
+		docs = malloc((ev->n_vex > 0 ? ev->n_vex : 1) * sizeof(*docs));
+		if (docs == NULL)
+			err = nomem(diag);
+	}
 	for (i = 0; err == MEDFW_OK && i < ev->n_vex; i++)
 		if (ev->vex[i].target[0] == '\0' || strcmp(ev->vex[i].target, ev->rel[rel].target) == 0)
 			docs[n++] = ev->vex[i].doc;
@@ -2931,50 +3468,26 @@ static enum medfw_err match_release(struct eval *ev, size_t rel, const char *exp
 		ev->st->evaluations += res->evaluations;
 		ev->st->findings += res->finding_count;
 	}
+	for (i = 0; err == MEDFW_OK && i < ev->n_ex; i++)
+		if (!ev->ex[i].seen && ev->ex[i].status != MEDFW_STORE_FINDING_UNMATCHED)
+			err = add_gone(ev, ev->ex[i].id, ev->ex[i].status, diag);
+	release_done(ev);
 	medfw_match_result_free(res);
 	free(docs);
 	medfw_sbom_free(sbom);
 	return err;
 }
 
-static enum medfw_err match_all(struct medfw_store *tx, struct eval *ev, struct medfw_diag *diag)
+static enum medfw_err record_count(struct medfw_store *tx, struct eval *ev,
+				   struct medfw_diag *diag)
 {
 	struct medfwi_q q;
 	int row = 0;
-	enum medfw_err err = MEDFW_OK;
-	int64_t t0 = ms_now();
 
-	if (medfwi_q_begin(&q, tx, EVAL_WHAT, SQL_EVAL_SBOMS, diag) == MEDFW_OK) {
-		while (err == MEDFW_OK && medfwi_q_step(&q, &row) == MEDFW_OK && row) {
-			struct rel *r;
-			char *export = NULL;
-			size_t len = 0;
-
-			if (!grow((void **)&ev->rel, &ev->cap_rel, ev->n_rel, sizeof(*ev->rel))) {
-				err = nomem(diag);
-				break;
-			}
-			r = &ev->rel[ev->n_rel++];
-			memset(r, 0, sizeof(*r));
-			r->target = col_dup(&q, 0);
-			r->model = col_dup(&q, 1);
-			medfwi_q_col_text(&q, 2, r->date, sizeof(r->date));
-			r->secver = medfwi_q_col_int(&q, 3);
-			if (r->target == NULL || r->model == NULL)
-				err = nomem(diag);
-			if (err == MEDFW_OK)
-				err = col_unpack(ev->dctx, &q, 4, 5, MEDFW_SBOM_MAX_BYTES, "SBOM export", &export,
-						 &len, diag);
-			if (err == MEDFW_OK)
-				err = match_release(ev, ev->n_rel - 1, export, len, diag);
-			free(export);
-		}
-	}
-	if (medfwi_q_end(&q) != MEDFW_OK && err == MEDFW_OK)
-		err = q.err;
-	ev->st->releases = ev->n_rel;
-	ev->st->ms_match += ms_now() - t0;
-	return err;
+	if (medfwi_q_begin(&q, tx, EVAL_WHAT, SQL_EVAL_RECORD_COUNT, diag) == MEDFW_OK &&
+	    medfwi_q_step(&q, &row) == MEDFW_OK && row)
+		ev->st->records = (size_t)medfwi_q_col_int(&q, 0);
+	return medfwi_q_end(&q);
 }
 
 static enum medfw_err read_fn(struct medfw_store *tx, void *arg, struct medfw_diag *diag)
@@ -2992,33 +3505,43 @@ static enum medfw_err read_fn(struct medfw_store *tx, void *arg, struct medfw_di
 	ev->generation = g[0];
 	ev->evaluations = g[2];
 	if (err == MEDFW_OK)
+		err = load_releases(tx, ev, diag);
+	/* without a release nothing is matched: the records need not be read */
+	if (err == MEDFW_OK && ev->n_rel == 0)
+		err = record_count(tx, ev, diag);
+	else if (err == MEDFW_OK)
 		err = load_records(tx, ev, diag);
-	if (err == MEDFW_OK)
+	if (err == MEDFW_OK && ev->n_rel > 0)
 		err = load_vex(tx, ev, diag);
 	if (err == MEDFW_OK)
-		err = load_existing(tx, ev, diag);
+		err = load_left_over(tx, ev, diag);
 	if (err == MEDFW_OK)
 		err = map_load(tx, ev->dctx, &ev->map, diag);
 	ev->st->ms_load += ms_now() - t0;
-	if (err == MEDFW_OK) {
+	if (err == MEDFW_OK && ev->n_rel > 0) {
 		t0 = ms_now();
 		err = medfw_vuln_index_new(ev->feeds, ev->map, &ev->index, diag);
 		ev->st->ms_index += ms_now() - t0;
 	}
 	if (err == MEDFW_OK && ev->map != NULL) {
 		ev->st->product_map_entries = ev->map->entry_count;
-		ev->st->product_map_problems = medfw_vuln_index_problem_count(ev->index);
+		ev->st->product_map_problems =
+			ev->index != NULL ? medfw_vuln_index_problem_count(ev->index) : 0;
 	}
-	if (err == MEDFW_OK)
-		err = match_all(tx, ev, diag);
+	t0 = ms_now();
+	for (size_t i = 0; err == MEDFW_OK && i < ev->n_rel; i++)
+		err = match_release(tx, ev, i, diag);
+	ev->st->ms_match += ms_now() - t0;
 	return err;
 }
 
 /* ---- phase B: fixed_by */
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_u32(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 /* A release's place in the model order: releases of one model by release date, then
@@ -3043,9 +3566,10 @@ static int cmp_rel(const void *a, const void *b)
 	return c;
 }
 
-static int has_open(const struct rel *r, const char *vuln)
+static int has_open(const struct rel *r, uint32_t vuln)
 {
-	return r->n_open > 0 && bsearch(&vuln, r->open, r->n_open, sizeof(*r->open), cmp_str) != NULL;
+	return r->n_open > 0 &&
+	       bsearch(&vuln, r->open, r->n_open, sizeof(*r->open), cmp_u32) != NULL;
 }
 
 static enum medfw_err fixed_by_all(struct eval *ev, struct medfw_diag *diag)
@@ -3058,13 +3582,10 @@ static enum medfw_err fixed_by_all(struct eval *ev, struct medfw_diag *diag)
 		size_t n = 0;
 
 		if (r->n_open > 1)
-			qsort(r->open, r->n_open, sizeof(*r->open), cmp_str);
-		for (k = 0; k < r->n_open; k++) { /* unique */
-			if (n > 0 && strcmp(r->open[n - 1], r->open[k]) == 0)
-				free(r->open[k]);
-			else
+			qsort(r->open, r->n_open, sizeof(*r->open), cmp_u32);
+		for (k = 0; k < r->n_open; k++) /* unique */
+			if (n == 0 || r->open[n - 1] != r->open[k])
 				r->open[n++] = r->open[k];
-		}
 		r->n_open = n;
 	}
 	keys = malloc((ev->n_rel > 0 ? ev->n_rel : 1) * sizeof(*keys));
@@ -3087,7 +3608,7 @@ static enum medfw_err fixed_by_all(struct eval *ev, struct medfw_diag *diag)
 		struct row *r = &ev->rows[i];
 		const struct rel *from = &ev->rel[r->rel];
 
-		if (!medfw_store_finding_status_open(r->status))
+		if (!medfw_store_finding_status_open((enum medfw_store_finding_status)r->status))
 			continue;
 		for (k = from->pos + 1; k < ev->n_rel; k++) {
 			const struct rel *later = &ev->rel[ev->order[k]];
@@ -3095,7 +3616,7 @@ static enum medfw_err fixed_by_all(struct eval *ev, struct medfw_diag *diag)
 			if (strcmp(later->model, from->model) != 0)
 				break;
 			if (!has_open(later, r->vuln)) {
-				r->fixed_by = later->target;
+				r->fixed_by = (int32_t)ev->order[k];
 				break;
 			}
 		}
@@ -3112,22 +3633,86 @@ static void event_detail(const struct eval *ev, const char *reason, char *out, s
 		 reason != NULL ? reason : "");
 }
 
-static enum medfw_err write_row(struct medfw_store *tx, struct eval *ev, struct row *r,
+/* The next spilled payload: its head, and its bytes in ev->scratch (ref, name, version,
+ * reason and z, each followed by a NUL). */
+struct payload {
+	struct spill_head h;
+	const char *ref, *name, *version, *reason;
+	const uint8_t *z;
+};
+
+static enum medfw_err spill_read(struct eval *ev, struct payload *p, struct medfw_diag *diag)
+{
+	size_t lens[5], total = 0, i;
+	char *at;
+
+	if (fread(&p->h, sizeof(p->h), 1, ev->spill) != 1)
+		return medfw_diag_set(diag, MEDFW_ERR_IO,
+				      "%s: cannot read the temporary file of findings to write",
+				      EVAL_WHAT);
+	lens[0] = p->h.ref_len;
+	lens[1] = p->h.name_len;
+	lens[2] = p->h.version_len;
+	lens[3] = p->h.reason_len;
+	lens[4] = p->h.z_len;
+	for (i = 0; i < 5; i++)
+		total += lens[i] + 1;
+	if (total > 2u * FINDING_DETAIL_MAX)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: a finding to write is too large",
+				      EVAL_WHAT);
+	if (total > ev->scratch_cap) {
+		char *bigger = realloc(ev->scratch, total);
+
+		if (bigger == NULL)
+			return nomem(diag);
+		ev->scratch = bigger;
+		ev->scratch_cap = total;
+	}
+	at = ev->scratch;
+	for (i = 0; i < 5; i++) {
+		if (lens[i] > 0 && fread(at, 1, lens[i], ev->spill) != lens[i])
+			return medfw_diag_set(diag, MEDFW_ERR_IO,
+					      "%s: cannot read the temporary file of findings to "
+					      "write",
+					      EVAL_WHAT);
+		at[lens[i]] = '\0';
+		at += lens[i] + 1;
+	}
+	at = ev->scratch;
+	p->ref = at;
+	at += lens[0] + 1;
+	p->name = at;
+	at += lens[1] + 1;
+	p->version = at;
+	at += lens[2] + 1;
+	p->reason = at;
+	at += lens[3] + 1;
+	p->z = (const uint8_t *)at;
+	return MEDFW_OK;
+}
+
+static const char *target_of(const struct eval *ev, int32_t fixed_by)
+{
+	return fixed_by >= 0 ? ev->rel[fixed_by].target : "";
+}
+
+static enum medfw_err write_row(struct medfw_store *tx, struct eval *ev, const struct row *r,
 				int64_t now, struct medfw_diag *diag)
 {
 	const struct rel *rel = &ev->rel[r->rel];
-	const char *fixed_by = r->fixed_by != NULL ? r->fixed_by : "";
-	const char *status = medfw_store_finding_status_name(r->status);
-	struct ex_finding *e = r->ex != NONE ? &ev->ex[r->ex] : NULL;
+	const char *fixed_by = target_of(ev, r->fixed_by);
+	enum medfw_store_finding_status status = (enum medfw_store_finding_status)r->status;
+	const char *status_name = medfw_store_finding_status_name(status);
 	char detail[MEDFW_STORE_VULN_EVENT_DETAIL_MAX + 1];
+	struct payload p;
 	struct medfwi_q q;
-	int64_t id = e != NULL ? e->id : 0;
-	int changed_status = e == NULL || e->status != r->status;
+	int64_t id = r->ex_id;
+	int changed_status = r->ex_id == 0 || r->ex_status != r->status;
 	int row = 0;
 	enum medfw_err err;
 
-	if (e != NULL && r->z == NULL) { /* same content: fixed_by only, when it moved */
-		if (strcmp(e->fixed_by, fixed_by) == 0)
+	if (!r->spilled) { /* same content: fixed_by only, when it moved */
+		if (r->stored_fixed_by == r->fixed_by)
 			return MEDFW_OK;
 		if (medfwi_q_begin(&q, tx, FINDING_WHAT, SQL_FINDING_FIXED_BY, diag) == MEDFW_OK) {
 			medfwi_q_text(&q, fixed_by);
@@ -3136,28 +3721,31 @@ static enum medfw_err write_row(struct medfw_store *tx, struct eval *ev, struct 
 		}
 		return medfwi_q_end(&q);
 	}
-	if (medfwi_q_begin(&q, tx, FINDING_WHAT, e == NULL ? SQL_FINDING_INSERT : SQL_FINDING_UPDATE,
+	err = spill_read(ev, &p, diag);
+	if (err != MEDFW_OK)
+		return err;
+	if (medfwi_q_begin(&q, tx, FINDING_WHAT, r->ex_id == 0 ? SQL_FINDING_INSERT : SQL_FINDING_UPDATE,
 			   diag) == MEDFW_OK) {
-		if (e == NULL) {
+		if (r->ex_id == 0) {
 			medfwi_q_text(&q, rel->target);
-			medfwi_q_text(&q, r->ref);
-			medfwi_q_text(&q, r->vuln);
+			medfwi_q_text(&q, p.ref);
+			medfwi_q_text(&q, ev->vulns[r->vuln]);
 		}
-		medfwi_q_text(&q, r->name);
-		medfwi_q_text(&q, r->version);
-		medfwi_q_text(&q, status);
-		medfwi_q_text(&q, medfw_store_severity_name(r->severity));
-		q_score(&q, r->score);
-		medfwi_q_int(&q, r->kev);
-		medfwi_q_text(&q, r->kev_added);
-		medfwi_q_text(&q, r->kev_due);
-		medfwi_q_int(&q, r->priority);
-		medfwi_q_int(&q, r->vex_applied);
+		medfwi_q_text(&q, p.name);
+		medfwi_q_text(&q, p.version);
+		medfwi_q_text(&q, status_name);
+		medfwi_q_text(&q, medfw_store_severity_name((enum medfw_store_severity)p.h.severity));
+		q_score(&q, p.h.score);
+		medfwi_q_int(&q, p.h.kev);
+		medfwi_q_text(&q, p.h.kev_added);
+		medfwi_q_text(&q, p.h.kev_due);
+		medfwi_q_int(&q, p.h.priority);
+		medfwi_q_int(&q, p.h.vex_applied);
 		medfwi_q_text(&q, fixed_by);
-		medfwi_q_text(&q, r->digest);
-		medfwi_q_blob(&q, r->z, r->zlen);
-		medfwi_q_int(&q, (int64_t)r->len);
-		if (e == NULL) {
+		medfwi_q_text(&q, p.h.digest);
+		medfwi_q_blob(&q, p.z, p.h.z_len);
+		medfwi_q_int(&q, (int64_t)p.h.text_len);
+		if (r->ex_id == 0) {
 			medfwi_q_int(&q, now);
 			medfwi_q_int(&q, now);
 		} else {
@@ -3165,7 +3753,7 @@ static enum medfw_err write_row(struct medfw_store *tx, struct eval *ev, struct 
 			medfwi_q_int(&q, now);
 			medfwi_q_int(&q, id);
 		}
-		if (medfwi_q_step(&q, &row) == MEDFW_OK && row && e == NULL)
+		if (medfwi_q_step(&q, &row) == MEDFW_OK && row && r->ex_id == 0)
 			id = medfwi_q_col_int(&q, 0);
 		while (q.err == MEDFW_OK && row)
 			medfwi_q_step(&q, &row);
@@ -3173,17 +3761,19 @@ static enum medfw_err write_row(struct medfw_store *tx, struct eval *ev, struct 
 	err = medfwi_q_end(&q);
 	if (err != MEDFW_OK)
 		return err;
-	if (e == NULL)
+	if (r->ex_id == 0)
 		ev->st->inserted++;
 	else
 		ev->st->updated++;
 	if (!changed_status)
 		return MEDFW_OK;
 	ev->st->status_changes++;
-	event_detail(ev, r->reason, detail, sizeof(detail));
+	event_detail(ev, p.reason, detail, sizeof(detail));
 	return history_add(tx, id, 0, now,
-			   e != NULL ? medfw_store_finding_status_name(e->status) : "", status,
-			   ev->cause, detail, diag);
+			   r->ex_id != 0 ? medfw_store_finding_status_name(
+						   (enum medfw_store_finding_status)r->ex_status)
+					 : "",
+			   status_name, ev->cause, detail, diag);
 }
 
 static enum medfw_err write_fn(struct medfw_store *tx, void *arg, struct medfw_diag *diag)
@@ -3201,19 +3791,22 @@ static enum medfw_err write_fn(struct medfw_store *tx, void *arg, struct medfw_d
 				      "%s: the records, SBOMs or VEX changed, or another evaluation "
 				      "was written, while matching",
 				      EVAL_WHAT);
+	/* a retried transaction reads the payloads again from the start */
+	if (err == MEDFW_OK && (fflush(ev->spill) != 0 || fseek(ev->spill, 0, SEEK_SET) != 0))
+		err = medfw_diag_set(diag, MEDFW_ERR_IO,
+				     "%s: cannot rewind the temporary file of findings to write",
+				     EVAL_WHAT);
 	for (size_t i = 0; err == MEDFW_OK && i < ev->n_rows; i++)
 		err = write_row(tx, ev, &ev->rows[i], now, diag);
-	for (size_t i = 0; err == MEDFW_OK && i < ev->n_ex; i++) {
-		struct ex_finding *e = &ev->ex[i];
-		int64_t v[2] = {now, e->id};
+	for (size_t i = 0; err == MEDFW_OK && i < ev->n_gone; i++) {
+		const struct gone *g = &ev->gone[i];
+		int64_t v[2] = {now, g->id};
 
-		if (e->seen || e->status == MEDFW_STORE_FINDING_UNMATCHED)
-			continue;
 		err = exec_ints(tx, FINDING_WHAT, SQL_FINDING_UNMATCH, v, 2, NULL, diag);
 		event_detail(ev, "no record or VEX statement produces this finding any more",
 			     detail, sizeof(detail));
 		if (err == MEDFW_OK)
-			err = history_add(tx, e->id, 0, now, medfw_store_finding_status_name(e->status),
+			err = history_add(tx, g->id, 0, now, medfw_store_finding_status_name(g->status),
 					  "unmatched", ev->cause, detail, diag);
 		ev->st->unmatched++;
 		ev->st->status_changes++;
@@ -3244,13 +3837,23 @@ enum medfw_err medfw_store_vuln_reevaluate(struct medfw_store *store,
 		ev.detail = detail;
 		ev.st = stats;
 		medfwi_strmap_init(&ev.ex_index);
-		medfwi_strmap_init(&ev.row_index);
+		medfwi_strmap_init(&ev.seen_index);
+		medfwi_strmap_init(&ev.rel_index);
+		medfwi_strmap_init(&ev.vuln_index);
+		medfw_buf_init(&ev.text, FINDING_DETAIL_MAX);
 		ev.feeds = medfw_feed_set_new();
 		ev.cctx = ZSTD_createCCtx();
 		ev.dctx = ZSTD_createDCtx();
+		ev.spill = tmpfile();
 		err = ev.feeds == NULL || ev.cctx == NULL || ev.dctx == NULL ? nomem(diag) : MEDFW_OK;
+		if (err == MEDFW_OK && ev.spill == NULL)
+			err = medfw_diag_set(diag, MEDFW_ERR_IO,
+					     "%s: cannot create a temporary file for the findings to "
+					     "write",
+					     EVAL_WHAT);
 		if (err == MEDFW_OK)
 			err = medfwi_run(store, MEDFWI_TX_READ, read_fn, &ev, diag);
+		inputs_free(&ev); /* the write needs neither the records nor the index */
 		if (err == MEDFW_OK)
 			err = fixed_by_all(&ev, diag);
 		t0 = ms_now();

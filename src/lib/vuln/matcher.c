@@ -182,43 +182,70 @@ static void norm_key(const char *in, char *out, size_t cap)
 	out[o] = '\0';
 }
 
-/* A set of keys for one entry or component, deduplicated. */
+/* A set of keys for one entry or component, deduplicated. An entry with more names than
+ * KEYSET_MAX (or whose names could not all be kept) is evaluated against every
+ * component instead. */
+#define KEYSET_MAX 1024u
+
 struct keyset {
-	char k[32][KEY_MAX];
-	size_t n;
+	char **k;
+	size_t n, cap;
+	int overflow; /* a name was not kept: too many, or out of memory */
 };
 
-static void keyset_add(struct keyset *ks, const char *name)
+static void keyset_free(struct keyset *ks)
 {
-	char k[KEY_MAX];
 	size_t i;
 
+	for (i = 0; i < ks->n; i++)
+		free(ks->k[i]);
+	free(ks->k);
+	memset(ks, 0, sizeof(*ks));
+}
+
+/* Add the key of `name`: 1 when the set holds it afterwards, 0 when the name gives no
+ * key (empty, "n/a", "*", "-", too long) or it could not be kept (overflow set). */
+static int keyset_add(struct keyset *ks, const char *name)
+{
+	char k[KEY_MAX];
+	size_t i, len;
+	char *copy;
+
 	if (name == NULL)
-		return;
+		return 0;
 	norm_key(name, k, sizeof(k));
 	if (k[0] == '\0' || strcmp(k, "n/a") == 0 || strcmp(k, "*") == 0 || strcmp(k, "-") == 0)
-		return;
+		return 0;
 	for (i = 0; i < ks->n; i++)
 		if (strcmp(ks->k[i], k) == 0)
-			return;
-	if (ks->n < sizeof(ks->k) / sizeof(ks->k[0]))
-		memcpy(ks->k[ks->n++], k, strlen(k) + 1);
+			return 1;
+	len = strlen(k);
+	copy = ks->n < KEYSET_MAX && GROW(ks->k, ks->cap, ks->n + 1) ? malloc(len + 1) : NULL;
+	if (copy == NULL) {
+		ks->overflow = 1;
+		return 0;
+	}
+	memcpy(copy, k, len + 1);
+	ks->k[ks->n++] = copy;
+	return 1;
 }
 
 /* The name and the part after its last '/' or ':' ("org.x:artifact", "@scope/pkg",
- * "github.com/owner/repo", "owner/repo"). */
-static void keyset_add_name(struct keyset *ks, const char *name)
+ * "github.com/owner/repo", "owner/repo"); 1 when one of them is a key. */
+static int keyset_add_name(struct keyset *ks, const char *name)
 {
 	const char *a, *b, *last;
+	int keyed;
 
 	if (name == NULL)
-		return;
-	keyset_add(ks, name);
+		return 0;
+	keyed = keyset_add(ks, name);
 	a = strrchr(name, '/');
 	b = strrchr(name, ':');
 	last = a > b ? a : b;
 	if (last != NULL && last[1] != '\0')
-		keyset_add(ks, last + 1);
+		keyed |= keyset_add(ks, last + 1);
+	return keyed;
 }
 
 static void keyset_add_purl(struct keyset *ks, const char *text)
@@ -227,7 +254,7 @@ static void keyset_add_purl(struct keyset *ks, const char *text)
 
 	if (text == NULL || medfw_purl_parse(text, MEDFW_PURL_LENIENT, &p, NULL) != MEDFW_OK)
 		return;
-	keyset_add_name(ks, p->name);
+	(void)keyset_add_name(ks, p->name);
 	medfw_purl_free(p);
 }
 
@@ -238,8 +265,7 @@ static int cpe_product_key(const struct medfw_cpe *c, struct keyset *ks)
 
 	if (v->kind != MEDFW_CPE_VALUE || v->has_wildcard)
 		return 0;
-	keyset_add(ks, v->text);
-	return 1;
+	return keyset_add(ks, v->text);
 }
 
 static void keyset_add_cpe_text(struct keyset *ks, const char *text)
@@ -252,45 +278,47 @@ static void keyset_add_cpe_text(struct keyset *ks, const char *text)
 	medfw_cpe_free(c);
 }
 
-/* "https://github.com/owner/repo(.git)" -> "repo". */
-static void keyset_add_repo(struct keyset *ks, const char *url)
+/* "https://github.com/owner/repo(.git)" -> "repo"; 1 when it gave a key. */
+static int keyset_add_repo(struct keyset *ks, const char *url)
 {
 	char buf[KEY_MAX];
 	const char *slash;
 	size_t n;
 
 	if (url == NULL)
-		return;
+		return 0;
 	n = strlen(url);
 	while (n > 0 && url[n - 1] == '/')
 		n--;
 	if (n >= 4 && strncmp(url + n - 4, ".git", 4) == 0)
 		n -= 4;
 	if (n == 0 || n >= sizeof(buf))
-		return;
+		return 0;
 	memcpy(buf, url, n);
 	buf[n] = '\0';
 	slash = strrchr(buf, '/');
-	keyset_add(ks, slash != NULL ? slash + 1 : buf);
+	return keyset_add(ks, slash != NULL ? slash + 1 : buf);
 }
 
+/* An affected entry whose package gives no key (a name already keyed by an earlier
+ * entry counts as keyed) is evaluated everywhere. */
 static void osv_keys(const struct medfw_osv_record *r, struct keyset *ks, int *unkeyed)
 {
 	size_t i, k;
 
 	for (i = 0; i < r->affected_count; i++) {
 		const struct medfw_osv_affected *a = &r->affected[i];
-		size_t before = ks->n;
+		int keyed = 0;
 
 		if (a->has_package) {
-			keyset_add_name(ks, a->name);
+			keyed |= keyset_add_name(ks, a->name);
 			if (a->parsed_purl != NULL)
-				keyset_add_name(ks, a->parsed_purl->name);
+				keyed |= keyset_add_name(ks, a->parsed_purl->name);
 		}
 		for (k = 0; k < a->range_count; k++)
 			if (a->ranges[k].repo != NULL)
-				keyset_add_repo(ks, a->ranges[k].repo);
-		if (ks->n == before && a->has_package)
+				keyed |= keyset_add_repo(ks, a->ranges[k].repo);
+		if (!keyed && a->has_package)
 			*unkeyed = 1;
 	}
 }
@@ -622,7 +650,7 @@ static enum medfw_err build_csaf_map(struct medfw_vuln_index *idx,
 static enum medfw_err add_entry(struct medfw_vuln_index *idx, size_t rec, size_t vi)
 {
 	const struct medfw_feed_record *r = medfw_feed_set_get(idx->feeds, rec);
-	struct keyset *ks = NULL;
+	struct keyset ks;
 	struct entry *e;
 	int unkeyed = 0;
 	size_t i;
@@ -636,48 +664,38 @@ static enum medfw_err add_entry(struct medfw_vuln_index *idx, size_t rec, size_t
 	err = entry_ids(idx, r, vi, &e->id);
 	if (err != MEDFW_OK)
 		return err;
-	ks = malloc(sizeof(*ks));
-	if (ks == NULL)
-		return MEDFW_ERR_NOMEM;
-	ks->n = 0;
+	memset(&ks, 0, sizeof(ks));
 	switch (r->format) {
 	case MEDFW_FEED_OSV:
-		osv_keys(r->u.osv, ks, &unkeyed);
+		osv_keys(r->u.osv, &ks, &unkeyed);
 		break;
 	case MEDFW_FEED_NVD:
-		nvd_keys(r->u.nvd, ks, &unkeyed);
+		nvd_keys(r->u.nvd, &ks, &unkeyed);
 		break;
 	case MEDFW_FEED_CVE5:
-		cve5_keys(r->u.cve5, ks);
+		cve5_keys(r->u.cve5, &ks);
 		break;
 	case MEDFW_FEED_CSAF:
-		csaf_keys(idx, r->u.csaf, vi, ks);
+		csaf_keys(idx, r->u.csaf, vi, &ks);
 		break;
 	case MEDFW_FEED_KEV:
 		break;
 	}
-	if (ks->n == sizeof(ks->k) / sizeof(ks->k[0]))
+	if (ks.overflow)
 		unkeyed = 1; /* more names than kept: evaluate it everywhere */
-	if (!GROW(idx->keys, idx->key_cap, idx->key_count + ks->n) ||
+	if (!GROW(idx->keys, idx->key_cap, idx->key_count + ks.n) ||
 	    (unkeyed && !GROW(idx->unkeyed, idx->unkeyed_cap, idx->unkeyed_count + 1))) {
-		free(ks);
+		keyset_free(&ks);
 		return MEDFW_ERR_NOMEM;
 	}
-	for (i = 0; i < ks->n; i++) {
-		size_t len = strlen(ks->k[i]);
-		char *k = malloc(len + 1);
-
-		if (k == NULL) {
-			free(ks);
-			return MEDFW_ERR_NOMEM;
-		}
-		memcpy(k, ks->k[i], len + 1);
-		idx->keys[idx->key_count].key = k;
+	for (i = 0; i < ks.n; i++) { /* the index takes the key strings */
+		idx->keys[idx->key_count].key = ks.k[i];
 		idx->keys[idx->key_count++].entry = idx->entry_count;
 	}
+	ks.n = 0;
+	keyset_free(&ks);
 	if (unkeyed)
 		idx->unkeyed[idx->unkeyed_count++] = idx->entry_count;
-	free(ks);
 	idx->entry_count++;
 	return MEDFW_OK;
 }
@@ -1369,41 +1387,40 @@ static enum medfw_err vex_only(struct run *rn)
 	return MEDFW_OK;
 }
 
-/* Candidates of the current component: the entries sharing a key, and the unkeyed. */
+/* Candidates of the current component: the entries sharing a key, and the unkeyed (every
+ * entry when the component's own keys could not all be kept). */
 static enum medfw_err match_component(struct run *rn)
 {
 	const struct medfw_vuln_index *idx = rn->idx;
 	const struct medfw_sbom_component *c = rn->comp;
-	struct keyset *ks;
+	struct keyset ks;
 	struct medfw_vuln_verdict v;
 	size_t i, k, pos, fi, cls, before;
 	enum medfw_err err = MEDFW_OK;
 
-	ks = malloc(sizeof(*ks));
-	if (ks == NULL)
-		return medfw_diag_set(rn->diag, MEDFW_ERR_NOMEM, "match: out of memory");
-	ks->n = 0;
-	keyset_add_name(ks, c->name);
-	keyset_add_purl(ks, c->purl);
+	memset(&ks, 0, sizeof(ks));
+	(void)keyset_add_name(&ks, c->name);
+	keyset_add_purl(&ks, c->purl);
 	for (i = 0; i < c->cpe_count; i++)
-		keyset_add_cpe_text(ks, c->cpes[i]);
+		keyset_add_cpe_text(&ks, c->cpes[i]);
 	rn->serial++;
-	for (k = 0; k <= ks->n && err == MEDFW_OK; k++) {
+	for (k = 0; k <= ks.n && err == MEDFW_OK; k++) {
 		size_t start, end;
 
-		if (k < ks->n) {
-			if (!medfwi_strmap_get(&idx->key_index, ks->k[k], &start))
+		if (k < ks.n) {
+			if (!medfwi_strmap_get(&idx->key_index, ks.k[k], &start))
 				continue;
 			for (end = start; end < idx->key_count &&
-					  strcmp(idx->keys[end].key, ks->k[k]) == 0;
+					  strcmp(idx->keys[end].key, ks.k[k]) == 0;
 			     end++)
 				;
 		} else {
 			start = 0;
-			end = idx->unkeyed_count;
+			end = ks.overflow ? idx->entry_count : idx->unkeyed_count;
 		}
 		for (pos = start; pos < end && err == MEDFW_OK; pos++) {
-			size_t ei = k < ks->n ? idx->keys[pos].entry : idx->unkeyed[pos];
+			size_t ei = k < ks.n ? idx->keys[pos].entry
+					     : (ks.overflow ? pos : idx->unkeyed[pos]);
 			const struct entry *e = &idx->entries[ei];
 
 			if (rn->stamp[ei] == rn->serial)
@@ -1420,7 +1437,7 @@ static enum medfw_err match_component(struct run *rn)
 				err = add_evidence(rn, fi, e, &v);
 		}
 	}
-	free(ks);
+	keyset_free(&ks);
 	before = rn->res->finding_count;
 	for (fi = rn->first_finding; err == MEDFW_OK && fi < before; fi++)
 		err = set_aliases(rn, fi, NULL);
