@@ -33,10 +33,8 @@ commit. Everything else (downloads, verification, the engine's passes every 2 s)
 the rollout costs above the floor.
 """
 import datetime
-import hashlib
 import json
 import os
-import platform
 import re
 import shutil
 import signal
@@ -45,6 +43,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchlib import (loadavg, machine, mem_available_mib, proc_cpu_s, proc_hwm_kib,
+                      update_section)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -63,43 +64,12 @@ def env_int(name, default):
     return int(os.environ.get(name, default))
 
 
-def proc_cpu_s(pid):
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
 
 
-def proc_hwm_kib(pid):
-    try:
-        for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
 
 
-def mem_available_mib():
-    for line in open("/proc/meminfo"):
-        if line.startswith("MemAvailable:"):
-            return int(line.split()[1]) // 1024
-    return 0
 
 
-def machine():
-    model = "?"
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    mem = 0
-    for line in open("/proc/meminfo"):
-        if line.startswith("MemTotal:"):
-            mem = int(line.split()[1]) / 1024 / 1024
-    return {"cpu": model, "cores": os.cpu_count(), "memory": f"{mem:.1f} GiB",
-            "kernel": f"{platform.system()} {platform.release()} {platform.machine()}"}
 
 
 class Http:
@@ -330,7 +300,7 @@ def measure(build, out, work):
     build = Path(build).resolve()
     sizes = [int(x) for x in os.environ.get("BENCH_ROLLOUT_SIZES", "10000 100000").split()]
     per_device_mib = float(os.environ.get("BENCH_ROLLOUT_MIB_PER_DEVICE", "0.05"))
-    load_before = open("/proc/loadavg").read().split()[:3]
+    load_before = loadavg()
     results = []
     for n in sizes:
         need = int(per_device_mib * n) + 512
@@ -350,8 +320,8 @@ def measure(build, out, work):
                                      f"bench/rollout.py {sys.argv[2] if len(sys.argv) > 2 else ''}"),
            "git": subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                                  capture_output=True, text=True).stdout.strip(),
-           "load_before": " ".join(load_before),
-           "load_after": " ".join(open("/proc/loadavg").read().split()[:3]),
+           "load_before": load_before,
+           "load_after": loadavg(),
            "results": results}
     Path(out).write_text(json.dumps(doc, indent=1))
     return doc
@@ -406,18 +376,7 @@ def section(doc):
 
 
 def update(result_path, md_path):
-    doc = json.loads(Path(result_path).read_text()) if Path(result_path).exists() else None
-    text = Path(md_path).read_text() if Path(md_path).exists() else ""
-    new = section(doc)
-    a = text.find(BEGIN_PREFIX)
-    if a >= 0:
-        b = text.index(END, a) + len(END)
-        if b < len(text) and text[b] == "\n":
-            b += 1
-        text = text[:a] + new + text[b:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + new
-    Path(md_path).write_text(text)
+    update_section(result_path, md_path, section, BEGIN_PREFIX, END)
 
 
 def main(argv):
