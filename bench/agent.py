@@ -51,6 +51,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import proc_cpu_s
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BEGIN_PREFIX = "<!-- agent:begin"
@@ -140,15 +142,6 @@ def cpu_stall_us():
     try:
         with open("/proc/pressure/cpu") as f:
             return int(f.readline().split("total=")[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def proc_cpu_s(pid):
-    """User + system CPU seconds of a running process (all its threads)."""
-    try:
-        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
 
