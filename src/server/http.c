@@ -390,6 +390,7 @@ static enum MHD_Result queue(struct exchange *ex)
 {
 	struct medfwd_response *resp = &ex->resp;
 	struct MHD_Response *r;
+	struct timespec now;
 	enum MHD_Result ret;
 
 	if (resp->status == 0)
@@ -425,6 +426,12 @@ static enum MHD_Result queue(struct exchange *ex)
 	MHD_add_response_header(r, "X-Request-Id", ex->request_id);
 	for (size_t i = 0; i < resp->n_headers; i++)
 		MHD_add_response_header(r, resp->header_names[i], resp->header_values[i]);
+	/* Counted before the response can leave: a client that has its answer finds it
+	 * in the next /metrics (the duration is the time to the response, not its transfer). */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	medfwd_metrics_observe(&ex->srv->metrics, ex->metric_route, ex->method, resp->status,
+			       (double)(now.tv_sec - ex->start.tv_sec) +
+				       (double)(now.tv_nsec - ex->start.tv_nsec) / 1e9);
 	ret = MHD_queue_response(ex->conn, resp->status, r);
 	MHD_destroy_response(r);
 	ex->queued = 1;
@@ -754,9 +761,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	seconds = (double)(end.tv_sec - ex->start.tv_sec) +
 		  (double)(end.tv_nsec - ex->start.tv_nsec) / 1e9;
 	route_name = ex->routed ? ex->req.route->name : "unmatched";
-	if (ex->queued)
-		medfwd_metrics_observe(&srv->metrics, ex->metric_route, ex->method,
-				       ex->resp.status, seconds);
 	fields = json_pack("{s:s,s:s,s:s,s:s,s:i,s:f,s:s}", "request_id", ex->request_id,
 			   "method", ex->method, "route", route_name, "path",
 			   ex->path != NULL ? ex->path : "", "status",

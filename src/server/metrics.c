@@ -109,7 +109,7 @@ enum medfw_err medfwd_metrics_render(struct medfwd_metrics *m, struct medfw_buf 
 	P("# HELP medfwd_metrics_dropped_total Observations not counted (too many label sets).\n"
 	  "# TYPE medfwd_metrics_dropped_total counter\nmedfwd_metrics_dropped_total %llu\n",
 	  (unsigned long long)m->dropped);
-	P("# HELP medfwd_http_request_duration_seconds Time from request headers to response.\n"
+	P("# HELP medfwd_http_request_duration_seconds Time from request headers to the response being queued.\n"
 	  "# TYPE medfwd_http_request_duration_seconds histogram\n");
 	for (size_t r = 0; r < m->n_routes; r++) {
 		const struct medfwd_route_stats *s = &m->stats[r];
