@@ -1,7 +1,8 @@
-/* The import scanner of the store (vulns.c, medfw_store_vuln_import): it cuts one
- * record's own bytes out of an uploaded feed file, so that a record of an OSV array or
- * an NVD page is stored as its JSON text without building a second tree of the whole
- * file. Internal to libmedfw; declared here for the fuzz target (fuzz/fuzz_vuln_import.c).
+/* The import scanner of the store (vuln_scan.c, for medfw_store_vuln_import in
+ * vuln_records.c): it cuts one record's own bytes out of an uploaded feed file, so that a
+ * record of an OSV array or an NVD page is stored as its JSON text without building a
+ * second tree of the whole file. Internal to libmedfw; declared here for the fuzz target
+ * (fuzz/fuzz_vuln_import.c).
  *
  * The loader (medfw_feed_load_bytes) has already parsed the file and delivers records
  * only from valid JSON, with their paths: "[i]", "vulns[i]", "vulnerabilities[i].cve",
