@@ -17,7 +17,6 @@ the file twice is `unchanged`.
 medfw writes CycloneDX VEX nowhere a user can read it (the server's one-statement
 documents for API statements are internal and covered by test_vulns_server.py), so
 the CSAF VEX profile is the round trip there is."""
-import copy
 import json
 import time
 from pathlib import Path
