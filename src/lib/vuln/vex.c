@@ -20,6 +20,8 @@
 #define TEXT_MAX (64u * 1024u)
 #define REF_MAX 4096u
 #define LIST_MAX 100000u
+#define CSAF_JOINED_MAX (1024u * 1024u) /* flags / impact statements / remediations of
+					  * one product, joined */
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *medfw_vex_status_name(enum medfw_vex_status status)
@@ -612,53 +614,113 @@ static const struct csaf_list csaf_lists[] = {
 	{MEDFW_CSAF_UNDER_INVESTIGATION, MEDFW_VEX_UNDER_INVESTIGATION},
 };
 
-/* Append "text" to a comma list kept in a fixed buffer. */
-static void list_add(char *buf, size_t cap, const char *text)
-{
-	size_t len = strlen(buf);
+/* The distinct strings of a CSAF list that apply to one product, joined with ", " (in
+ * the order written). One string is the document's own (no copy); several are joined in
+ * the arena, at most CSAF_JOINED_MAX bytes. *out is NULL when there is none. */
+struct joiner {
+	const char **items;
+	size_t count, cap, len;
+};
 
-	if (len + 1 >= cap)
-		return;
-	snprintf(buf + len, cap - len, "%s%s", len > 0 ? ", " : "", text);
-}
-
-/* The justification (flag labels), impact details and remediations for product `id`. */
-static enum medfw_err csaf_reasons(struct build *b, const struct medfw_csaf_doc *doc,
-				   const struct medfw_csaf_vulnerability *v, const char *id,
-				   struct medfw_vex_statement *s)
+static enum medfw_err join_add(struct build *b, struct joiner *j, const char *text)
 {
-	char just[512] = "", detail[2048] = "", resp[512] = "";
 	size_t i;
 
-	for (i = 0; i < v->flag_count; i++) {
+	for (i = 0; i < j->count; i++)
+		if (strcmp(j->items[i], text) == 0)
+			return MEDFW_OK;
+	if (j->count == j->cap) {
+		size_t cap = j->cap == 0 ? 4 : j->cap * 2;
+		const char **grown = realloc(j->items, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return nomem(b);
+		j->items = grown;
+		j->cap = cap;
+	}
+	j->items[j->count++] = text;
+	j->len += strlen(text) + (j->count > 1 ? 2 : 0);
+	return MEDFW_OK;
+}
+
+static enum medfw_err join_done(struct build *b, struct joiner *j, const char *path,
+				const char *what, const char **out)
+{
+	char *s;
+	size_t i, len = 0;
+
+	*out = NULL;
+	if (j->count == 1)
+		*out = j->items[0];
+	if (j->count <= 1)
+		return MEDFW_OK;
+	if (j->len > CSAF_JOINED_MAX)
+		return medfw_diag_set(b->jr.diag, MEDFW_ERR_TOO_LARGE,
+				      "CSAF VEX: %s: the %s of the product are more than %u bytes",
+				      path, what, CSAF_JOINED_MAX);
+	s = medfwi_arena_alloc(b->jr.arena, j->len + 1);
+	if (s == NULL)
+		return medfwi_jr_alloc_failed(&b->jr);
+	for (i = 0; i < j->count; i++) {
+		size_t n = strlen(j->items[i]);
+
+		if (i > 0) {
+			memcpy(s + len, ", ", 2);
+			len += 2;
+		}
+		memcpy(s + len, j->items[i], n);
+		len += n;
+	}
+	s[len] = '\0';
+	*out = s;
+	return MEDFW_OK;
+}
+
+/* The justification (flag labels), impact details and remediation categories covering
+ * product `id`, each distinct one once; `path` names the statement. */
+static enum medfw_err csaf_reasons(struct build *b, const struct medfw_csaf_doc *doc,
+				   const struct medfw_csaf_vulnerability *v, const char *id,
+				   const char *path, struct medfw_vex_statement *s)
+{
+	struct joiner just, detail, resp;
+	size_t i;
+	enum medfw_err err = MEDFW_OK;
+
+	memset(&just, 0, sizeof(just));
+	memset(&detail, 0, sizeof(detail));
+	memset(&resp, 0, sizeof(resp));
+	for (i = 0; err == MEDFW_OK && i < v->flag_count; i++) {
 		const struct medfw_csaf_flag *f = &v->flags[i];
 
 		if (medfwi_csaf_covers(doc, f->product_ids, f->product_id_count, f->group_ids,
 				       f->group_id_count, id))
-			list_add(just, sizeof(just), f->label);
+			err = join_add(b, &just, f->label);
 	}
-	for (i = 0; i < v->threat_count; i++) {
+	for (i = 0; err == MEDFW_OK && i < v->threat_count; i++) {
 		const struct medfw_csaf_threat *t = &v->threats[i];
 
 		if (strcmp(t->category, "impact") == 0 &&
 		    medfwi_csaf_covers(doc, t->product_ids, t->product_id_count, t->group_ids,
 				       t->group_id_count, id))
-			list_add(detail, sizeof(detail), t->details);
+			err = join_add(b, &detail, t->details);
 	}
-	for (i = 0; i < v->remediation_count; i++) {
+	for (i = 0; err == MEDFW_OK && i < v->remediation_count; i++) {
 		const struct medfw_csaf_remediation *r = &v->remediations[i];
 
 		if (medfwi_csaf_covers(doc, r->product_ids, r->product_id_count, r->group_ids,
 				       r->group_id_count, id))
-			list_add(resp, sizeof(resp), r->category);
+			err = join_add(b, &resp, r->category);
 	}
-	s->justification = just[0] != '\0' ? arena_str(b, just) : NULL;
-	s->detail = detail[0] != '\0' ? arena_str(b, detail) : NULL;
-	s->response = resp[0] != '\0' ? arena_str(b, resp) : NULL;
-	if ((just[0] != '\0' && s->justification == NULL) ||
-	    (detail[0] != '\0' && s->detail == NULL) || (resp[0] != '\0' && s->response == NULL))
-		return medfwi_jr_alloc_failed(&b->jr);
-	return MEDFW_OK;
+	if (err == MEDFW_OK)
+		err = join_done(b, &just, path, "flags", &s->justification);
+	if (err == MEDFW_OK)
+		err = join_done(b, &detail, path, "impact statements", &s->detail);
+	if (err == MEDFW_OK)
+		err = join_done(b, &resp, path, "remediations", &s->response);
+	free(just.items);
+	free(detail.items);
+	free(resp.items);
+	return err;
 }
 
 /* The vulnerability's id (cve, else the first ids[].text) and aliases. */
@@ -737,7 +799,7 @@ static enum medfw_err parse_csaf(struct build *b, const uint8_t *data, size_t le
 						return err;
 					continue;
 				}
-				err = csaf_reasons(b, doc, v, id, &s);
+				err = csaf_reasons(b, doc, v, id, p, &s);
 				if (err != MEDFW_OK)
 					return err;
 				if (s.status == MEDFW_VEX_NOT_AFFECTED && s.justification == NULL &&
