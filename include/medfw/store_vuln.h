@@ -100,8 +100,10 @@ enum medfw_store_vuln_cause {
 	MEDFW_STORE_CAUSE_VEX = 2,   /* a VEX document or statement */
 	MEDFW_STORE_CAUSE_SBOM = 3,  /* a release's SBOM was uploaded or replaced */
 	MEDFW_STORE_CAUSE_FLEET = 4, /* devices changed the release they run; a policy */
+	MEDFW_STORE_CAUSE_CHANGES = 5, /* several kinds of change evaluated together, a
+					* re-evaluation someone asked for, catching up */
 };
-/* "feed", "vex", "sbom", "fleet"; NULL outside the enum. */
+/* "feed", "vex", "sbom", "fleet", "changes"; NULL outside the enum. */
 const char *medfw_store_vuln_cause_name(enum medfw_store_vuln_cause c);
 
 /* ---------------------------------------------------------------- release SBOMs */
@@ -431,6 +433,42 @@ enum medfw_err medfw_store_vuln_reevaluate(struct medfw_store *store,
 					   enum medfw_store_vuln_cause cause, const char *detail,
 					   struct medfw_store_vuln_eval_stats *stats,
 					   struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* Where an evaluation is, for medfw_store_vuln_eval_opts.progress. */
+enum medfw_store_vuln_eval_phase {
+	MEDFW_STORE_EVAL_LOAD = 1,  /* reading stored records: done = records so far */
+	MEDFW_STORE_EVAL_MATCH = 2, /* matching release `done` of `total` */
+	MEDFW_STORE_EVAL_WRITE = 3, /* about to write: total = findings to write */
+};
+struct medfw_store_vuln_eval_progress {
+	enum medfw_store_vuln_eval_phase phase;
+	size_t done, total;
+};
+
+/* How an evaluation runs (medfw_store_vuln_reevaluate_with). */
+struct medfw_store_vuln_eval_opts {
+	enum medfw_store_vuln_cause cause;
+	const char *detail; /* why, for the history events (at most
+			     * MEDFW_STORE_VULN_EVENT_DETAIL_MAX bytes are kept) */
+	/* 0: when the inputs changed while matching, start again (at most
+	 * MEDFW_STORE_VULN_EVAL_ATTEMPTS times). 1: write the findings of the snapshot that
+	 * was read anyway (they belong to one state of the inputs; the evaluated generation
+	 * is that snapshot's) and let the caller evaluate again: what a single background
+	 * evaluator wants, so a stream of changes cannot starve it. Either way a write
+	 * never lands over another evaluation's that wrote since the snapshot. */
+	int keep_snapshot;
+	/* Non-NULL: called every few hundred records loaded, before each release is matched
+	 * and before the write (outside the write transaction's work: no store call may be
+	 * made on this handle from it). A non-zero return cancels the evaluation:
+	 * MEDFW_ERR_STATE ("cancelled"), nothing written. */
+	int (*progress)(void *user, const struct medfw_store_vuln_eval_progress *p);
+	void *progress_user;
+};
+/* medfw_store_vuln_reevaluate with options. */
+enum medfw_err medfw_store_vuln_reevaluate_with(struct medfw_store *store,
+						const struct medfw_store_vuln_eval_opts *opts,
+						struct medfw_store_vuln_eval_stats *stats,
+						struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 /* The generation of the inputs and the one the findings were computed from. */
 enum medfw_err medfw_store_vuln_generation(struct medfw_store *store, int64_t *out_generation,

@@ -2,7 +2,8 @@
  * as the fetcher does (src/lib/fetch_curl.c), so only network commands pay for it.
  *
  * One request at a time: METHOD url with a body streamed from an open file or from
- * memory, an optional bearer token, and the response (status and a bounded body).
+ * memory (a GET sends none), an optional bearer token, and the response (status and a
+ * bounded body).
  * Redirects are not followed (a token must not travel to another host). */
 #ifndef MEDFW_UPLOAD_H
 #define MEDFW_UPLOAD_H

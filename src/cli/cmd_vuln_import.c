@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -21,6 +22,7 @@
 #include "medfw/buf.h"
 #include "medfw/crypto.h"
 #include "medfw/json.h"
+#include "medfw/num.h"
 #include "medfw/sbom.h"
 #include "medfw/upload.h"
 #include "medfw/vex.h"
@@ -34,6 +36,9 @@
 #define NAME_MAX_SENT 255 /* the server's MEDFW_STORE_VULN_SOURCE_MAX */
 #define MAX_INPUTS 256    /* of each kind of option */
 #define PROBLEMS_SHOWN 32 /* the server reports the first 32 rejected records */
+#define WAIT_DEFAULT 600  /* seconds for the re-evaluation of what was sent */
+#define WAIT_MAX 86400
+#define POLL_MS 500
 
 /* One file to send: where it is, and the name the server records it under. */
 struct item {
@@ -54,6 +59,7 @@ struct sbom_arg {
 
 struct inputs {
 	const char *server, *token_file, *product_map, *ca_file;
+	uint64_t wait; /* seconds */
 	const char *paths[MAX_INPUTS], *vex[MAX_INPUTS];
 	struct sbom_arg sbom[MAX_INPUTS];
 	size_t path_count, vex_count, sbom_count;
@@ -66,6 +72,7 @@ struct importer {
 	int stop; /* the server cannot be reached or refuses the token: nothing more goes */
 	size_t files, accepted, refused;
 	size_t added, updated, unchanged, rejected;
+	int64_t generation; /* the highest generation a change was queued in; -1: none */
 };
 
 /* ---------------------------------------------------------------- output */
@@ -100,27 +107,14 @@ static void server_error(int status, const json_t *doc, char *out, size_t cap)
 		 msg != NULL ? msg : "(no message)");
 }
 
-/* After an accepted change: what the re-evaluation did, or why it failed (the change
- * itself was stored; the server catches up at the next one). */
-static void print_evaluation(const char *what, const json_t *doc)
+/* After an accepted change: the server queued its re-evaluation in this generation. */
+static void note_evaluation(struct importer *imp, const json_t *doc)
 {
 	const json_t *ev = json_object_get(doc, "evaluation");
-	const char *error = json_string_value(json_object_get(ev, "error"));
+	json_int_t g = json_integer_value(json_object_get(ev, "generation"));
 
-	if (!json_is_object(ev))
-		return;
-	if (error != NULL) {
-		complain(what, "stored, but the re-evaluation failed: ", error);
-		return;
-	}
-	printf("  re-evaluated: %zu releases, %zu findings (%zu new, %zu changed, %zu status "
-	       "changes)\n",
-	       json_count(ev, "releases"), json_count(ev, "findings"), json_count(ev, "inserted"),
-	       json_count(ev, "updated"), json_count(ev, "status_changes"));
-	if (json_count(ev, "product_map_problems") > 0)
-		printf("  warning: %zu product map entries name a CSAF product that no stored "
-		       "advisory defines\n",
-		       json_count(ev, "product_map_problems"));
+	if (json_is_true(json_object_get(ev, "queued")) && g > imp->generation)
+		imp->generation = g;
 }
 
 static int parse_args(int argc, char **argv, struct inputs *in)
@@ -132,18 +126,27 @@ static int parse_args(int argc, char **argv, struct inputs *in)
 		{"sbom", required_argument, NULL, 'b'},
 		{"product-map", required_argument, NULL, 'm'},
 		{"ca", required_argument, NULL, 'c'},
+		{"wait", required_argument, NULL, 'w'},
 		{NULL, 0, NULL, 0},
 	};
 	char *eq;
 	int c;
 
 	memset(in, 0, sizeof(*in));
+	in->wait = WAIT_DEFAULT;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': in->server = optarg; break;
 		case 't': in->token_file = optarg; break;
 		case 'c': in->ca_file = optarg; break;
+		case 'w':
+			if (medfw_parse_u64(optarg, 0, WAIT_MAX, &in->wait) != MEDFW_OK) {
+				cli_usage_error(CMD, "--wait takes seconds from 0 to %d, not '%s'",
+						WAIT_MAX, optarg);
+				return 0;
+			}
+			break;
 		case 'v':
 			if (!cli_add_input(CMD, in->vex, &in->vex_count, MAX_INPUTS, optarg, "--vex"))
 				return 0;
@@ -664,7 +667,7 @@ static void import_feed(struct importer *imp, const struct item *it)
 	if (rejected > json_array_size(problems))
 		printf("  ... and %zu more rejected records (the server lists the first %d)\n",
 		       rejected - json_array_size(problems), PROBLEMS_SHOWN);
-	print_evaluation(it->path, doc);
+	note_evaluation(imp, doc);
 	json_decref(doc);
 }
 
@@ -694,7 +697,7 @@ static void import_sbom(struct importer *imp, const struct sbom_arg *s)
 	printf(", %s\n", json_is_true(json_object_get(doc, "sbom_signed"))
 				 ? "the signed SBOM target"
 				 : "not (yet) a signed target of the repository");
-	print_evaluation(s->file, doc);
+	note_evaluation(imp, doc);
 	json_decref(doc);
 }
 
@@ -732,7 +735,7 @@ static void import_vex(struct importer *imp, const char *path)
 	printf(": %zu statements kept, %zu not kept, %s\n", json_count(doc, "statements"),
 	       json_count(doc, "problems"),
 	       json_is_true(json_object_get(doc, "unchanged")) ? "unchanged" : "added");
-	print_evaluation(path, doc);
+	note_evaluation(imp, doc);
 	json_decref(doc);
 }
 
@@ -747,8 +750,101 @@ static void import_product_map(struct importer *imp, const char *path)
 	cli_put_safe(stdout, path, MEDFW_FEED_PATH_MAX);
 	printf(": %zu mappings, %s\n", json_count(doc, "entries"),
 	       json_is_true(json_object_get(doc, "unchanged")) ? "unchanged" : "stored");
-	print_evaluation(path, doc);
+	note_evaluation(imp, doc);
 	json_decref(doc);
+}
+
+/* ---------------------------------------------------------------- the re-evaluation */
+
+/* GET the server's re-evaluation state; NULL (reported) when that fails. */
+static json_t *evaluation_state(struct importer *imp)
+{
+	char url[URL_MAX], line[MEDFW_DIAG_MSG_MAX + 64];
+	struct medfw_buf resp;
+	struct medfw_diag diag;
+	json_t *doc = NULL;
+	int status = 0;
+	enum medfw_err err;
+
+	snprintf(url, sizeof(url), "%s/api/v1/vulnerabilities/evaluation", imp->server);
+	medfw_diag_clear(&diag);
+	err = medfw_upload(imp->up, "GET", url, imp->token, NULL, &status, &resp, &diag);
+	if (err != MEDFW_OK) {
+		complain("re-evaluation", "cannot read its state: ", medfw_diag_message(&diag, err));
+		return NULL;
+	}
+	if (resp.len > 0 &&
+	    medfw_json_parse(resp.data, resp.len, resp.max, 16, &doc, NULL) != MEDFW_OK)
+		doc = NULL;
+	medfw_buf_free(&resp);
+	if (status != 200 || !json_is_object(doc)) {
+		server_error(status, doc, line, sizeof(line));
+		complain("re-evaluation", "cannot read its state: ", line);
+		json_decref(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static void print_statistics(const json_t *st)
+{
+	printf("re-evaluated (generation %zu): %zu releases, %zu findings (%zu new, %zu changed, "
+	       "%zu status changes)\n",
+	       json_count(st, "generation"), json_count(st, "releases"), json_count(st, "findings"),
+	       json_count(st, "inserted"), json_count(st, "updated"),
+	       json_count(st, "status_changes"));
+	if (json_count(st, "product_map_problems") > 0)
+		printf("  warning: %zu product map entries name a CSAF product that no stored "
+		       "advisory defines\n",
+		       json_count(st, "product_map_problems"));
+}
+
+/* Wait for the server's background evaluation of everything sent (evaluated_generation
+ * reaching the highest generation a change was queued in), at most `seconds`. Returns 0
+ * when it failed (reported; the changes are stored and the server tries again). */
+static int wait_evaluation(struct importer *imp, uint64_t seconds)
+{
+	struct timespec start, now, pause = {0, POLL_MS * 1000000L};
+	json_int_t failures = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		json_t *doc = evaluation_state(imp), *last;
+		json_int_t evaluated, f;
+
+		if (doc == NULL)
+			return 0;
+		evaluated = json_integer_value(json_object_get(doc, "evaluated_generation"));
+		f = json_integer_value(json_object_get(doc, "failures"));
+		last = json_object_get(doc, "last");
+		if (evaluated >= imp->generation) {
+			if (json_is_object(json_object_get(last, "statistics")))
+				print_statistics(json_object_get(last, "statistics"));
+			else
+				printf("re-evaluated (generation %lld)\n", (long long)evaluated);
+			json_decref(doc);
+			return 1;
+		}
+		if (failures >= 0 && f > failures && json_is_false(json_object_get(last, "ok"))) {
+			complain("re-evaluation", "the changes are stored, but their evaluation "
+				 "failed (the server tries again): ",
+				 json_string_value(json_object_get(last, "error")));
+			json_decref(doc);
+			return 0;
+		}
+		if (failures < 0)
+			failures = f;
+		json_decref(doc);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((uint64_t)(now.tv_sec - start.tv_sec) >= seconds) {
+			printf("re-evaluation: still under way after %llu s (generation %lld of "
+			       "%lld evaluated); medfwd finishes it in the background\n",
+			       (unsigned long long)seconds, (long long)evaluated,
+			       (long long)imp->generation);
+			return 1;
+		}
+		nanosleep(&pause, NULL);
+	}
 }
 
 /* ---------------------------------------------------------------- the command */
@@ -776,7 +872,7 @@ int cmd_vuln_import(struct cli *cli, int argc, char **argv)
 	struct importer *imp = NULL;
 	struct medfw_diag diag;
 	size_t total, i;
-	int rc = CLI_EXIT_USAGE, ok = 1;
+	int rc = CLI_EXIT_USAGE, ok = 1, evaluated = 1;
 	enum medfw_err err = MEDFW_OK;
 
 	(void)cli;
@@ -819,12 +915,16 @@ int cmd_vuln_import(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(CMD, err, &diag);
 		goto out;
 	}
+	imp->generation = -1;
 	run(imp, &in, &feeds);
+	if (!imp->stop && imp->generation >= 0 && in.wait > 0)
+		evaluated = wait_evaluation(imp, in.wait);
 	printf("medfw " CMD ": %zu of %zu files sent: %zu accepted, %zu refused; records: %zu "
 	       "added, %zu updated, %zu unchanged, %zu rejected\n",
 	       imp->files, total, imp->accepted, imp->refused, imp->added, imp->updated,
 	       imp->unchanged, imp->rejected);
-	rc = imp->refused == 0 && !imp->stop && imp->files == total ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+	rc = imp->refused == 0 && !imp->stop && imp->files == total && evaluated ? CLI_EXIT_OK
+										 : CLI_EXIT_FAIL;
 out:
 	medfw_uploader_free(imp->up);
 	medfw_wipe(imp->token, sizeof(imp->token));

@@ -209,7 +209,7 @@ int cmd_vuln_advisory(struct cli *cli, int argc, char **argv);
 #define CMD_VULN_IMPORT_USAGE                                                               \
 	"Usage: medfw vuln import --server URL [--token-file FILE] [PATH...]\n"                 \
 	"                         [--sbom TARGET=FILE...] [--vex FILE...]\n"                    \
-	"                         [--product-map FILE] [--ca CA.pem]\n\n"                       \
+	"                         [--product-map FILE] [--ca CA.pem] [--wait SECONDS]\n\n"      \
 	"Uploads vulnerability data to medfwd, one file per request. PATH: feed files or\n"  \
 	"directories, walked as vuln match walks them (*.json, name order, at most 8\n"      \
 	"levels, hidden names skipped, symbolic links not followed), each file sent to\n"   \
@@ -218,8 +218,10 @@ int cmd_vuln_advisory(struct cli *cli, int argc, char **argv);
 	"release; --product-map: the server's product-mapping table (what advisories that\n" \
 	"name products in words call our components; docs/vuln-matching.md). The map goes\n" \
 	"first, then feeds, SBOMs, VEX. For each file it prints what the server did\n"       \
-	"(records added, updated, unchanged, rejected with their JSON paths and why; the\n"  \
-	"re-evaluation), then a total. A file the server refuses (a broken file, one\n"     \
+	"(records added, updated, unchanged, rejected with their JSON paths and why),\n"    \
+	"then waits (at most --wait SECONDS, default 600; 0: not at all) for the\n"         \
+	"server's background re-evaluation of everything sent and prints what it found,\n" \
+	"then a total. A file the server refuses (a broken file, one\n"                    \
 	"larger than its max_body_bytes) is reported with its path and the others still\n" \
 	"go; a refused token stops the run. The API token (vulns.write, manufacturer-\n"    \
 	"wide) comes from FILE or MEDFW_TOKEN, never the command line, and is never\n"       \

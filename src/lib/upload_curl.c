@@ -161,9 +161,12 @@ enum medfw_err medfw_upload(struct medfw_uploader *u, const char *method, const 
 	     u->api.easy_setopt(u->api.easy, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_USERAGENT, "medfw-push") != CURLE_OK ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_HTTPHEADER, headers) != CURLE_OK ||
-	     u->api.easy_setopt(u->api.easy, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
-	     u->api.easy_setopt(u->api.easy, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
-	     u->api.easy_setopt(u->api.easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)body->len) != CURLE_OK ||
+	     (strcmp(method, "GET") == 0
+		      ? u->api.easy_setopt(u->api.easy, CURLOPT_HTTPGET, 1L) != CURLE_OK
+		      : (u->api.easy_setopt(u->api.easy, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+			 u->api.easy_setopt(u->api.easy, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK ||
+			 u->api.easy_setopt(u->api.easy, CURLOPT_INFILESIZE_LARGE,
+					    (curl_off_t)body->len) != CURLE_OK)) ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_READFUNCTION, on_read) != CURLE_OK ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_READDATA, &st) != CURLE_OK ||
 	     u->api.easy_setopt(u->api.easy, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||

@@ -77,6 +77,16 @@ const struct medfw_config_option medfwd_config_options[] = {
 	    "them, takes in matching devices, moves members along by their update events, "
 	    "gives install instructions, opens waves, pauses on errors). People's actions "
 	    "wake it at once."),
+	OPT(vuln_eval_delay, DURATION, "2s", 0, 300, NULL, 0,
+	    "How long the vulnerability re-evaluation waits after a change to its inputs (a "
+	    "feed import, an SBOM, VEX, the product map) for more changes to evaluate with it "
+	    "(at most 15 times this, and a minute, after the first). Requests are answered "
+	    "when the change is stored; the evaluation runs in the background."),
+	OPT(vuln_exposure_interval, DURATION, "60s", 1, 3600, NULL, 0,
+	    "After check-ins in which devices report another image, the sites' exposures to "
+	    "vulnerabilities (due dates, closing when the fixing release runs) are brought up "
+	    "to date at most this often. Reading a report or a device's findings always "
+	    "brings them up to date first."),
 };
 
 const size_t medfwd_config_option_count =

@@ -36,6 +36,8 @@ struct medfwd_config {
 	uint64_t session_idle_timeout;
 	char *device_statement_keys;
 	uint64_t rollout_tick;
+	uint64_t vuln_eval_delay;
+	uint64_t vuln_exposure_interval;
 };
 
 extern const struct medfw_config_option medfwd_config_options[];

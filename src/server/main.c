@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "handlers/app.h"
 #include "handlers/rollouts.h"
+#include "handlers/vulns.h"
 #include "medfw/num.h"
 #include "medfw/roff.h"
 
@@ -368,6 +369,11 @@ static int run(const struct cli_args *a)
 	if (err != MEDFW_OK)
 		goto out;
 	(void)medfwd_rollouts_metrics_install(&srv, &app);
+	err = medfwd_vulns_start(&app, (int64_t)cfg.vuln_eval_delay,
+				 (int64_t)cfg.vuln_exposure_interval, &diag);
+	if (err != MEDFW_OK)
+		goto out;
+	(void)medfwd_vulns_metrics_install(&srv, &app);
 	err = medfwd_server_start(&srv, &diag);
 	if (err != MEDFW_OK)
 		goto out;
@@ -387,6 +393,7 @@ static int run(const struct cli_args *a)
 				    (json_int_t)atomic_load(&srv.metrics.in_flight)));
 	left = medfwd_server_stop(&srv);
 	medfwd_rollouts_stop(&app);
+	medfwd_vulns_stop(&app);
 	medfwd_log_record(&log, left ? MEDFW_LOG_WARNING : MEDFW_LOG_INFO, "server.stopped",
 			  json_pack("{s:I}", "abandoned_requests", (json_int_t)left));
 	rc = EXIT_OK;
@@ -400,6 +407,7 @@ out:
 		medfwd_server_free(&srv);
 	if (app_ready) {
 		medfwd_rollouts_stop(&app);
+		medfwd_vulns_stop(&app);
 		medfwd_device_statement_free(&app);
 		medfwd_app_free(&app);
 	}

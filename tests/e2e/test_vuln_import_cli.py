@@ -120,6 +120,9 @@ def test_import_everything_then_again(fleet, medfw, shared, tmp_path):  # noqa: 
     assert f"sbom {NEW} ({new}): stored, 4 components, model ABC, the signed SBOM target" \
         in lines
     assert f"vex {vex}: 1 statements kept, 0 not kept, added" in lines
+    # then it waited for the server's background evaluation of all of it
+    assert re.fullmatch(r"re-evaluated \(generation \d+\): 2 releases, \d+ findings "
+                        r"\(\d+ new, \d+ changed, \d+ status changes\)", lines[-2]), lines[-2]
     assert lines[-1] == (f"medfw vuln import: 37 of 37 files sent: 37 accepted, 0 refused; "
                          f"records: {RECORDS} added, 0 updated, 0 unchanged, 0 rejected")
     assert err == ""
@@ -151,8 +154,8 @@ def test_import_everything_then_again(fleet, medfw, shared, tmp_path):  # noqa: 
     assert f"vex {vex}: 1 statements kept, 0 not kept, unchanged" in lines
     assert f"sbom {OLD} ({old}): replaced, 5 components, model ABC, not (yet) a signed " \
            "target of the repository" in lines
-    assert all(l.endswith("(0 new, 0 changed, 0 status changes)")
-               for l in lines if l.startswith("  re-evaluated"))
+    evals = [l for l in lines if l.startswith("re-evaluated")]
+    assert len(evals) == 1 and evals[0].endswith("(0 new, 0 changed, 0 status changes)"), out
     assert lines[-1] == (f"medfw vuln import: 37 of 37 files sent: 37 accepted, 0 refused; "
                          f"records: 0 added, 0 updated, {RECORDS} unchanged, 0 rejected")
     assert findings(c) == before
@@ -241,6 +244,9 @@ def test_usage_connection_and_token_errors(api, medfw, shared, tmp_path):
     assert "TARGET=FILE" in err
     _, err = import_cli(medfw, url, token, "--vex", tmp_path / "nope.json", check=2)
     assert "--vex" in err and "nope.json" in err
+    for bad in ("-1", "86401", "soon", ""):
+        _, err = import_cli(medfw, url, token, "--wait", bad, feed, check=2)
+        assert "--wait takes seconds from 0 to 86400" in err, err
     c = Client(srv)
     c.login("root")
     assert audit_events(c, "vulnerabilities.imported") == []  # nothing was sent
@@ -266,4 +272,9 @@ def test_usage_connection_and_token_errors(api, medfw, shared, tmp_path):
     out, err = import_cli(medfw, url, None, feed, env={"MEDFW_TOKEN": t.token},
                           secret=t.token)
     assert "records: 1 added" in out
+    assert re.search(r"^re-evaluated \(generation \d+\): 0 releases", out, re.M), out
+    # --wait 0: the changes are queued, the command does not wait for their evaluation
+    other = shared / "testdata/nvd/records/CVE-2024-3094.json"
+    out, err = import_cli(medfw, url, token, "--wait", "0", other, secret=t.token)
+    assert "records: 1 added" in out and "re-evaluated" not in out, out
     assert t.token not in srv.log_text()

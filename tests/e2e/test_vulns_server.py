@@ -11,6 +11,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 import time
 
 import pytest
@@ -69,7 +70,7 @@ def releases():
 
 @pytest.fixture
 def fleet(medfwd_server, medfw, tmp_path):
-    return Fleet(medfwd_server(), medfw, tmp_path, releases())
+    return Fleet(medfwd_server("vuln_eval_delay = 0s\n"), medfw, tmp_path, releases())
 
 
 def feed_files(shared):
@@ -80,8 +81,36 @@ def feed_files(shared):
     return out
 
 
+def evaluated(t, body, timeout=60):
+    """Wait for medfwd's background re-evaluation of the change `body` answered (its
+    "evaluation": queued in a generation) and return that evaluation's statistics."""
+    ev = body["evaluation"]
+    assert ev["queued"] is True and ev["generation"] >= 1, ev
+    deadline = time.monotonic() + timeout
+    while True:
+        status, _, st = (t.call("GET", "/api/v1/vulnerabilities/evaluation") if hasattr(t, "call")
+                         else raw(t, "GET", "/api/v1/vulnerabilities/evaluation"))
+        assert status == 200, st
+        last = st["last"]
+        if last is not None and last["ok"] and last["statistics"]["generation"] >= ev["generation"]:
+            assert st["evaluated_generation"] >= ev["generation"], st
+            return last["statistics"]
+        assert last is None or last["ok"], last
+        assert time.monotonic() < deadline, st
+        time.sleep(0.05)
+
+
+def change(t, method, path, data, ctype="application/json"):
+    """A request that changes an input; when it queued a re-evaluation, waits for it
+    (body["evaluated"]: its statistics)."""
+    status, h, body = raw(t, method, path, data, ctype)
+    if status in (200, 201) and isinstance(body, dict) and body.get("evaluation") is not None:
+        body["evaluated"] = evaluated(t, body)
+    return status, h, body
+
+
 def post(t, path, data, ctype="application/json"):
-    return raw(t, "POST", path, data, ctype)
+    return change(t, "POST", path, data, ctype)
 
 
 def import_feed(t, name, data):
@@ -150,27 +179,27 @@ def test_vulnerability_management(fleet, shared):
                for a in audit_events(c, "vulnerabilities.imported"))
 
     # ---- SBOMs: 2.0 must be the signed SBOM target's bytes
-    status, _, body = raw(t, "PUT", f"/api/v1/releases/{NEW}/sbom",
+    status, _, body = change(t, "PUT", f"/api/v1/releases/{NEW}/sbom",
                           json.dumps(SBOM_NEW, indent=1).encode())
     assert status == 422 and body["error"]["code"] == "sbom_mismatch", body
-    status, _, body = raw(t, "PUT", f"/api/v1/releases/{NEW}/sbom", NEW_SBOM_BYTES)
+    status, _, body = change(t, "PUT", f"/api/v1/releases/{NEW}/sbom", NEW_SBOM_BYTES)
     assert status == 201, body
     assert body["sbom_signed"] is True and body["model"] == "ABC"
     assert body["image_sha256"] == sha(fleet.images[NEW][0])
-    status, _, body = raw(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(SBOM_OLD).encode())
+    status, _, body = change(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(SBOM_OLD).encode())
     assert status == 201 and body["sbom_signed"] is False, body
     assert body["sbom_target"] == SBOM_OLD_TARGET and body["components"] == 4
-    assert body["evaluation"]["releases"] == 2 and body["evaluation"]["findings"] > 0
+    assert body["evaluated"]["releases"] == 2 and body["evaluated"]["findings"] > 0
     # bad SBOMs and releases are refused and change nothing
     bad = copy.deepcopy(SBOM_OLD)
     bad["components"][1]["hashes"] = [{"alg": "SHA-256", "content": "zz"}]
-    status, _, body = raw(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(bad).encode())
+    status, _, body = change(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(bad).encode())
     assert status == 400 and body["error"]["code"] == "invalid_sbom", body
     assert "components[1].hashes[0]" in body["error"]["message"]
-    status, _, body = raw(t, "PUT", "/api/v1/releases/pump/nope.img/sbom",
+    status, _, body = change(t, "PUT", "/api/v1/releases/pump/nope.img/sbom",
                           json.dumps(SBOM_OLD).encode())
     assert status == 422 and body["error"]["code"] == "unknown_target"
-    assert raw(t, "PUT", f"/api/v1/releases/{OLD}", b"{}")[0] == 404
+    assert change(t, "PUT", f"/api/v1/releases/{OLD}", b"{}")[0] == 404
     status, h, exported = raw(t, "GET", f"/api/v1/releases/{OLD}/sbom")  # parsed by raw()
     assert status == 200 and h["content-type"].startswith("application/vnd.cyclonedx+json")
     assert exported["specVersion"] == "1.6" and exported["serialNumber"] == SBOM_OLD["serialNumber"]
@@ -225,19 +254,20 @@ def test_vulnerability_management(fleet, shared):
                  "status": "not_affected", "justification": "code_not_reachable",
                  "detail": "the certificate parser is never given untrusted input",
                  "response": ["will_not_fix"]}
-    for change, field in (({"justification": "trust me"}, "justification"),
-                          ({"justification": None}, "justification"),
-                          ({"status": "fine"}, "status"), ({"colour": "red"}, "colour"),
-                          ({"release": "pump/none.img"}, "release")):
-        body = {k: v for k, v in dict(statement, **change).items() if v is not None}
-        if change.get("justification", 1) is None:
+    for edit, field in (({"justification": "trust me"}, "justification"),
+                        ({"justification": None}, "justification"),
+                        ({"status": "fine"}, "status"), ({"colour": "red"}, "colour"),
+                        ({"release": "pump/none.img"}, "release")):
+        body = {k: v for k, v in dict(statement, **edit).items() if v is not None}
+        if edit.get("justification", 1) is None:
             body.pop("detail")
         status, _, resp = c.call("POST", "/api/v1/vulnerabilities/vex-statements", body)
-        assert status in (400, 404) and resp["error"]["field"] == field, (change, resp)
+        assert status in (400, 404) and resp["error"]["field"] == field, (edit, resp)
     assert c.call("GET", "/api/v1/vulnerabilities/vex-statements")[2]["total"] == 0
     status, _, body = c.call("POST", "/api/v1/vulnerabilities/vex-statements", statement)
     assert status == 201, body
-    assert body["author"] == "root" and body["evaluation"]["status_changes"] == 1
+    body["evaluated"] = evaluated(c, body)
+    assert body["author"] == "root" and body["evaluated"]["status_changes"] == 1
     ssl = by_key(findings(c, OLD))[("openssl", "CVE-2022-0778")]
     assert ssl["status"] == "not_affected" and ssl["vex_applied"] is True
     assert ssl["vex"]["justification"] == "code_not_reachable"
@@ -363,7 +393,7 @@ def test_overdue_when_the_clock_moves(fleet, shared, medfwd_server):
         status, _, body = import_feed(t, rel.split("/")[-1],
                                       (shared / "testdata" / rel).read_bytes())
         assert status == 200 and body["added"] == 1, body
-    status, _, body = raw(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(SBOM_OLD).encode())
+    status, _, body = change(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(SBOM_OLD).encode())
     assert status == 201, body
     device_on(fleet, fleet.site, "A-1", OLD)
     xz = exposure_of(report(fleet.c), fleet.site, "CVE-2024-3094")
@@ -406,8 +436,8 @@ MEDICAL = {("dcmtk", "CVE-2022-2119"), ("dcmtk", "CVE-2022-2120"), ("dcmtk", "CV
 
 def put_map(t, doc, name="map.json"):
     data = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
-    return raw(t, "PUT", f"/api/v1/vulnerabilities/product-map?name={name}", data,
-               "application/json")
+    return change(t, "PUT", f"/api/v1/vulnerabilities/product-map?name={name}", data,
+                  "application/json")
 
 
 def test_product_map(fleet, shared):
@@ -418,7 +448,7 @@ def test_product_map(fleet, shared):
     for path in sorted((shared / "testdata/csaf/cisa-icsma").glob("*.json")):
         status, _, body = import_feed(t, path.name, path.read_bytes())
         assert status == 200 and body["added"] == 1, body
-    status, _, body = raw(t, "PUT", f"/api/v1/releases/{OLD}/sbom",
+    status, _, body = change(t, "PUT", f"/api/v1/releases/{OLD}/sbom",
                           json.dumps(SBOM_MEDICAL).encode())
     assert status == 201, body
     assert findings(c, OLD)["total"] == 0
@@ -439,9 +469,9 @@ def test_product_map(fleet, shared):
     status, _, body = put_map(t, MEDICAL_MAP)
     assert status == 200 and body["unchanged"] is False and body["entries"] == 2, body
     assert body["source"] == "map.json"
-    assert body["evaluation"]["product_map_entries"] == 2
-    assert body["evaluation"]["product_map_problems"] == 0
-    assert body["evaluation"]["inserted"] == len(MEDICAL)
+    assert body["evaluated"]["product_map_entries"] == 2
+    assert body["evaluated"]["product_map_problems"] == 0
+    assert body["evaluated"]["inserted"] == len(MEDICAL)
     got = by_key(findings(c, OLD))
     assert set(got) == MEDICAL
     dcmtk = got[("dcmtk", "CVE-2022-2119")]
@@ -480,7 +510,171 @@ def test_product_map(fleet, shared):
 
     # without the mapping the advisories name nothing of ours: unmatched, history kept
     status, _, body = put_map(t, {"mappings": []}, "none.json")
-    assert status == 200 and body["entries"] == 0 and body["evaluation"]["unmatched"] == 4
+    assert status == 200 and body["entries"] == 0 and body["evaluated"]["unmatched"] == 4
     assert {k for k, f in by_key(findings(c, OLD)).items()
             if f["status"] == "unmatched"} == MEDICAL
     assert findings(c, OLD, open="true")["total"] == 0
+
+
+# ---- the background re-evaluation
+
+def evaluation_state(c):
+    status, _, st = (c.call("GET", "/api/v1/vulnerabilities/evaluation") if hasattr(c, "call")
+                     else raw(c, "GET", "/api/v1/vulnerabilities/evaluation"))
+    assert status == 200, st
+    return st
+
+
+def record(shared, name):
+    return (shared / "testdata" / "nvd" / "records" / name).read_bytes()
+
+
+def finding_history(c, release, key):
+    f = by_key(findings(c, release))[key]
+    status, _, body = c.call("GET", f"/api/v1/vulnerabilities/findings/{f['id']}")
+    assert status == 200, body
+    return body["history"]
+
+
+def test_changes_evaluated_together_in_the_background(medfwd_server, medfw, shared, tmp_path):
+    """A change is answered as soon as it is stored; changes arriving within
+    vuln_eval_delay are evaluated together, once, and the history names each of them.
+    Anyone who reads findings sees the worker's state; only manufacturer-wide staff with
+    vulns.write ask for a re-evaluation, which is audited."""
+    fleet = Fleet(medfwd_server("vuln_eval_delay = 5s\n"), medfw, tmp_path, releases())
+    t, c = fleet.t, fleet.c
+    status, _, body = change(t, "PUT", f"/api/v1/releases/{OLD}/sbom",
+                             json.dumps(SBOM_OLD).encode())
+    assert status == 201 and body["evaluated"]["releases"] == 1, body
+    before = evaluation_state(t)
+    assert before["state"] == "idle" and before["pending"] is None
+    assert before["evaluated_generation"] == before["generation"]
+    assert before["last"]["cause"] == "sbom" and before["last"]["ok"] is True
+
+    names = ["CVE-2022-0778.json", "CVE-2024-3094.json"]
+    answers = []
+    for n in names:
+        status, _, body = raw(t, "POST", f"/api/v1/vulnerabilities/import?name={n}",
+                              record(shared, n), "application/json")
+        assert status == 200 and body["added"] == 1, body
+        assert body["evaluation"]["queued"] is True
+        answers.append(body)
+    assert answers[1]["evaluation"]["generation"] > answers[0]["evaluation"]["generation"]
+    st = evaluation_state(t)
+    assert st["state"] == "pending", st  # nothing evaluated yet: 5 s after the last change
+    assert st["pending"]["changes"] == 2 and st["pending"]["cause"] == "feed"
+    detail = st["pending"]["detail"]
+    assert re.fullmatch(r"import of CVE-2022-0778\.json by \S+; "
+                        r"import of CVE-2024-3094\.json by \S+", detail), detail
+    assert st["evaluated_generation"] < answers[1]["evaluation"]["generation"]
+    assert findings(c, OLD)["total"] == 0  # the findings are still the last evaluation's
+
+    stats = evaluated(t, answers[1])
+    after = evaluation_state(t)
+    assert after["evaluations"] == before["evaluations"] + 1  # both in one evaluation
+    assert after["last"]["detail"] == detail and after["last"]["cause"] == "feed"
+    assert stats["records"] == 2 and stats["inserted"] >= 2
+    for key in (("openssl", "CVE-2022-0778"), ("xz", "CVE-2024-3094")):
+        hist = finding_history(c, OLD, key)
+        assert hist[0]["cause"] == "feed" and hist[0]["detail"].startswith(detail), hist
+
+    # asking for a re-evaluation: manufacturer-wide staff with vulns.write
+    make_user(c, "site_officer", "security_officer", fleet.site)
+    so = Client(fleet.server)
+    so.login("site_officer")
+    assert evaluation_state(so)["evaluations"] == after["evaluations"]
+    status, _, body = so.call("POST", "/api/v1/vulnerabilities/evaluation")
+    assert status == 403 and "manufacturer-wide" in body["error"]["message"], body
+    status, _, body = raw(t, "POST", "/api/v1/vulnerabilities/evaluation", b"x")
+    assert status == 400 and body["error"]["field"] == "body", body
+    status, _, body = raw(t, "POST", "/api/v1/vulnerabilities/evaluation", b"")
+    assert status == 202 and body["state"] == "pending", body
+    assert body["pending"]["cause"] == "changes"
+    assert re.fullmatch(r"re-evaluation asked for by \S+", body["pending"]["detail"]), body
+    deadline = time.monotonic() + 60
+    while evaluation_state(t)["evaluations"] < after["evaluations"] + 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    last = evaluation_state(t)["last"]
+    assert last["cause"] == "changes" and last["ok"] is True
+    assert last["statistics"]["inserted"] == 0 and last["statistics"]["status_changes"] == 0
+    assert len(audit_events(c, "vulnerabilities.reevaluation_requested")) == 1
+    status, _, text = fleet.server.request("GET", "/metrics")
+    assert f"medfwd_vuln_evaluations_total {after['evaluations'] + 1}" in text.decode()
+
+
+def test_changes_left_unevaluated_are_evaluated_at_start(medfwd_server, medfw, shared, tmp_path):
+    """Changes stored but not evaluated when medfwd stops (here: a delay longer than
+    the test) are evaluated when it starts again."""
+    srv = medfwd_server("vuln_eval_delay = 300s\n")
+    fleet = Fleet(srv, medfw, tmp_path, releases())
+    t = fleet.t
+    status, _, body = raw(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(SBOM_OLD).encode(),
+                          "application/json")
+    assert status == 201 and body["evaluation"]["queued"] is True, body
+    status, _, body = raw(t, "POST", "/api/v1/vulnerabilities/import?name=r.json",
+                          record(shared, "CVE-2022-0778.json"), "application/json")
+    assert status == 200 and body["added"] == 1, body
+    st = evaluation_state(t)
+    assert st["state"] == "pending" and st["pending"]["changes"] == 2
+    assert st["pending"]["cause"] == "changes"  # an SBOM and a feed: two kinds
+    assert st["evaluated_generation"] < st["generation"]
+    assert findings(fleet.c, OLD)["total"] == 0
+    assert srv.stop() == 0
+    later = medfwd_server()
+    cl = Client(later)
+    cl.login("root")
+    deadline = time.monotonic() + 60
+    while True:
+        st = evaluation_state(cl)
+        if st["last"] is not None:
+            break
+        assert time.monotonic() < deadline, st
+        time.sleep(0.1)
+    assert st["last"]["ok"] is True and st["last"]["cause"] == "changes"
+    assert st["last"]["detail"] == "changes stored before medfwd started and not yet evaluated"
+    assert st["evaluated_generation"] == st["generation"]
+    assert by_key(findings(cl, OLD))[("openssl", "CVE-2022-0778")]["status"] == "affected"
+
+
+def test_exposure_closes_at_the_checkin_that_fixes_it(medfwd_server, medfw, shared, tmp_path):
+    """A device that checks in running the fixing release closes its site's exposure at
+    that time (the worker refreshes exposures after check-ins), not when someone next
+    reads the report: with the server's clock moved on in between, time to remediate
+    is the time to the check-in."""
+    fleet = Fleet(medfwd_server("vuln_eval_delay = 0s\nvuln_exposure_interval = 1s\n"
+                                "device_clock_skew = 1h\n"), medfw, tmp_path, releases())
+    t, c = fleet.t, fleet.c
+    for rel in ("cve5/CVE-2024-3094.json", "nvd/records/CVE-2024-3094.json"):
+        status, _, body = import_feed(t, rel.split("/")[-1],
+                                      (shared / "testdata" / rel).read_bytes())
+        assert status == 200 and body["added"] == 1, body
+    for rel, sbom in ((OLD, SBOM_OLD), (NEW, SBOM_NEW)):
+        status, _, body = change(t, "PUT", f"/api/v1/releases/{rel}/sbom",
+                                 json.dumps(sbom).encode())
+        assert status in (200, 201), body
+    dev = device_on(fleet, fleet.site, "A-1", OLD)
+    xz = exposure_of(report(c), fleet.site, "CVE-2024-3094")
+    assert xz is not None and xz["closed_at"] is None
+
+    def closings():
+        return [r for r in fleet.server.log_records()
+                if r.get("event") == "vulns.exposures.refreshed" and "1 closed" in r["msg"]]
+    assert closings() == []
+    # (the API token: a person's session would time out as the clock moves)
+    status, _, body = t.call("POST", "/api/v1/selftest/clock", {"advance_seconds": 1800})
+    assert status == 200, body
+    checkin(fleet, dev, NEW)
+    deadline = time.monotonic() + 30
+    while not closings():
+        assert time.monotonic() < deadline, fleet.server.log_text()[-2000:]
+        time.sleep(0.1)
+    assert closings()[0]["msg"].startswith("devices changed the release they run")
+    status, _, body = t.call("POST", "/api/v1/selftest/clock", {"advance_seconds": 1700})
+    assert status == 200, body
+    rep = report(t)
+    assert exposure_of(rep, fleet.site, "CVE-2024-3094") is None
+    site = next(s for s in rep["sites"] if s["site_id"] == fleet.site)
+    closed = site["time_to_remediate"]["critical"]
+    assert closed["closed"] == 1
+    assert abs(closed["max_days"] * 86400 - 1800) < 60, closed  # not 3,500 s

@@ -1415,27 +1415,16 @@ static void test_device_events_migration(void **state)
 	struct fixture *f = *state;
 	struct medfw_store_device got;
 	struct medfw_store_device_event ev[1];
-	char path[4200], sql[256];
-	sqlite3 *db = NULL;
+	char path[4200];
 	int64_t v = 0;
 
 	snprintf(path, sizeof(path), "%s.v2", f->path);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
-					  " applied_at INTEGER NOT NULL)", NULL, NULL, NULL),
-			 SQLITE_OK);
-	for (size_t i = 0; medfwi_sqlite_migrations[i].sql != NULL; i++)
-		if (medfwi_sqlite_migrations[i].version <= 2)
-			assert_int_equal(sqlite3_exec(db, medfwi_sqlite_migrations[i].sql, NULL, NULL,
-						      NULL),
-					 SQLITE_OK);
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO schema_version VALUES (1, 0), (2, 0);"
-		 " INSERT INTO sites (id, name, time_zone, created_at) VALUES (1, 'Old', 'UTC', 0);"
-		 " INSERT INTO devices (id, site_id, serial, model, created_at)"
-		 " VALUES (7, 1, 'OLD-1', 'Vent 7', 5)");
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
+	tu_sqlite_at_version(path, 2,
+			     "INSERT INTO sites (id, name, time_zone, created_at) VALUES (1, 'Old',"
+			     " 'UTC', 0);"
+			     " INSERT INTO devices (id, site_id, serial, model, created_at)"
+			     " VALUES (7, 1, 'OLD-1', 'Vent 7', 5)",
+			     SQLITE_OK);
 
 	medfw_store_close(f->store);
 	f->store = NULL;

@@ -1356,24 +1356,11 @@ static void test_migration_from_v3(void **state)
 	struct medfw_store_device got;
 	struct medfw_store_assignment as;
 	char path[4200];
-	sqlite3 *db = NULL;
 	int64_t v = 0;
 
 	snprintf(path, sizeof(path), "%s.v3", f->path);
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
-					  " applied_at INTEGER NOT NULL)",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	for (size_t i = 0; medfwi_sqlite_migrations[i].sql != NULL; i++)
-		if (medfwi_sqlite_migrations[i].version <= 3)
-			assert_int_equal(sqlite3_exec(db, medfwi_sqlite_migrations[i].sql, NULL, NULL,
-						      NULL),
-					 SQLITE_OK);
-	assert_int_equal(
-		sqlite3_exec(db,
-			     "INSERT INTO schema_version VALUES (1, 0), (2, 0), (3, 0);"
-			     " INSERT INTO sites (id, name, time_zone, created_at) VALUES (1, 'Old',"
+	tu_sqlite_at_version(path, 3,
+			     "INSERT INTO sites (id, name, time_zone, created_at) VALUES (1, 'Old',"
 			     " 'UTC', 0);"
 			     " INSERT INTO devices (id, site_id, serial, model, enrolment_state,"
 			     " update_state, update_seq, created_at)"
@@ -1381,9 +1368,7 @@ static void test_migration_from_v3(void **state)
 			     " INSERT INTO director_assignments (device_id, target_name, target_length,"
 			     " target_hashes, created_at) VALUES (7, 'vent/fw-1.bundle', 10, '{}', 6);"
 			     " INSERT INTO director_versions VALUES (7, 4);",
-			     NULL, NULL, NULL),
-		SQLITE_OK);
-	sqlite3_close(db);
+			     SQLITE_OK);
 
 	medfw_store_close(f->store);
 	f->store = NULL;

@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "medfw/store.h"
 #include "medfw/store_vuln.h"
 #include "medfw/vuln_matcher.h"
+#include "store/store_internal.h"
 #include "store/vuln_scan_int.h"
 
 #define DAY 86400
@@ -831,6 +833,187 @@ static void test_concurrent_reevaluations(void **state)
 	free(c);
 }
 
+/* The progress callback of medfw_store_vuln_reevaluate_with: at the first release
+ * matched it imports another record through a second handle (the evaluation's read
+ * snapshot does not see it) or cancels. */
+struct meddler {
+	struct medfw_store *other;
+	int import_at_match, cancel_at, imported, calls;
+	enum medfw_store_vuln_eval_phase seen[4];
+};
+
+static int meddle(void *user, const struct medfw_store_vuln_eval_progress *p)
+{
+	struct meddler *m = user;
+	struct medfw_store_vuln_import imp;
+	struct medfw_buf b;
+
+	m->calls++;
+	if ((unsigned)p->phase < 4)
+		m->seen[p->phase] = p->phase;
+	if (p->phase == MEDFW_STORE_EVAL_MATCH && p->done == 0 && m->import_at_match &&
+	    !m->imported) {
+		char id[32], cve[32];
+
+		snprintf(id, sizeof(id), "PYSEC-2024-%d", 100 + m->import_at_match);
+		snprintf(cve, sizeof(cve), "CVE-2024-%d", 2000 + m->import_at_match);
+		medfw_buf_init(&b, 1u << 20);
+		osv_record(&b, id, "2024-02-01T00:00:00Z", cve, "bar", "4.0");
+		assert_int_equal(medfw_store_vuln_import(m->other, "late.osv.json", b.data, b.len,
+							 &imp, NULL),
+				 MEDFW_OK);
+		assert_int_equal(imp.added, 1);
+		medfw_buf_free(&b);
+		m->imported = 1;
+	}
+	return m->cancel_at != 0 && (int)p->phase == m->cancel_at;
+}
+
+static void meddler_reset(struct meddler *m)
+{
+	memset(&m->import_at_match, 0, sizeof(*m) - offsetof(struct meddler, import_at_match));
+}
+
+/* keep_snapshot: the inputs moved while matching, the snapshot's findings are written
+ * anyway (evaluated = the snapshot's generation) in one attempt; without it the
+ * evaluation starts over and includes the change. A cancel writes nothing. The cause
+ * "changes" (schema 7) is kept in the history. */
+static void test_reevaluate_with_progress(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_vuln_eval_opts opts;
+	struct medfw_store_vuln_eval_stats st;
+	struct medfw_store_vuln_event hist[8];
+	struct meddler m;
+	struct collected *c;
+	struct medfw_diag d;
+	int64_t gen = 0, evaluated = 0, g0 = 0, total = 0;
+	size_t n = 0;
+
+	two_releases(f);
+	assert_int_equal(medfw_store_open(f->ctx, f->path, &m.other, NULL), MEDFW_OK);
+	memset(&opts, 0, sizeof(opts));
+	opts.cause = MEDFW_STORE_CAUSE_CHANGES;
+	opts.detail = "an SBOM and a feed by tester";
+	opts.progress = meddle;
+	opts.progress_user = &m;
+
+	/* cancelled while matching: nothing written, the evaluated generation unmoved */
+	meddler_reset(&m);
+	m.cancel_at = MEDFW_STORE_EVAL_MATCH;
+	assert_int_equal(medfw_store_vuln_generation(f->store, &g0, &evaluated, NULL), MEDFW_OK);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_vuln_reevaluate_with(f->store, &opts, &st, &d),
+			 MEDFW_ERR_STATE);
+	assert_non_null(strstr(d.msg, "cancelled"));
+	assert_int_equal(st.attempts, 1);
+	assert_int_equal(m.seen[MEDFW_STORE_EVAL_MATCH], MEDFW_STORE_EVAL_MATCH);
+	assert_int_equal(m.seen[MEDFW_STORE_EVAL_WRITE], 0);
+	assert_int_equal(medfw_store_vuln_generation(f->store, &gen, &evaluated, NULL), MEDFW_OK);
+	assert_int_equal(gen, g0);
+	assert_true(evaluated < g0);
+	c = findings_of(f, "pump/fw-1.img", &total);
+	assert_int_equal(total, 0);
+	free(c);
+
+	/* keep_snapshot: one attempt, the snapshot's findings, the later record not in them */
+	meddler_reset(&m);
+	m.import_at_match = 1;
+	opts.keep_snapshot = 1;
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_vuln_reevaluate_with(f->store, &opts, &st, &d), MEDFW_OK);
+	assert_int_equal(m.imported, 1);
+	assert_int_equal(st.attempts, 1);
+	assert_int_equal(st.generation, g0);
+	assert_int_equal(st.records, 1);
+	assert_int_equal(st.inserted, 2);
+	assert_int_equal(m.seen[MEDFW_STORE_EVAL_WRITE], MEDFW_STORE_EVAL_WRITE);
+	assert_int_equal(medfw_store_vuln_generation(f->store, &gen, &evaluated, NULL), MEDFW_OK);
+	assert_int_equal(gen, g0 + 1);
+	assert_int_equal(evaluated, g0); /* the caller evaluates again */
+	c = findings_of(f, "pump/fw-1.img", &total);
+	assert_int_equal(total, 1);
+	assert_string_equal(c->f[0].vuln_id, "CVE-2024-1111");
+	assert_int_equal(medfw_store_vuln_history(f->store, medfw_store_scope_all(), c->f[0].id, 0,
+						  hist, 8, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(hist[0].cause, MEDFW_STORE_CAUSE_CHANGES);
+	assert_string_equal(medfw_store_vuln_cause_name(hist[0].cause), "changes");
+	assert_non_null(strstr(hist[0].detail, "an SBOM and a feed by tester"));
+	free(c);
+
+	/* without keep_snapshot: the moved inputs make it start again, with the change */
+	meddler_reset(&m);
+	m.import_at_match = 2;
+	opts.keep_snapshot = 0;
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_vuln_reevaluate_with(f->store, &opts, &st, &d), MEDFW_OK);
+	assert_int_equal(st.attempts, 2);
+	assert_int_equal(st.records, 3);
+	assert_int_equal(medfw_store_vuln_generation(f->store, &gen, &evaluated, NULL), MEDFW_OK);
+	assert_int_equal(gen, g0 + 2);
+	assert_int_equal(evaluated, gen);
+	c = findings_of(f, "pump/fw-1.img", &total);
+	assert_int_equal(total, 3); /* foo: CVE-2024-1111; bar 3.0: the two late records */
+	free(c);
+	medfw_store_close(m.other);
+}
+
+/* A database of schema version 6 with a finding's history is migrated to 7: the
+ * history is kept and takes the cause "changes". */
+static void test_history_migration_v7(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_vuln_event hist[4];
+	char path[4200];
+	sqlite3 *db = NULL;
+	int64_t v = 0;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s.v6", f->path);
+	/* version 6 refuses the cause "changes" (sqlite3_exec stops there; the statements
+	 * before it stay) */
+	tu_sqlite_at_version(path, 6,
+			     "INSERT INTO sites (id, name, time_zone, created_at)"
+			     " VALUES (1, 'Old', 'UTC', 0);"
+			     " INSERT INTO site_exposures (id, site_id, vuln_id, severity, kev,"
+			     " devices, first_seen, due_at) VALUES (3, 1, 'CVE-2024-1', 'high',"
+			     " 0, 1, 10, 20);"
+			     " INSERT INTO finding_history (id, exposure_id, time, from_status,"
+			     " to_status, cause, detail) VALUES (9, 3, 10, '', 'open', 'fleet',"
+			     " 'a device checked in');"
+			     " INSERT INTO finding_history (exposure_id, time, to_status, cause)"
+			     " VALUES (3, 11, 'open', 'changes')",
+			     SQLITE_CONSTRAINT);
+	medfw_store_close(f->store);
+	f->store = NULL;
+	assert_int_equal(medfw_store_open(f->ctx, path, &f->store, NULL), MEDFW_OK);
+	assert_int_equal(medfw_store_schema_version(f->store, &v, NULL), MEDFW_OK);
+	assert_int_equal(v, 7);
+	assert_int_equal(medfw_store_vuln_history(f->store, medfw_store_scope_all(), 0, 3, hist, 4,
+						  &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(hist[0].id, 9);
+	assert_int_equal(hist[0].cause, MEDFW_STORE_CAUSE_FLEET);
+	assert_string_equal(hist[0].detail, "a device checked in");
+	medfw_store_close(f->store);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO finding_history (exposure_id, time,"
+					  " to_status, cause) VALUES (3, 11, 'open', 'changes')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO finding_history (exposure_id, time,"
+					  " to_status, cause) VALUES (3, 12, 'open', 'other')",
+				      NULL, NULL, NULL),
+			 SQLITE_CONSTRAINT);
+	sqlite3_close(db);
+	f->store = NULL;
+	assert_int_equal(remove(path), 0);
+	assert_int_equal(medfw_store_open(f->ctx, f->path, &f->store, NULL), MEDFW_OK);
+}
+
 static void test_vex_documents(void **state)
 {
 	struct fixture *f = *state;
@@ -1540,6 +1723,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reevaluate_findings_vex_history, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_reevaluations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reevaluate_with_progress, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_migration_v7, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vex_documents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sla_exposures_and_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kev_due_date, setup, teardown),

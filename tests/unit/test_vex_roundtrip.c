@@ -285,6 +285,10 @@ static void test_statements_come_back(void **state)
 		const struct medfw_advisory_vuln *v = NULL;
 		const struct medfw_advisory_entry *e = model_entry(rt.adv, x->vuln, x->product_id, &v);
 
+		if (e == NULL) {
+			fail_msg("the advisory model has no entry for %s / %s", x->vuln, x->product_id);
+			return;
+		}
 		assert_string_equal(s->vuln_id, x->vuln);
 		assert_string_equal(s->product_id, x->product_id);
 		assert_int_equal(s->status, x->status);

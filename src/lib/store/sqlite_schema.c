@@ -429,5 +429,26 @@ const struct medfwi_migration medfwi_sqlite_migrations[] = {
 	    " updated_by INTEGER REFERENCES users(id) ON DELETE SET NULL,"
 	    " updated_at INTEGER NOT NULL)"},
 
+	/* 7: the cause "changes" (changes of several kinds evaluated together, an
+	 * evaluation someone asked for, catching up at start-up): the history table is
+	 * rebuilt with the wider CHECK (SQLite cannot alter one) */
+	{7, "CREATE TABLE finding_history_v7 ("
+	    " id INTEGER PRIMARY KEY,"
+	    " finding_id INTEGER REFERENCES findings(id) ON DELETE CASCADE,"
+	    " exposure_id INTEGER REFERENCES site_exposures(id) ON DELETE CASCADE,"
+	    " time INTEGER NOT NULL,"
+	    " from_status TEXT NOT NULL DEFAULT '',"
+	    " to_status TEXT NOT NULL,"
+	    " cause TEXT NOT NULL CHECK (cause IN ('feed', 'vex', 'sbom', 'fleet', 'changes')),"
+	    " detail TEXT NOT NULL DEFAULT '',"
+	    " CHECK ((finding_id IS NULL) <> (exposure_id IS NULL)))"},
+	{7, "INSERT INTO finding_history_v7 (id, finding_id, exposure_id, time, from_status,"
+	    " to_status, cause, detail) SELECT id, finding_id, exposure_id, time, from_status,"
+	    " to_status, cause, detail FROM finding_history"},
+	{7, "DROP TABLE finding_history"},
+	{7, "ALTER TABLE finding_history_v7 RENAME TO finding_history"},
+	{7, "CREATE INDEX finding_history_finding ON finding_history(finding_id, id)"},
+	{7, "CREATE INDEX finding_history_exposure ON finding_history(exposure_id, id)"},
+
 	{0, NULL},
 };

@@ -46,6 +46,11 @@ static const char SQL_EVAL_VEX_API_STATEMENTS[] =
 static const char SQL_EVAL_DONE[] =
 	"UPDATE vuln_state SET evaluated = ?, evaluated_at = ?, evaluations = evaluations + 1"
 	" WHERE id = 1 AND generation = ? AND evaluations = ?";
+/* keep_snapshot: only no other evaluation's write in between (the inputs may have moved
+ * on: the findings are those of the snapshot, evaluated = its generation). */
+static const char SQL_EVAL_DONE_KEEP[] =
+	"UPDATE vuln_state SET evaluated = ?, evaluated_at = ?, evaluations = evaluations + 1"
+	" WHERE id = 1 AND evaluations = ?";
 static const char SQL_FINDING_INSERT[] =
 	"INSERT INTO findings (target_name, component_ref, vuln_id, component_name,"
 	" component_version, status, severity, score, kev, kev_date_added, kev_due_date, priority,"
@@ -128,6 +133,9 @@ struct eval {
 	struct medfw_store_vuln_eval_stats *st;
 	int64_t generation, evaluations;
 	int read_started; /* the snapshot is read once: a second run starts over */
+	const struct medfw_store_vuln_eval_opts *opts;
+	size_t loaded; /* records read so far */
+	int cancelled; /* the progress callback said stop */
 	struct medfw_feed_set *feeds;
 	struct medfw_product_map *map; /* the index borrows it */
 	struct medfw_vuln_index *index;
@@ -284,14 +292,35 @@ static int32_t fixed_by_of(const struct eval *ev, const char *target)
 
 /* ---- phase A: read one snapshot and match */
 
+#define PROGRESS_EVERY 256 /* records loaded between two progress reports */
+
+/* Report progress; MEDFW_ERR_STATE when the caller cancels. */
+static enum medfw_err progress(struct eval *ev, enum medfw_store_vuln_eval_phase phase,
+			       size_t done, size_t total, struct medfw_diag *diag)
+{
+	struct medfw_store_vuln_eval_progress p = {phase, done, total};
+
+	if (ev->opts->progress == NULL || ev->opts->progress(ev->opts->progress_user, &p) == 0)
+		return MEDFW_OK;
+	ev->cancelled = 1;
+	return medfw_diag_set(diag, MEDFW_ERR_STATE, "%s: cancelled", EVAL_WHAT);
+}
+
 static enum medfw_err load_record(void *arg, struct medfw_feed_record *rec,
 				  struct medfw_diag *diag)
 {
 	struct eval *ev = arg;
 	enum medfw_feed_add what;
-	char *file = medfwi_vuln_dup_s(ev->rec_source), *path = medfwi_vuln_dup_s(ev->rec_path);
+	char *file, *path;
 	enum medfw_err err;
 
+	if (++ev->loaded % PROGRESS_EVERY == 0 &&
+	    progress(ev, MEDFW_STORE_EVAL_LOAD, ev->loaded, 0, diag) != MEDFW_OK) {
+		medfw_feed_record_clear(rec);
+		return MEDFW_ERR_STATE;
+	}
+	file = medfwi_vuln_dup_s(ev->rec_source);
+	path = medfwi_vuln_dup_s(ev->rec_path);
 	if (file == NULL || path == NULL) {
 		free(file);
 		free(path);
@@ -856,7 +885,8 @@ static enum medfw_err read_fn(struct medfw_store *tx, void *arg, struct medfw_di
 	}
 	t0 = ms_now();
 	for (size_t i = 0; err == MEDFW_OK && i < ev->n_rel; i++)
-		err = match_release(tx, ev, i, diag);
+		if ((err = progress(ev, MEDFW_STORE_EVAL_MATCH, i, ev->n_rel, diag)) == MEDFW_OK)
+			err = match_release(tx, ev, i, diag);
 	ev->st->ms_match += ms_now() - t0;
 	return err;
 }
@@ -1098,10 +1128,14 @@ static enum medfw_err write_fn(struct medfw_store *tx, void *arg, struct medfw_d
 	struct eval *ev = arg;
 	int64_t now = medfwi_now(tx), changes = 0;
 	int64_t done[4] = {ev->generation, now, ev->generation, ev->evaluations};
+	int64_t kept[3] = {ev->generation, now, ev->evaluations};
 	enum medfw_err err;
 
 	ev->st->inserted = ev->st->updated = ev->st->status_changes = ev->st->unmatched = 0;
-	err = medfwi_vuln_exec_ints(tx, EVAL_WHAT, SQL_EVAL_DONE, done, 4, &changes, diag);
+	err = ev->opts->keep_snapshot ? medfwi_vuln_exec_ints(tx, EVAL_WHAT, SQL_EVAL_DONE_KEEP, kept, 3,
+							&changes, diag)
+				: medfwi_vuln_exec_ints(tx, EVAL_WHAT, SQL_EVAL_DONE, done, 4,
+							&changes, diag);
 	if (err == MEDFW_OK && changes != 1)
 		return medfw_diag_set(diag, MEDFW_ERR_STATE,
 				      "%s: the records, SBOMs or VEX changed, or another evaluation "
@@ -1136,22 +1170,41 @@ enum medfw_err medfw_store_vuln_reevaluate(struct medfw_store *store,
 					   struct medfw_store_vuln_eval_stats *stats,
 					   struct medfw_diag *diag)
 {
+	struct medfw_store_vuln_eval_opts opts;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.cause = cause;
+	opts.detail = detail;
+	return medfw_store_vuln_reevaluate_with(store, &opts, stats, diag);
+}
+
+enum medfw_err medfw_store_vuln_reevaluate_with(struct medfw_store *store,
+						const struct medfw_store_vuln_eval_opts *opts,
+						struct medfw_store_vuln_eval_stats *stats,
+						struct medfw_diag *diag)
+{
 	struct medfw_store_vuln_eval_stats local;
 	struct eval ev;
+	enum medfw_store_vuln_cause cause;
+	const char *detail;
 	enum medfw_err err = MEDFW_ERR_STATE;
 	int64_t t0;
+	int cancelled = 0;
 
 	if (stats == NULL)
 		stats = &local;
 	memset(stats, 0, sizeof(*stats));
-	if (store == NULL || medfw_store_vuln_cause_name(cause) == NULL)
+	if (store == NULL || opts == NULL || medfw_store_vuln_cause_name(opts->cause) == NULL)
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "%s: bad arguments", EVAL_WHAT);
+	cause = opts->cause;
+	detail = opts->detail != NULL ? opts->detail : "";
 	for (unsigned attempt = 1; attempt <= MEDFW_STORE_VULN_EVAL_ATTEMPTS; attempt++) {
 		memset(stats, 0, sizeof(*stats));
 		stats->attempts = attempt;
 		memset(&ev, 0, sizeof(ev));
 		ev.cause = cause;
 		ev.detail = detail;
+		ev.opts = opts;
 		ev.st = stats;
 		medfwi_strmap_init(&ev.ex_index);
 		medfwi_strmap_init(&ev.seen_index);
@@ -1175,13 +1228,16 @@ enum medfw_err medfw_store_vuln_reevaluate(struct medfw_store *store,
 		inputs_free(&ev); /* the write needs neither the records nor the index */
 		if (err == MEDFW_OK)
 			err = fixed_by_all(&ev, diag);
+		if (err == MEDFW_OK)
+			err = progress(&ev, MEDFW_STORE_EVAL_WRITE, 0, ev.n_rows + ev.n_gone, diag);
 		t0 = ms_now();
 		if (err == MEDFW_OK)
 			err = medfwi_run(store, MEDFWI_TX_WRITE, write_fn, &ev, diag);
 		stats->ms_write = ms_now() - t0;
 		stats->generation = ev.generation;
+		cancelled = ev.cancelled;
 		eval_free(&ev);
-		if (err != MEDFW_ERR_STATE)
+		if (err != MEDFW_ERR_STATE || cancelled)
 			break;
 	}
 	if (err != MEDFW_OK)

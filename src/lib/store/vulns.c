@@ -29,7 +29,7 @@ static const char *const finding_status_names[] = {
 	"unmatched",
 };
 static const char *const severity_names[] = {NULL, "none", "low", "medium", "high", "critical"};
-static const char *const cause_names[] = {NULL, "feed", "vex", "sbom", "fleet"};
+static const char *const cause_names[] = {NULL, "feed", "vex", "sbom", "fleet", "changes"};
 
 int medfwi_vuln_name_index(const char *const *names, size_t n, const char *name)
 {

@@ -51,6 +51,7 @@ struct medfwd_app {
 	 * device_statement_keys not set, statement enrolment refused. */
 	struct medfw_device_statement_keys *statement_keys;
 	struct medfwd_rollouts *rollouts; /* the rollout engine (handlers/rollout_engine.c) */
+	struct medfwd_vulnwork *vulns;    /* re-evaluation worker (handlers/vuln_worker.c) */
 };
 
 /* Who is asking. */

@@ -10,6 +10,7 @@
 #include "devices.h"
 #include "medfw/num.h"
 #include "medfw/udi.h"
+#include "vulns.h"
 
 #define LIST_LIMIT_DEFAULT 50
 #define LIST_LIMIT_MAX 500
@@ -598,6 +599,7 @@ static void devices_patch(struct medfwd_request *req, struct medfwd_response *re
 	(void)medfwd_audit(app, req, medfwd_actor_of(p), dev.site_id, "device.updated",
 			   json_pack("{s:I, s:o}", "device_id", (json_int_t)dev.id, "fields",
 				     changed));
+	medfwd_vulns_fleet_changed(app); /* the site's exposures follow */
 	medfwd_respond_json(resp, 200, medfwd_device_json(&dev));
 }
 
@@ -663,6 +665,7 @@ static void devices_revoke(struct medfwd_request *req, struct medfwd_response *r
 	(void)medfwd_audit(app, req, medfwd_actor_of(p), dev.site_id, "device.revoked",
 			   json_pack("{s:I, s:s}", "device_id", (json_int_t)dev.id, "serial",
 				     dev.serial));
+	medfwd_vulns_fleet_changed(app); /* the site's exposures follow */
 	medfwd_respond_json(resp, 200, medfwd_device_json(&dev));
 }
 

@@ -8,6 +8,7 @@
 #include "devices.h"
 #include "medfw/buf.h"
 #include "medfw/httpsig.h"
+#include "vulns.h"
 
 /* ---- enrolment ---- */
 
@@ -299,6 +300,9 @@ void medfwd_device_checkin(struct medfwd_request *req, struct medfwd_response *r
 		medfwd_respond_medfw_error(resp, err, &d);
 		return;
 	}
+	/* Another image: the sites' exposures to vulnerabilities follow (vuln_worker.c). */
+	if (strcmp(p->device.image_sha256, c.image_sha256) != 0)
+		medfwd_vulns_fleet_changed(app);
 	/* Housekeeping every 1024 check-ins: nonces older than twice the accepted clock
 	 * skew can never be replayed (their created time is refused), so drop them. */
 	if ((atomic_fetch_add(&app->device_checkins, 1) & 1023u) == 1023u) {

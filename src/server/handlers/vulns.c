@@ -22,6 +22,7 @@
 #include "medfw/store_vuln.h"
 #include "medfw/tuf.h"
 #include "medfw/vuln_matcher.h"
+#include "vulns.h"
 
 #define SBOM_SUFFIX "/sbom"
 #define LIST_LIMIT_DEFAULT 100
@@ -102,56 +103,15 @@ static int query_int(const struct medfwd_request *req, struct medfwd_response *r
 	return 1;
 }
 
-static json_t *eval_json(enum medfw_err err, const struct medfw_store_vuln_eval_stats *st,
-			 const struct medfw_diag *diag)
-{
-	if (err != MEDFW_OK)
-		return json_pack("{s:s}", "error", medfw_diag_message(diag, err));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}",
-			 "generation", (json_int_t)st->generation, "releases",
-			 (json_int_t)st->releases, "components", (json_int_t)st->components,
-			 "records", (json_int_t)st->records, "vex_statements",
-			 (json_int_t)st->vex_statements, "evaluations", (json_int_t)st->evaluations,
-			 "findings", (json_int_t)st->findings, "inserted", (json_int_t)st->inserted,
-			 "updated", (json_int_t)st->updated, "status_changes",
-			 (json_int_t)st->status_changes, "unmatched", (json_int_t)st->unmatched,
-			 "exposures_opened", (json_int_t)st->exposures_opened, "exposures_closed",
-			 (json_int_t)st->exposures_closed, "record_problems",
-			 (json_int_t)st->record_problems, "product_map_entries",
-			 (json_int_t)st->product_map_entries, "product_map_problems",
-			 (json_int_t)st->product_map_problems, "milliseconds", "load",
-			 (json_int_t)st->ms_load, "index", (json_int_t)st->ms_index, "match",
-			 (json_int_t)st->ms_match, "write", (json_int_t)st->ms_write, "exposures",
-			 (json_int_t)st->ms_exposures);
-}
-
-/* Re-evaluate after a change; the answer's "evaluation" object. A failure is logged
- * and reported there: the change itself was stored and the next evaluation catches up. */
+/* A change was stored: queue its re-evaluation (vulns.h); the answer's "evaluation". */
 static json_t *reevaluate(struct medfwd_app *app, enum medfw_store_vuln_cause cause,
 			  const char *what, const struct medfwd_principal *who)
 {
-	struct medfw_store_vuln_eval_stats st;
-	struct medfw_diag diag;
 	char detail[MEDFW_STORE_VULN_EVENT_DETAIL_MAX + 1];
-	enum medfw_err err;
 
 	snprintf(detail, sizeof(detail), "%.700s by %.128s", what,
 		 who != NULL ? who->user.username : "system");
-	medfw_diag_clear(&diag);
-	err = medfw_store_vuln_reevaluate(app->store, cause, detail, &st, &diag);
-	if (err != MEDFW_OK)
-		medfw_log(app->ctx, MEDFW_LOG_ERROR, "vulns.reevaluate.failed", "%s: %s", detail,
-			  medfw_diag_message(&diag, err));
-	else
-		medfw_log(app->ctx, MEDFW_LOG_INFO, "vulns.reevaluated",
-			  "%s: %zu releases, %zu records, %zu findings (%zu new, %zu changed, %zu "
-			  "status changes) in %lld ms",
-			  detail, st.releases, st.records, st.findings, st.inserted, st.updated,
-			  st.status_changes,
-			  (long long)(st.ms_load + st.ms_index + st.ms_match + st.ms_write +
-				      st.ms_exposures));
-	return eval_json(err, &st, &diag);
+	return medfwd_vulns_changed(app, cause, detail);
 }
 
 /* Bring the sites' exposures in line with the fleet before answering about them. */
@@ -260,6 +220,54 @@ static void import_feed(struct medfwd_request *req, struct medfwd_response *resp
 					    : json_null());
 	free(out);
 	medfwd_respond_json(resp, 200, body);
+}
+
+/* ---------------------------------------------------------------- evaluation */
+
+/* GET: the re-evaluation worker's state (devices.read: it names what changed, as the
+ * findings' history does). */
+static void evaluation_get(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct medfw_diag diag;
+	json_t *doc;
+
+	if (!medfwd_require(req, resp, MEDFWD_PERM_DEVICES_READ))
+		return;
+	medfw_diag_clear(&diag);
+	doc = medfwd_vulns_state_json(medfwd_app_of(req), &diag);
+	if (doc == NULL) {
+		medfwd_respond_medfw_error(resp, diag.err, &diag);
+		return;
+	}
+	medfwd_respond_json(resp, 200, doc);
+}
+
+/* POST: evaluate everything again (after a matcher upgrade, a failed evaluation). */
+static void evaluation_request(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	const struct medfwd_principal *who = medfwd_principal_of(req);
+	struct medfw_diag diag;
+	json_t *queued, *doc;
+
+	if (!require_global(req, resp))
+		return;
+	if (req->body_len != 0) {
+		medfwd_respond_error(resp, 400, "invalid", "body", "no body is expected");
+		return;
+	}
+	queued = reevaluate(app, MEDFW_STORE_CAUSE_CHANGES, "re-evaluation asked for", who);
+	(void)medfwd_audit(app, req, medfwd_actor_of(who), 0,
+			   "vulnerabilities.reevaluation_requested", NULL);
+	medfw_diag_clear(&diag);
+	doc = medfwd_vulns_state_json(app, &diag);
+	if (doc == NULL) {
+		json_decref(queued);
+		medfwd_respond_medfw_error(resp, diag.err, &diag);
+		return;
+	}
+	json_object_set_new(doc, "evaluation", queued);
+	medfwd_respond_json(resp, 202, doc);
 }
 
 /* ---------------------------------------------------------------- product map */
@@ -1438,6 +1446,10 @@ const struct medfwd_route medfwd_routes_vulns[] = {
 	 MEDFWD_BODY_NONE, "vulnerabilities.import"},
 	{"POST", "/api/v1/vulnerabilities/vex", vex_import, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,
 	 "vulnerabilities.vex.import"},
+	{"GET", "/api/v1/vulnerabilities/evaluation", evaluation_get, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "vulnerabilities.evaluation.get"},
+	{"POST", "/api/v1/vulnerabilities/evaluation", evaluation_request, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_NONE, "vulnerabilities.evaluation.request"},
 	{"PUT", "/api/v1/vulnerabilities/product-map", product_map_put, MEDFWD_AUTH_TOKEN,
 	 MEDFWD_BODY_NONE, "vulnerabilities.product_map.put"},
 	{"GET", "/api/v1/vulnerabilities/product-map", product_map_get, MEDFWD_AUTH_TOKEN,

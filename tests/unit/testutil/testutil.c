@@ -1,12 +1,15 @@
 /* Shared helpers for the cmocka unit tests. */
 #define _XOPEN_SOURCE 700
 #include "testutil.h"
+#include <sqlite3.h>
 
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "store/store_internal.h"
 
 char *tu_tmpdir_new(void)
 {
@@ -80,4 +83,29 @@ void tu_assert_zeroed(const void *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (b[i] != 0)
 			fail_msg("byte %zu is 0x%02x, expected zero", i, b[i]);
+}
+
+void tu_sqlite_at_version(const char *path, int64_t version, const char *sql, int sql_result)
+{
+	char rows[64];
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE schema_version (version INTEGER PRIMARY KEY,"
+					  " applied_at INTEGER NOT NULL)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	for (size_t i = 0; medfwi_sqlite_migrations[i].sql != NULL; i++)
+		if (medfwi_sqlite_migrations[i].version <= version)
+			assert_int_equal(sqlite3_exec(db, medfwi_sqlite_migrations[i].sql, NULL, NULL,
+						      NULL),
+					 SQLITE_OK);
+	for (int64_t v = 1; v <= version; v++) {
+		snprintf(rows, sizeof(rows), "INSERT INTO schema_version VALUES (%lld, 0)",
+			 (long long)v);
+		assert_int_equal(sqlite3_exec(db, rows, NULL, NULL, NULL), SQLITE_OK);
+	}
+	if (sql != NULL)
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), sql_result);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }

@@ -31,4 +31,9 @@ void tu_write_file(const char *path, const void *data, size_t len);
 /* Assert every byte of p[0..n) is zero. */
 void tu_assert_zeroed(const void *p, size_t n);
 
+/* A new SQLite database at `path` made by the store's migrations of versions 1 to
+ * `version` (what an older medfwd left), then `sql` run on it (rows to migrate); the
+ * test fails unless that returns `sql_result` (an SQLite result code). */
+void tu_sqlite_at_version(const char *path, int64_t version, const char *sql, int sql_result);
+
 #endif
