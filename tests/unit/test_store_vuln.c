@@ -960,6 +960,37 @@ static void test_reevaluate_with_progress(void **state)
 	medfw_store_close(m.other);
 }
 
+/* A history detail longer than MEDFW_STORE_VULN_EVENT_DETAIL_MAX is cut between two
+ * UTF-8 characters, never inside one. */
+static void test_history_detail_cut_on_a_character(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_vuln_eval_stats st;
+	struct medfw_store_vuln_event hist[4];
+	struct collected *c;
+	char detail[1 + 600 * 2 + 1];
+	int64_t total = 0;
+	size_t n = 0, len;
+
+	detail[0] = 'a';
+	for (size_t i = 0; i < 600; i++)
+		memcpy(detail + 1 + 2 * i, "\xc3\xa9", 2); /* e acute */
+	detail[sizeof(detail) - 1] = '\0';
+	two_releases(f);
+	reevaluate(f, MEDFW_STORE_CAUSE_FEED, detail, &st);
+	c = findings_of(f, "pump/fw-1.img", &total);
+	assert_int_equal(total, 1);
+	assert_int_equal(medfw_store_vuln_history(f->store, medfw_store_scope_all(), c->f[0].id, 0,
+						  hist, 4, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	len = strlen(hist[0].detail);
+	assert_int_equal(len, MEDFW_STORE_VULN_EVENT_DETAIL_MAX - 1); /* 'a' + 511 x 2 bytes */
+	assert_memory_equal(hist[0].detail, detail, len);
+	assert_int_equal((unsigned char)hist[0].detail[len - 1], 0xa9);
+	free(c);
+}
+
 /* A database of schema version 6 with a finding's history is migrated to 7: the
  * history is kept and takes the cause "changes". */
 static void test_history_migration_v7(void **state)
@@ -1725,6 +1756,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_reevaluations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reevaluate_with_progress, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_migration_v7, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_detail_cut_on_a_character, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_vex_documents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sla_exposures_and_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_kev_due_date, setup, teardown),

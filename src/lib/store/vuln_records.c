@@ -15,6 +15,7 @@
 #include "medfw/store_vuln.h"
 #include "store_internal.h"
 #include "vuln/advjson_int.h"
+#include "vuln/feed_int.h"
 #include "vuln_int.h"
 #include "vuln_scan_int.h"
 
@@ -39,34 +40,6 @@ static enum medfw_feed_format format_parse(const char *name)
 		if (strcmp(medfw_feed_format_name((enum medfw_feed_format)f), name) == 0)
 			return (enum medfw_feed_format)f;
 	return (enum medfw_feed_format)0;
-}
-
-/* A date as an instant, as the feed set compares them (RFC 3339, or a plain date). */
-static int when(const char *s, struct medfwi_time *t)
-{
-	char buf[64];
-
-	if (s == NULL || s[0] == '\0')
-		return 0;
-	if (medfwi_time_parse_utc(s, t))
-		return 1;
-	if (!medfwi_date_valid(s) || strlen(s) > 16)
-		return 0;
-	snprintf(buf, sizeof(buf), "%sT00:00:00Z", s);
-	return medfwi_time_parse(buf, t);
-}
-
-/* 1 when modified date a is later than b (a dated record is newer than an undated one). */
-static int newer(const char *a, const char *b)
-{
-	struct medfwi_time ta, tb;
-	int ha = when(a, &ta), hb = when(b, &tb);
-
-	if (!ha)
-		return 0;
-	if (!hb)
-		return 1;
-	return medfwi_time_cmp(&ta, &tb) > 0;
 }
 
 struct pending_record {
@@ -276,7 +249,7 @@ static enum medfw_err import_write_fn(struct medfw_store *tx, void *arg, struct 
 		err = medfwi_q_end(&q);
 		if (err != MEDFW_OK)
 			break;
-		if (row && !newer(it->modified, modified)) {
+		if (row && !medfwi_feed_newer(it->modified, modified)) {
 			r->out->unchanged++;
 			continue;
 		}

@@ -153,10 +153,25 @@ void medfwi_vuln_copy_cut(char *out, size_t cap, const char *s)
 void medfwi_vuln_cut_printf(char *out, size_t cap, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(out, cap, fmt, ap);
+	n = vsnprintf(out, cap, fmt, ap);
 	va_end(ap);
+	if (n < 0) {
+		out[0] = '\0';
+	} else if ((size_t)n >= cap && cap > 1) {
+		/* cut: drop a UTF-8 sequence the end split (the text stays valid UTF-8) */
+		size_t len = cap - 1, lead = len - 1, want;
+		unsigned char c;
+
+		while (lead > 0 && ((unsigned char)out[lead] & 0xC0) == 0x80)
+			lead--;
+		c = (unsigned char)out[lead];
+		want = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+		if (lead + want > len)
+			out[lead] = '\0';
+	}
 }
 
 void medfwi_vuln_sha256_hex(const void *data, size_t len, char out[MEDFW_STORE_SHA256_HEX + 1])

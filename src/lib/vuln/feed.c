@@ -735,8 +735,7 @@ static int when(const char *s, struct medfwi_time *t)
 	return medfwi_time_parse(buf, t);
 }
 
-/* 1 when `a` is newer than `b` (a dated record is newer than an undated one). */
-static int newer(const char *a, const char *b)
+int medfwi_feed_newer(const char *a, const char *b)
 {
 	struct medfwi_time ta, tb;
 	int ha = when(a, &ta), hb = when(b, &tb);
@@ -806,7 +805,7 @@ static void add_keyed(struct medfw_feed_set *set, struct medfw_feed_record *rec,
 		return;
 	}
 	free(key);
-	if (newer(rec->modified, set->records[pos].modified)) {
+	if (medfwi_feed_newer(rec->modified, set->records[pos].modified)) {
 		medfw_feed_record_clear(&set->records[pos]);
 		set->records[pos] = *rec;
 		memset(rec, 0, sizeof(*rec));

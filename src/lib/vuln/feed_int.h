@@ -17,6 +17,10 @@
 /* Out of memory, as an error. */
 enum medfw_err medfwi_nomem(struct medfw_diag *diag);
 
+/* 1 when the modified date `a` is later than `b` (RFC 3339, NVD's offset-less UTC, or a
+ * plain date); a dated record is newer than an undated one. */
+int medfwi_feed_newer(const char *a, const char *b);
+
 /* calloc of n (at least 1) items. */
 void *medfwi_calloc_n(size_t n, size_t size);
 
