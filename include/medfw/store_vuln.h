@@ -548,6 +548,22 @@ enum medfw_err medfw_store_exposure_list(struct medfw_store *store, struct medfw
 					 size_t cap, size_t *out_count, int64_t *out_total,
 					 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
+/* A rollout that brings a fixing release to a site: an update rollout of that release
+ * made for the site, or with members (devices) there. */
+struct medfw_store_fix_rollout {
+	int64_t id;
+	char name[MEDFW_STORE_NAME_MAX + 1];
+	char state[24];  /* the rollout's state name (medfw/store_rollout.h) */
+	int64_t members;   /* its members among the site's devices */
+	int64_t committed; /* of them, committed to the release */
+};
+/* The rollouts of release `target_name` that reach site `site_id`, newest first (the
+ * site must be in scope: else none). At most `cap`; *out_count how many. */
+enum medfw_err medfw_store_fix_rollouts(struct medfw_store *store, struct medfw_store_scope scope,
+					int64_t site_id, const char *target_name,
+					struct medfw_store_fix_rollout *out, size_t cap,
+					size_t *out_count, struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
 /* ---------------------------------------------------------------- report */
 
 struct medfw_store_vuln_site_report {

@@ -991,6 +991,78 @@ static void test_history_detail_cut_on_a_character(void **state)
 	free(c);
 }
 
+/* The rollouts that bring a fixing release to a site: made for the site or with members
+ * there, update rollouts of that release only, newest first, in the reader's scope. */
+static void test_fix_rollouts(void **state)
+{
+	struct fixture *f = *state;
+	struct medfw_store_fix_rollout r[4];
+	char sql[2048];
+	sqlite3 *db = NULL;
+	size_t n = 0;
+
+#define ROLLOUT_COLS                                                                        \
+	"INSERT INTO rollouts (id, site_id, name, kind, rollback_of, target_name, target_length," \
+	" target_hashes, target_sha256, security_version, selector, waves, state, created_at,"   \
+	" updated_at) VALUES "
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO devices (id, site_id, serial, model, created_at) VALUES"
+		 " (1, %lld, 'A-1', 'Pump', 1), (2, %lld, 'A-2', 'Pump', 1),"
+		 " (3, %lld, 'B-1', 'Pump', 1);" ROLLOUT_COLS
+		 " (1, NULL, 'fix everywhere', 'update', NULL, 'pump/fw-2.img', 1, '{}', '', 3, '{}',"
+		 " '[]', 'running', 1, 1)," /* members at A and B */
+		 " (2, %lld, 'fix B', 'update', NULL, 'pump/fw-2.img', 1, '{}', '', 3, '{}', '[]',"
+		 " 'scheduled', 2, 2)," /* B's, no members yet */
+		 " (3, NULL, 'other release', 'update', NULL, 'pump/fw-3.img', 1, '{}', '', 3, '{}',"
+		 " '[]', 'running', 3, 3),"
+		 " (4, NULL, 'back', 'rollback', 1, 'pump/fw-2.img', 1, '{}', '', 3, '{}', '[]',"
+		 " 'running', 4, 4);"
+		 " INSERT INTO rollout_devices (rollout_id, device_id, wave, state, joined_at,"
+		 " updated_at) VALUES (1, 1, 0, 'committed', 1, 1), (1, 2, 1, 'pending', 1, 1),"
+		 " (1, 3, 0, 'committed', 1, 1), (3, 1, 0, 'pending', 1, 1), (4, 1, 0, 'pending', 1, 1)",
+		 (long long)f->site_a, (long long)f->site_a, (long long)f->site_b,
+		 (long long)f->site_b);
+#undef ROLLOUT_COLS
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(medfw_store_fix_rollouts(f->store, medfw_store_scope_all(), f->site_a,
+						  "pump/fw-2.img", r, 4, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].id, 1);
+	assert_string_equal(r[0].name, "fix everywhere");
+	assert_string_equal(r[0].state, "running");
+	assert_int_equal(r[0].members, 2);
+	assert_int_equal(r[0].committed, 1);
+	assert_int_equal(medfw_store_fix_rollouts(f->store, medfw_store_scope_site(f->site_b),
+						  f->site_b, "pump/fw-2.img", r, 4, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[0].id, 2); /* newest first */
+	assert_int_equal(r[0].members, 0);
+	assert_int_equal(r[1].id, 1);
+	assert_int_equal(r[1].members, 1);
+	assert_int_equal(r[1].committed, 1);
+	/* cap, another site's scope, another release */
+	assert_int_equal(medfw_store_fix_rollouts(f->store, medfw_store_scope_all(), f->site_b,
+						  "pump/fw-2.img", r, 1, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(medfw_store_fix_rollouts(f->store, medfw_store_scope_site(f->site_a),
+						  f->site_b, "pump/fw-2.img", r, 4, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(medfw_store_fix_rollouts(f->store, medfw_store_scope_all(), f->site_a,
+						  "pump/fw-9.img", r, 4, &n, NULL),
+			 MEDFW_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(medfw_store_fix_rollouts(f->store, medfw_store_scope_all(), 0,
+						  "pump/fw-2.img", r, 4, &n, NULL),
+			 MEDFW_ERR_INVALID_ARG);
+}
+
 /* A database of schema version 6 with a finding's history is migrated to 7: the
  * history is kept and takes the cause "changes". */
 static void test_history_migration_v7(void **state)
@@ -1756,6 +1828,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_concurrent_reevaluations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reevaluate_with_progress, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_migration_v7, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fix_rollouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_detail_cut_on_a_character, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vex_documents, setup, teardown),

@@ -670,6 +670,79 @@ enum medfw_err medfw_store_exposure_list(struct medfw_store *store, struct medfw
 	return MEDFW_OK;
 }
 
+/* ---------------------------------------------------------------- fixing rollouts */
+
+#define SITE_MEMBERS                                                                        \
+	" FROM rollout_devices rd JOIN devices d ON d.id = rd.device_id"                    \
+	" WHERE rd.rollout_id = r.id AND d.site_id = ?1"
+static const char SQL_FIX_ROLLOUTS[] =
+	"SELECT r.id, r.name, r.state, (SELECT COUNT(*)" SITE_MEMBERS "),"
+	" (SELECT COUNT(*)" SITE_MEMBERS " AND rd.state = 'committed')"
+	" FROM rollouts r WHERE r.target_name = ?2 AND r.kind = 'update'"
+	" AND (r.site_id = ?1 OR EXISTS (SELECT 1" SITE_MEMBERS "))"
+	" AND EXISTS (SELECT 1 FROM sites s WHERE s.id = ?1 AND (?3 OR s.id = ?4))"
+	" ORDER BY r.id DESC LIMIT ?5";
+
+struct fix_arg {
+	struct medfw_store_scope scope;
+	int64_t site_id;
+	const char *target;
+	struct medfw_store_fix_rollout *out;
+	size_t cap, count;
+};
+
+static enum medfw_err fix_rollouts_fn(struct medfw_store *tx, void *arg, struct medfw_diag *diag)
+{
+	struct fix_arg *a = arg;
+	struct medfwi_q q;
+	int row = 0;
+
+	a->count = 0;
+	if (medfwi_q_begin(&q, tx, "fixing rollouts", SQL_FIX_ROLLOUTS, diag) == MEDFW_OK) {
+		medfwi_q_int(&q, a->site_id);
+		medfwi_q_text(&q, a->target);
+		medfwi_q_int(&q, a->scope.all_sites);
+		medfwi_q_int(&q, a->scope.site_id);
+		medfwi_q_int(&q, (int64_t)a->cap);
+		while (a->count < a->cap && medfwi_q_step(&q, &row) == MEDFW_OK && row) {
+			struct medfw_store_fix_rollout *r = &a->out[a->count++];
+
+			r->id = medfwi_q_col_int(&q, 0);
+			medfwi_q_col_text(&q, 1, r->name, sizeof(r->name));
+			medfwi_q_col_text(&q, 2, r->state, sizeof(r->state));
+			r->members = medfwi_q_col_int(&q, 3);
+			r->committed = medfwi_q_col_int(&q, 4);
+		}
+	}
+	return medfwi_q_end(&q);
+}
+
+enum medfw_err medfw_store_fix_rollouts(struct medfw_store *store, struct medfw_store_scope scope,
+					int64_t site_id, const char *target_name,
+					struct medfw_store_fix_rollout *out, size_t cap,
+					size_t *out_count, struct medfw_diag *diag)
+{
+	struct fix_arg a;
+	enum medfw_err err;
+
+	*out_count = 0;
+	if (store == NULL || target_name == NULL || (cap > 0 && out == NULL) || site_id < 1)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "fixing rollouts: bad arguments");
+	err = medfwi_check_scope(scope, diag);
+	if (err != MEDFW_OK)
+		return err;
+	memset(&a, 0, sizeof(a));
+	a.scope = scope;
+	a.site_id = site_id;
+	a.target = target_name;
+	a.out = out;
+	a.cap = cap;
+	err = medfwi_vuln_list(store, fix_rollouts_fn, &a, out, cap, sizeof(*out), diag);
+	if (err == MEDFW_OK)
+		*out_count = a.count;
+	return err;
+}
+
 /* ---------------------------------------------------------------- report */
 
 #define REPORT_WHAT "vulnerability report"
