@@ -17,6 +17,14 @@
  * vulnerability's cve and ids[].text. The index borrows the feed set and the product
  * map: neither may change or be freed while it exists.
  *
+ * Product map and CSAF. A map entry's advisory_products name products of every CSAF
+ * document (advisories and VEX); its csaf_products name one product of one document
+ * by (tracking id, product id). A feed document's is resolved when the index is built;
+ * a CSAF VEX document's at each match, for that document's statements only (those
+ * entries come first for them): "CSAFPID-0001 of 2022-EVD-UC-06-001 is our ABC 4.2"
+ * makes its statements about CSAFPID-0001 apply to ABC at the entry's versions, as the
+ * same entry would for an advisory.
+ *
  * Combining (medfw_vuln_match). For each component (CycloneDX scope "excluded" ones
  * and SPDX build tools are skipped) the evaluators' verdicts of one vulnerability class
  * become one finding, each verdict kept as evidence. The sources' combined outcome:
@@ -120,9 +128,20 @@ enum medfw_err medfw_vuln_index_new(const struct medfw_feed_set *feeds,
 				    const struct medfw_product_map *map,
 				    struct medfw_vuln_index **out, struct medfw_diag *diag)
 	MEDFW_WARN_UNUSED;
+
+/* medfw_vuln_index_new told which VEX documents will be matched with the index (may be
+ * NULL with vex_count 0): a map entry naming a product that one of these CSAF VEX
+ * documents defines is then not a problem. They are only read during the call (the
+ * matching itself uses the documents given to medfw_vuln_match). */
+enum medfw_err medfw_vuln_index_new_vex(const struct medfw_feed_set *feeds,
+					const struct medfw_product_map *map,
+					const struct medfw_vex_doc *const *vex, size_t vex_count,
+					struct medfw_vuln_index **out, struct medfw_diag *diag)
+	MEDFW_WARN_UNUSED;
 void medfw_vuln_index_free(struct medfw_vuln_index *index);
 
-/* Mapping entries that name a CSAF product no loaded document defines. */
+/* Mapping entries that name a CSAF product no loaded feed document defines, nor (with
+ * medfw_vuln_index_new_vex) one of the given CSAF VEX documents. */
 size_t medfw_vuln_index_problem_count(const struct medfw_vuln_index *index);
 const struct medfw_match_problem *medfw_vuln_index_problem(const struct medfw_vuln_index *index,
 							  size_t i);

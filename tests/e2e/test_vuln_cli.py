@@ -244,3 +244,65 @@ def test_bad_inputs(medfw, shared, release, tmp_path):
           "extra", check=2)
     assert medfw("vuln", "match", "--help", check=0).stdout.startswith(
         b"Usage: medfw vuln match")
+
+
+def test_csaf_vex_products_through_the_product_map(medfw, shared, release, tmp_path):
+    # OASIS CSAF VEX use case 6 names its products only in words ("Example Company ABC
+    # 4.2", no purl or CPE): the product map says which product id is our ABC at which
+    # release
+    vex = shared / "testdata" / "csaf" / "oasis-examples" / "csaf_vex" / "2022-evd-uc-06-001.json"
+    doc_id = "2022-EVD-UC-06-001"
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"mappings": [
+        {"model": "ABC", "release": "4.2",
+         "csaf_products": [{"document": doc_id, "product_id": "CSAFPID-0001"}]},
+        {"model": "ABC", "release": "2.4",
+         "csaf_products": [{"document": doc_id, "product_id": "CSAFPID-0002"}]},
+        {"model": "ABC", "release": "1.0",
+         "csaf_products": [{"document": "NO-SUCH-DOC-1", "product_id": "CSAFPID-0001"}]}]}))
+    sboms = {}
+    for name, version in (("ABC", "2.4"), ("ABC", "4.3"), ("DEF", "4.2")):
+        other = json.loads(json.dumps(RELEASE))
+        other["metadata"]["component"]["name"] = name
+        other["metadata"]["component"]["version"] = version
+        path = tmp_path / f"{name}-{version}.cdx.json"
+        path.write_text(json.dumps(other))
+        sboms[(name, version)] = str(path)
+    args = ["--sbom", release]
+    for path in sboms.values():
+        args += ["--sbom", path]
+    # without the map: nothing ties the VEX document to our components
+    plain, _ = match_json(medfw, *args, *feed_args(shared), "--vex", vex)
+    assert all(f["vex"] is None for f in plain["findings"])
+
+    doc, err = match_json(medfw, *args, *feed_args(shared), "--vex", vex,
+                          "--product-map", mapping)
+    found = {(f["sbom"], f["component"]["ref"], f["vulnerability"]): f
+             for f in doc["findings"]}
+    # ABC 4.2 is CSAFPID-0001, known_not_affected: log4j in it is not affected
+    f = found[(str(release), "log4j2", "CVE-2021-44228")]
+    assert f["status"] == "not_affected" and f["sources_outcome"] == "undetermined"
+    assert f["vex"]["file"] == str(vex)
+    assert f["vex"]["scope"] == "product"
+    assert f["vex"]["state"] == "known_not_affected"
+    assert f["vex"]["json_path"] == "vulnerabilities[0].product_status.known_not_affected[0]"
+    assert 'product mapping "Example Company ABC 4.2" -> ABC' in f["vex"]["rule"]
+    assert f["vex"]["timestamp"] == "2022-03-03T11:00:00.000Z"
+    # ABC 2.4 is CSAFPID-0002, known_affected: the product itself and log4j in it
+    abc24 = sboms[("ABC", "2.4")]
+    f = found[(abc24, "product-ABC", "CVE-2021-44228")]
+    assert f["status"] == "affected" and f["evidence"] == []
+    assert f["vex"]["scope"] == "component"
+    assert found[(abc24, "log4j2", "CVE-2021-44228")]["status"] == "affected"
+    # another release of ABC, another model: the statements are not about them
+    for key in (("ABC", "4.3"), ("DEF", "4.2")):
+        f = found[(sboms[key], "log4j2", "CVE-2021-44228")]
+        assert f["vex"] is None and f["status"] == "undetermined"
+        assert (sboms[key], "product-ABC", "CVE-2021-44228") not in found
+    # a document that is neither a feed nor a given VEX document is still a problem
+    problems = [p for p in doc["problems"] if p["kind"] == "product_map"]
+    unknown = [p for p in problems if "NO-SUCH-DOC-1" in p["message"]]
+    assert len(unknown) == 1
+    assert unknown[0]["file"] == str(mapping)
+    assert unknown[0]["json_path"] == "mappings[2].csaf_products[0]"
+    assert "NO-SUCH-DOC-1" in err

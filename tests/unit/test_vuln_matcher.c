@@ -4,8 +4,9 @@
  * matcher, alias joining (the same CVE from OSV and NVD is one finding with both
  * evidences; a Red Hat OSV advisory and the Red Hat CSAF document), CycloneDX and CSAF
  * VEX (applied, precedence, not_affected without justification ignored and reported),
- * pedigree patches, KEV and severity priority, the product map, and the index keeping
- * evaluations far below components x records. */
+ * CSAF VEX products with names only tied to our releases by the product map's
+ * csaf_products, pedigree patches, KEV and severity priority, the product map, and the
+ * index keeping evaluations far below components x records. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -1111,6 +1112,255 @@ static void test_index_selects_candidates(void **state)
 	fixture_free(&fx);
 }
 
+/* ------------------------------------------------- CSAF VEX through the product map */
+
+/* A release of product NAME VERSION with log4j (which the feeds find CVE-2021-44228 in,
+ * undetermined). */
+static struct medfw_sbom *product_sbom(const char *name, const char *version)
+{
+	char json[1024];
+
+	snprintf(json, sizeof(json),
+		 "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"version\":1,"
+		 "\"metadata\":{\"component\":{\"type\":\"firmware\",\"bom-ref\":\"product\","
+		 "\"name\":\"%s\",\"version\":\"%s\"}},\"components\":["
+		 "{\"type\":\"library\",\"bom-ref\":\"log4j2\",\"name\":\"Apache Log4j2\","
+		 "\"version\":\"2.14.1\",\"supplier\":{\"name\":\"Apache Software Foundation\"}}]}",
+		 name, version);
+	return parse_sbom(json);
+}
+
+/* OASIS use case 6 names products only in words ("Example Company ABC 4.2"): the map
+ * says which of its product ids is our ABC at which release. */
+static const char vex_map_json[] =
+	"{\"mappings\":["
+	"{\"model\":\"ABC\",\"release\":\"4.2\",\"csaf_products\":"
+	"[{\"document\":\"2022-EVD-UC-06-001\",\"product_id\":\"CSAFPID-0001\"}]},"
+	"{\"model\":\"ABC\",\"versions\":\"vers:generic/>=2.4|<2.5\",\"csaf_products\":"
+	"[{\"document\":\"2022-EVD-UC-06-001\",\"product_id\":\"CSAFPID-0002\"}]},"
+	"{\"model\":\"ABC\",\"release\":\"9.9\",\"csaf_products\":"
+	"[{\"document\":\"2022-EVD-UC-06-001\",\"product_id\":\"CSAFPID-0099\"}]},"
+	"{\"model\":\"ABC\",\"csaf_products\":"
+	"[{\"document\":\"NO-SUCH-DOC\",\"product_id\":\"CSAFPID-0001\"}]}]}";
+
+#define VEX_MAP_SBOMS 4
+
+struct vex_map_run {
+	struct medfw_feed_set *feeds;
+	struct medfw_product_map *map;
+	struct medfw_vuln_index *index;
+	struct medfw_sbom *sbom[VEX_MAP_SBOMS]; /* ABC 4.2, ABC 2.4, ABC 4.3, DEF 4.2 */
+	struct medfw_match_result *result;
+};
+
+static void vex_map_match(struct vex_map_run *r, const char *map_json,
+			  struct medfw_vex_doc *const *vex, size_t vex_count, int tell_index)
+{
+	static const char *const names[VEX_MAP_SBOMS] = {"abc-4.2", "abc-2.4", "abc-4.3",
+							  "def-4.2"};
+	struct medfw_match_sbom s[VEX_MAP_SBOMS];
+	struct medfw_diag d;
+	enum medfw_err err;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	r->feeds = medfw_feed_set_new();
+	assert_non_null(r->feeds);
+	for (i = 0; i < sizeof(feed_paths) / sizeof(feed_paths[0]); i++)
+		load_feed(r->feeds, feed_paths[i]);
+	if (map_json != NULL)
+		assert_int_equal(medfw_product_map_parse("vex-map.json", (const uint8_t *)map_json,
+							 strlen(map_json), &r->map, NULL),
+				 MEDFW_OK);
+	r->sbom[0] = product_sbom("ABC", "4.2");
+	r->sbom[1] = product_sbom("ABC", "2.4");
+	r->sbom[2] = product_sbom("ABC", "4.3");
+	r->sbom[3] = product_sbom("DEF", "4.2");
+	for (i = 0; i < VEX_MAP_SBOMS; i++) {
+		s[i].sbom = r->sbom[i];
+		s[i].source = names[i];
+	}
+	medfw_diag_clear(&d);
+	err = tell_index ? medfw_vuln_index_new_vex(r->feeds, r->map,
+						   (const struct medfw_vex_doc *const *)vex,
+						   vex_count, &r->index, &d)
+			 : medfw_vuln_index_new(r->feeds, r->map, &r->index, &d);
+	if (err != MEDFW_OK)
+		fail_msg("index: %s", medfw_diag_message(&d, err));
+	err = medfw_vuln_match(r->index, s, VEX_MAP_SBOMS, (const struct medfw_vex_doc *const *)vex,
+			       vex_count, &r->result, &d);
+	if (err != MEDFW_OK)
+		fail_msg("match: %s", medfw_diag_message(&d, err));
+}
+
+static void vex_map_free(struct vex_map_run *r)
+{
+	size_t i;
+
+	medfw_match_result_free(r->result);
+	medfw_vuln_index_free(r->index);
+	medfw_product_map_free(r->map);
+	medfw_feed_set_free(r->feeds);
+	for (i = 0; i < VEX_MAP_SBOMS; i++)
+		medfw_sbom_free(r->sbom[i]);
+}
+
+static const struct medfw_finding *vex_map_finding(const struct vex_map_run *r, size_t sbom,
+						   const char *ref)
+{
+	size_t i;
+
+	for (i = 0; i < r->result->finding_count; i++) {
+		const struct medfw_finding *f = &r->result->findings[i];
+
+		if (f->sbom_index == sbom && strcmp(f->component->ref, ref) == 0 &&
+		    strcmp(f->vuln_id, "CVE-2021-44228") == 0)
+			return f;
+	}
+	return NULL;
+}
+
+static const struct medfw_finding *vex_map_must(const struct vex_map_run *r, size_t sbom,
+						const char *ref)
+{
+	const struct medfw_finding *f = vex_map_finding(r, sbom, ref);
+
+	if (f == NULL)
+		fail_msg("no CVE-2021-44228 finding for %s in SBOM %zu", ref, sbom);
+	return f;
+}
+
+static void test_vex_csaf_product_map(void **state)
+{
+	struct medfw_vex_doc *vex[2];
+	struct vex_map_run r;
+	const struct medfw_finding *f;
+	const struct medfw_match_problem *p;
+	size_t i;
+
+	(void)state;
+	vex[0] = load_vex("csaf/oasis-examples/csaf_vex/2022-evd-uc-06-001.json");
+	assert_int_equal(vex[0]->format, MEDFW_VEX_CSAF);
+	assert_null(vex[0]->statements[0].product->helper.purl); /* names only */
+
+	/* without the map, nothing ties the document's products to our components */
+	vex_map_match(&r, NULL, vex, 1, 1);
+	for (i = 0; i < VEX_MAP_SBOMS; i++) {
+		f = vex_map_must(&r, i, "log4j2");
+		assert_null(f->vex);
+		assert_int_equal(f->status, MEDFW_FINDING_UNDETERMINED);
+		assert_null(vex_map_finding(&r, i, "product"));
+	}
+	vex_map_free(&r);
+
+	vex_map_match(&r, vex_map_json, vex, 1, 1);
+	/* ABC 4.2 is CSAFPID-0001, known_not_affected: log4j in it is not affected */
+	f = vex_map_must(&r, 0, "log4j2");
+	assert_int_equal(f->sources_outcome, MEDFW_VULN_UNDETERMINED);
+	assert_int_equal(f->status, MEDFW_FINDING_NOT_AFFECTED);
+	assert_non_null(f->vex);
+	assert_ptr_equal(f->vex_doc, vex[0]);
+	assert_false(f->vex_direct);
+	assert_string_equal(f->vex->product_id, "CSAFPID-0001");
+	assert_string_equal(f->vex->json_path,
+			    "vulnerabilities[0].product_status.known_not_affected[0]");
+	assert_non_null(strstr(f->vex_rule,
+			       "product mapping \"Example Company ABC 4.2\" -> ABC"));
+	assert_non_null(strstr(f->vex_rule, "vers:generic/4.2"));
+	assert_null(vex_map_finding(&r, 0, "product")); /* not_affected makes no finding */
+	/* ABC 2.4 is CSAFPID-0002, known_affected: the product itself is a finding (only
+	 * the VEX names it) and log4j in it is affected */
+	f = vex_map_must(&r, 1, "product");
+	assert_int_equal(f->status, MEDFW_FINDING_AFFECTED);
+	assert_int_equal(f->evidence_count, 0);
+	assert_true(f->vex_direct);
+	assert_string_equal(f->vex->product_id, "CSAFPID-0002");
+	assert_non_null(strstr(f->vex_rule, "2.4 in vers:generic/>=2.4|<2.5"));
+	f = vex_map_must(&r, 1, "log4j2");
+	assert_int_equal(f->status, MEDFW_FINDING_AFFECTED);
+	assert_false(f->vex_direct);
+	assert_string_equal(f->vex->json_path,
+			    "vulnerabilities[0].product_status.known_affected[0]");
+	/* ABC 4.3 is no mapped release, DEF is another model: no statement applies */
+	for (i = 2; i < VEX_MAP_SBOMS; i++) {
+		f = vex_map_must(&r, i, "log4j2");
+		assert_null(f->vex);
+		assert_int_equal(f->status, MEDFW_FINDING_UNDETERMINED);
+		assert_null(vex_map_finding(&r, i, "product"));
+	}
+	/* the VEX document defines two of the four products named: the other two (an
+	 * unknown product id of it, an unknown document) are problems */
+	assert_int_equal(medfw_vuln_index_problem_count(r.index), 2);
+	p = medfw_vuln_index_problem(r.index, 0);
+	assert_string_equal(p->source, "vex-map.json");
+	assert_string_equal(p->json_path, "mappings[2].csaf_products[0]");
+	assert_non_null(strstr(p->message, "CSAFPID-0099"));
+	p = medfw_vuln_index_problem(r.index, 1);
+	assert_string_equal(p->json_path, "mappings[3].csaf_products[0]");
+	assert_non_null(strstr(p->message, "NO-SUCH-DOC"));
+	assert_null(medfw_vuln_index_problem(r.index, 2));
+	vex_map_free(&r);
+
+	/* an index not told about the VEX documents: the same statements apply (resolved
+	 * at the match), but it cannot know that the document defines the products */
+	vex_map_match(&r, vex_map_json, vex, 1, 0);
+	assert_int_equal(vex_map_must(&r, 0, "log4j2")->status, MEDFW_FINDING_NOT_AFFECTED);
+	assert_int_equal(vex_map_must(&r, 1, "product")->status, MEDFW_FINDING_AFFECTED);
+	assert_null(vex_map_must(&r, 2, "log4j2")->vex);
+	assert_int_equal(medfw_vuln_index_problem_count(r.index), 4);
+	assert_string_equal(medfw_vuln_index_problem(r.index, 0)->json_path,
+			    "mappings[0].csaf_products[0]");
+	vex_map_free(&r);
+	medfw_vex_free(vex[0]);
+}
+
+static void test_vex_csaf_product_map_precedence(void **state)
+{
+	/* about log4j in ABC 4.2 itself, newer than the CSAF document (2022-03-03) */
+	static const char newer[] =
+		"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"vulnerabilities\":["
+		"{\"id\":\"CVE-2021-44228\",\"analysis\":{\"state\":\"exploitable\","
+		"\"lastUpdated\":\"2023-01-10T00:00:00Z\"},\"affects\":[{\"ref\":\"log4j2\"}]}]}";
+	/* the same, older */
+	static const char older[] =
+		"{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.6\",\"vulnerabilities\":["
+		"{\"id\":\"CVE-2021-44228\",\"analysis\":{\"state\":\"exploitable\","
+		"\"lastUpdated\":\"2021-12-15T00:00:00Z\"},\"affects\":[{\"ref\":\"log4j2\"}]}]}";
+	static const char one_map[] =
+		"{\"mappings\":[{\"model\":\"ABC\",\"release\":\"4.2\",\"csaf_products\":"
+		"[{\"document\":\"2022-EVD-UC-06-001\",\"product_id\":\"CSAFPID-0001\"}]}]}";
+	struct medfw_vex_doc *vex[2];
+	struct vex_map_run r;
+	const struct medfw_finding *f;
+
+	(void)state;
+	vex[0] = load_vex("csaf/oasis-examples/csaf_vex/2022-evd-uc-06-001.json");
+	vex[1] = parse_vex_text("newer.json", newer);
+	vex_map_match(&r, one_map, vex, 2, 1);
+	f = vex_map_must(&r, 0, "log4j2");
+	assert_int_equal(f->status, MEDFW_FINDING_AFFECTED);
+	assert_ptr_equal(f->vex_doc, vex[1]);
+	assert_true(f->vex_direct);
+	assert_int_equal(medfw_vuln_index_problem_count(r.index), 0);
+	vex_map_free(&r);
+	medfw_vex_free(vex[1]);
+
+	/* the CSAF statement about the product is the newer one now */
+	vex[1] = parse_vex_text("older.json", older);
+	vex_map_match(&r, one_map, vex, 2, 1);
+	f = vex_map_must(&r, 0, "log4j2");
+	assert_int_equal(f->status, MEDFW_FINDING_NOT_AFFECTED);
+	assert_ptr_equal(f->vex_doc, vex[0]);
+	assert_false(f->vex_direct);
+	/* ABC 4.3: only the CycloneDX statement about log4j applies */
+	f = vex_map_must(&r, 2, "log4j2");
+	assert_int_equal(f->status, MEDFW_FINDING_AFFECTED);
+	assert_ptr_equal(f->vex_doc, vex[1]);
+	vex_map_free(&r);
+	medfw_vex_free(vex[1]);
+	medfw_vex_free(vex[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1127,6 +1377,8 @@ int main(void)
 		cmocka_unit_test(test_vex_precedence),
 		cmocka_unit_test(test_vex_csaf),
 		cmocka_unit_test(test_vex_rejected),
+		cmocka_unit_test(test_vex_csaf_product_map),
+		cmocka_unit_test(test_vex_csaf_product_map_precedence),
 		cmocka_unit_test(test_pedigree),
 		cmocka_unit_test(test_kev_and_priority),
 		cmocka_unit_test(test_product_map),

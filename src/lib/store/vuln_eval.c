@@ -874,8 +874,16 @@ static enum medfw_err read_fn(struct medfw_store *tx, void *arg, struct medfw_di
 		err = medfwi_vuln_map_load(tx, ev->dctx, &ev->map, diag);
 	ev->st->ms_load += ms_now() - t0;
 	if (err == MEDFW_OK && ev->n_rel > 0) {
+		/* every stored VEX document: a map entry naming one's product is no problem */
+		const struct medfw_vex_doc **all = calloc(ev->n_vex + 1, sizeof(*all));
+
 		t0 = ms_now();
-		err = medfw_vuln_index_new(ev->feeds, ev->map, &ev->index, diag);
+		for (size_t i = 0; all != NULL && i < ev->n_vex; i++)
+			all[i] = ev->vex[i].doc;
+		err = all == NULL ? medfwi_vuln_nomem(diag)
+				  : medfw_vuln_index_new_vex(ev->feeds, ev->map, all, ev->n_vex,
+							     &ev->index, diag);
+		free(all);
 		ev->st->ms_index += ms_now() - t0;
 	}
 	if (err == MEDFW_OK && ev->map != NULL) {

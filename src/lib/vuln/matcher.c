@@ -61,8 +61,9 @@ struct node {
 
 struct medfw_vuln_index {
 	const struct medfw_feed_set *feeds;
+	const struct medfw_product_map *map; /* borrowed; NULL without one */
 	const struct medfw_kev_catalog *kev;
-	struct medfw_csaf_product_map *csaf_map;
+	struct medfw_csaf_product_map *csaf_map; /* advisory names, feed products */
 	size_t csaf_map_count;
 	struct entry *entries;
 	size_t entry_count, entry_cap;
@@ -594,11 +595,26 @@ static enum medfw_err build_classes(struct medfw_vuln_index *idx)
 	return MEDFW_OK;
 }
 
-/* The product map as the CSAF evaluator takes it; csaf_products resolved to names. */
-static enum medfw_err build_csaf_map(struct medfw_vuln_index *idx,
-				     const struct medfw_product_map *map)
+/* Product `product_id` of `doc` when it is the CSAF VEX document `document` (its
+ * tracking id) and defines that product, else NULL. */
+static const struct medfw_csaf_product *vex_product(const struct medfw_vex_doc *doc,
+						    const char *document, const char *product_id)
 {
-	size_t total = 0, i, k, n = 0;
+	if (doc->format != MEDFW_VEX_CSAF || doc->csaf == NULL ||
+	    doc->csaf->tracking_id == NULL || strcmp(doc->csaf->tracking_id, document) != 0)
+		return NULL;
+	return medfw_csaf_product_find(doc->csaf, product_id);
+}
+
+/* The product map as the CSAF evaluator takes it; csaf_products of loaded feed documents
+ * resolved to names. Those of a CSAF VEX document are resolved for its statements at
+ * each match (vex_doc_map); one that neither a feed nor one of `vex` defines is a
+ * problem. */
+static enum medfw_err build_csaf_map(struct medfw_vuln_index *idx,
+				     const struct medfw_product_map *map,
+				     const struct medfw_vex_doc *const *vex, size_t vex_count)
+{
+	size_t total = 0, i, k, d, n = 0;
 
 	if (map == NULL)
 		return MEDFW_OK;
@@ -630,10 +646,16 @@ static enum medfw_err build_csaf_map(struct medfw_vuln_index *idx,
 					    : NULL;
 
 			if (p == NULL) {
+				for (d = 0; d < vex_count; d++)
+					if (vex_product(vex[d], c->document, c->product_id) != NULL)
+						break;
+				if (d < vex_count)
+					continue; /* a VEX document's: mapped for its statements */
 				snprintf(path, sizeof(path), "mappings[%zu].csaf_products[%zu]", i, k);
 				if (add_problem(&idx->problems, &idx->problem_count, &idx->problem_cap,
 						map->source, path,
-						"no loaded CSAF document %s defines product %s",
+						"no loaded CSAF document or given CSAF VEX document %s "
+						"defines product %s",
 						c->document, c->product_id) != MEDFW_OK)
 					return MEDFW_ERR_NOMEM;
 				continue;
@@ -704,6 +726,14 @@ enum medfw_err medfw_vuln_index_new(const struct medfw_feed_set *feeds,
 				    const struct medfw_product_map *map,
 				    struct medfw_vuln_index **out, struct medfw_diag *diag)
 {
+	return medfw_vuln_index_new_vex(feeds, map, NULL, 0, out, diag);
+}
+
+enum medfw_err medfw_vuln_index_new_vex(const struct medfw_feed_set *feeds,
+					const struct medfw_product_map *map,
+					const struct medfw_vex_doc *const *vex, size_t vex_count,
+					struct medfw_vuln_index **out, struct medfw_diag *diag)
+{
 	struct medfw_vuln_index *idx;
 	const struct medfw_feed_record *kev;
 	size_t i, vi, pos = 0;
@@ -712,17 +742,22 @@ enum medfw_err medfw_vuln_index_new(const struct medfw_feed_set *feeds,
 
 	if (out != NULL)
 		*out = NULL;
-	if (feeds == NULL || out == NULL)
+	if (feeds == NULL || out == NULL || (vex == NULL && vex_count > 0))
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "vuln index: invalid argument");
+	for (i = 0; i < vex_count; i++)
+		if (vex[i] == NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+					      "vuln index: VEX document %zu missing", i);
 	idx = calloc(1, sizeof(*idx));
 	if (idx == NULL)
 		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "vuln index: out of memory");
 	idx->feeds = feeds;
+	idx->map = map;
 	medfwi_strmap_init(&idx->key_index);
 	medfwi_strmap_init(&idx->id_index);
 	kev = medfw_feed_set_find(feeds, MEDFW_FEED_KEV, KEV_ID);
 	idx->kev = kev != NULL ? kev->u.kev : NULL;
-	err = build_csaf_map(idx, map);
+	err = build_csaf_map(idx, map, vex, vex_count);
 	for (i = 0; err == MEDFW_OK && i < medfw_feed_set_count(feeds); i++) {
 		const struct medfw_feed_record *r = medfw_feed_set_get(feeds, i);
 
@@ -790,10 +825,18 @@ struct slot {
 	size_t evidence_cap;
 };
 
+/* The product map the statements of one VEX document are applied with. */
+struct vex_map {
+	const struct medfw_csaf_product_map *map;
+	size_t count;
+	struct medfw_csaf_product_map *owned; /* when the document has entries of its own */
+};
+
 struct run {
 	const struct medfw_vuln_index *idx;
 	const struct medfw_vex_doc *const *vex;
 	size_t vex_count;
+	struct vex_map *vex_maps; /* parallel to vex */
 	struct medfw_match_result *res;
 	size_t finding_cap, problem_cap;
 	struct slot *slots; /* parallel to res->findings */
@@ -1153,8 +1196,8 @@ static enum medfw_err apply_vex(struct run *rn, size_t fi)
 					c = &sbom->components[sbom->product];
 					view = &rn->product_view;
 				}
-				err = medfw_vex_applies(doc, s, sbom, c, view, rn->idx->csaf_map,
-							rn->idx->csaf_map_count, &st, why,
+				err = medfw_vex_applies(doc, s, sbom, c, view, rn->vex_maps[d].map,
+							rn->vex_maps[d].count, &st, why,
 							sizeof(why), rn->diag);
 				if (err != MEDFW_OK)
 					return err;
@@ -1367,7 +1410,7 @@ static enum medfw_err vex_only(struct run *rn)
 			if (known)
 				continue;
 			err = medfw_vex_applies(doc, s, rn->sbom->sbom, rn->comp, &rn->view,
-						rn->idx->csaf_map, rn->idx->csaf_map_count, &st,
+						rn->vex_maps[d].map, rn->vex_maps[d].count, &st,
 						NULL, 0, rn->diag);
 			if (err != MEDFW_OK)
 				return err;
@@ -1516,6 +1559,62 @@ static int cmp_finding(const void *pa, const void *pb)
 	return 0;
 }
 
+/* The product map for the statements of VEX document `doc`: the entries whose
+ * csaf_products name one of its products (first: they name that product exactly, as
+ * build_csaf_map does for a feed document), then the index's. */
+static enum medfw_err vex_doc_map(const struct medfw_vuln_index *idx,
+				  const struct medfw_vex_doc *doc, struct vex_map *out)
+{
+	const struct medfw_product_map *map = idx->map;
+	struct medfw_csaf_product_map *owned = NULL;
+	size_t n = 0, i, k;
+	int fill;
+
+	out->map = idx->csaf_map;
+	out->count = idx->csaf_map_count;
+	out->owned = NULL;
+	if (map == NULL || doc->format != MEDFW_VEX_CSAF)
+		return MEDFW_OK;
+	for (fill = 0; fill < 2; fill++) {
+		for (i = 0; i < map->entry_count; i++) {
+			const struct medfw_product_map_entry *e = &map->entries[i];
+
+			for (k = 0; k < e->csaf_product_count; k++) {
+				const struct medfw_csaf_product *p =
+					vex_product(doc, e->csaf_products[k].document,
+						    e->csaf_products[k].product_id);
+
+				if (p == NULL)
+					continue;
+				if (fill) {
+					owned[n].vendor = NULL; /* the product is named exactly */
+					owned[n].advisory_product = p->name;
+					owned[n].model = e->model;
+					owned[n].versions = e->versions;
+					owned[n].scheme = e->scheme;
+				}
+				n++;
+			}
+		}
+		if (fill)
+			break;
+		if (n == 0)
+			return MEDFW_OK;
+		if (n > SIZE_MAX / sizeof(*owned) - idx->csaf_map_count)
+			return MEDFW_ERR_NOMEM;
+		owned = calloc(n + idx->csaf_map_count, sizeof(*owned));
+		if (owned == NULL)
+			return MEDFW_ERR_NOMEM;
+		n = 0;
+	}
+	if (idx->csaf_map_count > 0)
+		memcpy(owned + n, idx->csaf_map, idx->csaf_map_count * sizeof(*owned));
+	out->map = owned;
+	out->count = n + idx->csaf_map_count;
+	out->owned = owned;
+	return MEDFW_OK;
+}
+
 void medfw_match_result_free(struct medfw_match_result *res)
 {
 	size_t i;
@@ -1560,9 +1659,17 @@ enum medfw_err medfw_vuln_match(const struct medfw_vuln_index *idx,
 	rn.diag = diag;
 	rn.res = calloc(1, sizeof(*rn.res));
 	rn.stamp = calloc(idx->entry_count + 1, sizeof(*rn.stamp));
-	if (rn.res == NULL || rn.stamp == NULL) {
+	rn.vex_maps = calloc(vex_count + 1, sizeof(*rn.vex_maps));
+	if (rn.res == NULL || rn.stamp == NULL || rn.vex_maps == NULL) {
 		err = medfw_diag_set(diag, MEDFW_ERR_NOMEM, "match: out of memory");
 		goto done;
+	}
+	for (i = 0; i < vex_count; i++) {
+		err = vex_doc_map(idx, vex[i], &rn.vex_maps[i]);
+		if (err != MEDFW_OK) {
+			err = medfw_diag_set(diag, err, "match: out of memory");
+			goto done;
+		}
 	}
 	for (s = 0; s < sbom_count && err == MEDFW_OK; s++) {
 		const struct medfw_sbom *sb = sboms[s].sbom;
@@ -1602,6 +1709,9 @@ enum medfw_err medfw_vuln_match(const struct medfw_vuln_index *idx,
 	for (i = 0; err == MEDFW_OK && i < rn.res->finding_count; i++)
 		rn.res->findings[i].priority = i + 1;
 done:
+	for (i = 0; rn.vex_maps != NULL && i < vex_count; i++)
+		free(rn.vex_maps[i].owned);
+	free(rn.vex_maps);
 	free(rn.stamp);
 	free(rn.slots);
 	if (err != MEDFW_OK) {
