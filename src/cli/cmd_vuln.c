@@ -481,7 +481,8 @@ int cmd_vuln_match(struct cli *cli, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		goto done;
 	medfw_diag_clear(&diag);
-	err = medfw_vuln_index_new(ld.feeds, ld.map, &ld.index, &diag);
+	err = medfw_vuln_index_new_vex(ld.feeds, ld.map, (const struct medfw_vex_doc *const *)ld.vex,
+				       in.vex_count, &ld.index, &diag);
 	for (i = 0; i < in.sbom_count; i++) {
 		sboms[i].sbom = ld.sbom[i];
 		sboms[i].source = in.sbom[i];

@@ -229,7 +229,8 @@ static int match(const struct options *o, struct medfw_advisory_findings **out)
 		}
 	}
 	feed_problems(m.feeds);
-	err = medfw_vuln_index_new(m.feeds, m.map, &m.index, &diag);
+	err = medfw_vuln_index_new_vex(m.feeds, m.map, (const struct medfw_vex_doc *const *)m.vex,
+				       o->vex_count, &m.index, &diag);
 	if (err == MEDFW_OK)
 		err = medfw_vuln_match(m.index, sboms, o->sbom_count,
 				       (const struct medfw_vex_doc *const *)m.vex, o->vex_count,

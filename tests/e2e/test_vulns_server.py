@@ -678,3 +678,23 @@ def test_exposure_closes_at_the_checkin_that_fixes_it(medfwd_server, medfw, shar
     closed = site["time_to_remediate"]["critical"]
     assert closed["closed"] == 1
     assert abs(closed["max_days"] * 86400 - 1800) < 60, closed  # not 3,500 s
+
+
+def test_product_map_names_products_of_a_stored_csaf_vex(fleet, shared):
+    """A csaf_products entry naming a product of a stored CSAF VEX document (no feed
+    defines it) is no product map problem in medfwd's evaluation; one naming a document
+    nothing defines is."""
+    t = fleet.t
+    status, _, body = change(t, "PUT", f"/api/v1/releases/{OLD}/sbom",
+                             json.dumps(SBOM_OLD).encode())
+    assert status == 201, body
+    vex = (shared / "testdata/csaf/oasis-examples/csaf_vex/2022-evd-uc-06-001.json").read_bytes()
+    status, _, body = post(t, "/api/v1/vulnerabilities/vex?name=uc-06.json", vex)
+    assert status == 201, body
+    entry = {"model": "ABC", "release": "4.2",
+             "csaf_products": [{"document": "2022-EVD-UC-06-001", "product_id": "CSAFPID-0001"}]}
+    status, _, body = put_map(t, {"mappings": [entry]})
+    assert status == 200 and body["evaluated"]["product_map_problems"] == 0, body
+    unknown = dict(entry, csaf_products=[{"document": "NO-SUCH-DOC-1", "product_id": "X"}])
+    status, _, body = put_map(t, {"mappings": [entry, unknown]}, "two.json")
+    assert status == 200 and body["evaluated"]["product_map_problems"] == 1, body
