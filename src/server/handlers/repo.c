@@ -2,6 +2,9 @@
  * uploads, the verified commit with an atomic switch, and serving metadata and
  * targets to devices and TUF clients (streamed from disk, with Range).
  *
+ * After a commit, the signed SBOM a release notice names (sbom_target) is attached to
+ * the release when the tree serves it (vulns.h, medfwd_release_sbom_store).
+ *
  * Layout under data_dir/repository:
  *   trusted-root.json   the root an admin pinned (every commit chains from it)
  *   staging/metadata/, staging/targets/   files uploaded since the last commit
@@ -22,10 +25,13 @@
 
 #include "app.h"
 #include "medfw/json.h"
+#include "medfw/notice.h"
 #include "medfw/num.h"
 #include "medfw/repo_host.h"
+#include "medfw/sbom.h"
 #include "medfw/tuf.h"
 #include "medfw/tuf_client.h"
+#include "vulns.h"
 
 #define SHA256_HEX 64
 #define UPLOAD_PREFIX ".upload-" /* staging/.upload-RANDOM: an upload in progress */
@@ -54,19 +60,26 @@ static int cmp_sha(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
+/* The lowercase hex sha256 a target is signed with; 0 when none. */
+static int signed_sha256(const struct medfw_tuf_target *t, char out[SHA256_HEX + 1])
+{
+	const char *h = json_string_value(json_object_get(t->hashes, "sha256"));
+
+	out[0] = 0;
+	if (h == NULL || strlen(h) != SHA256_HEX || strspn(h, "0123456789abcdefABCDEF") != SHA256_HEX)
+		return 0;
+	for (size_t k = 0; k <= SHA256_HEX; k++)
+		out[k] = (char)(h[k] >= 'A' && h[k] <= 'F' ? h[k] + 32 : h[k]);
+	return 1;
+}
+
 /* Append the sha256 (lower case) of every target of `t` to list (cap entries). */
 static size_t add_sha256s(const struct medfw_tuf_meta *t, char (*list)[SHA256_HEX + 1],
 			  size_t n, size_t cap)
 {
-	for (size_t i = 0; i < t->target_count && n < cap; i++) {
-		const char *h = json_string_value(json_object_get(t->targets[i].hashes, "sha256"));
-
-		if (h == NULL || strlen(h) != SHA256_HEX)
-			continue;
-		for (size_t k = 0; k <= SHA256_HEX; k++)
-			list[n][k] = (char)(h[k] >= 'A' && h[k] <= 'F' ? h[k] + 32 : h[k]);
-		n++;
-	}
+	for (size_t i = 0; i < t->target_count && n < cap; i++)
+		if (signed_sha256(&t->targets[i], list[n]))
+			n++;
 	return n;
 }
 
@@ -88,8 +101,6 @@ static struct medfw_tuf_meta *served_meta(const struct medfwd_repo *r, const cha
 	return m;
 }
 
-/* Replace the in-memory set with the sha256 of every target served now (targets and
- * every delegated role the served snapshot lists). */
 /* Whether targets metadata t delegates to the role `name` (listed, or one of its
  * succinct hash bins "<prefix>-<hex>"). */
 static int delegates_to(const struct medfw_tuf_meta *t, const char *name)
@@ -108,23 +119,27 @@ static int delegates_to(const struct medfw_tuf_meta *t, const char *name)
 	return strspn(name + plen + 1, "0123456789abcdef") == strlen(name + plen + 1);
 }
 
-/* The SHA-256 of every target a client can reach: top-level targets and the roles
- * delegated to from there, transitively (a role still in snapshot whose delegation
- * was removed serves nothing, so its images are not signed releases). */
-static void signed_set_reload(struct medfwd_repo *r)
+/* Called with the targets metadata of each role a client can reach; nonzero stops. */
+typedef int (*served_targets_fn)(void *user, const struct medfw_tuf_meta *t);
+
+/* Walk the targets metadata a client can reach in the served tree: top-level targets
+ * and the roles delegated to from there, transitively (a role still in snapshot whose
+ * delegation was removed serves nothing, so its images are not signed releases).
+ * Returns 1 when top-level targets was read, 0 when nothing is served, -1 when fn
+ * stopped the walk or memory ran out. */
+static int walk_served_targets(const struct medfwd_repo *r, served_targets_fn fn, void *user)
 {
 	struct medfw_tuf_meta *snap = served_meta(r, "snapshot.json", MEDFW_TUF_SNAPSHOT);
-	char (*list)[SHA256_HEX + 1] = NULL;
-	size_t n = 0, cap = 0, count = snap != NULL ? snap->meta_count : 0;
+	size_t count = snap != NULL ? snap->meta_count : 0;
 	unsigned char *state = count > 0 ? calloc(count, 1) : NULL; /* 1 reachable, 2 read */
-	int served = 0, progress = 1;
+	int served = count > 0 && state == NULL ? -1 : 0, progress = 1;
 
 	for (size_t i = 0; state != NULL && i < count; i++)
 		if (strcmp(snap->meta[i].name, "targets.json") == 0)
 			state[i] = 1;
-	while (state != NULL && progress) {
+	while (state != NULL && progress && served >= 0) {
 		progress = 0;
-		for (size_t i = 0; i < count; i++) {
+		for (size_t i = 0; i < count && served >= 0; i++) {
 			struct medfw_tuf_meta *t;
 
 			if (state[i] != 1)
@@ -134,17 +149,13 @@ static void signed_set_reload(struct medfwd_repo *r)
 			t = served_meta(r, snap->meta[i].name, MEDFW_TUF_TARGETS);
 			if (t == NULL)
 				continue;
-			if (t->target_count > cap - n) {
-				char (*grown)[SHA256_HEX + 1] =
-					realloc(list, (n + t->target_count) * sizeof(*list));
-
-				if (grown != NULL) {
-					list = grown;
-					cap = n + t->target_count;
-				}
+			if (fn(user, t) != 0) {
+				medfw_tuf_meta_free(t);
+				served = -1;
+				break;
 			}
-			n = add_sha256s(t, list, n, cap);
-			served |= strcmp(snap->meta[i].name, "targets.json") == 0;
+			if (strcmp(snap->meta[i].name, "targets.json") == 0)
+				served = 1;
 			for (size_t j = 0; (t->has_delegations || t->has_succinct_roles) && j < count;
 			     j++) {
 				char role[256];
@@ -162,12 +173,43 @@ static void signed_set_reload(struct medfwd_repo *r)
 	}
 	free(state);
 	medfw_tuf_meta_free(snap);
-	if (list != NULL)
-		qsort(list, n, sizeof(*list), cmp_sha);
+	return served;
+}
+
+struct sha256_list {
+	char (*list)[SHA256_HEX + 1];
+	size_t n, cap;
+};
+
+static int collect_sha256s(void *user, const struct medfw_tuf_meta *t)
+{
+	struct sha256_list *l = user;
+
+	if (t->target_count > l->cap - l->n) {
+		char (*grown)[SHA256_HEX + 1] =
+			realloc(l->list, (l->n + t->target_count) * sizeof(*l->list));
+
+		if (grown != NULL) { /* else: what fits */
+			l->list = grown;
+			l->cap = l->n + t->target_count;
+		}
+	}
+	l->n = add_sha256s(t, l->list, l->n, l->cap);
+	return 0;
+}
+
+/* Replace the in-memory set with the sha256 of every target a client can reach now. */
+static void signed_set_reload(struct medfwd_repo *r)
+{
+	struct sha256_list l = {NULL, 0, 0};
+	int served = walk_served_targets(r, collect_sha256s, &l) > 0;
+
+	if (l.list != NULL)
+		qsort(l.list, l.n, sizeof(*l.list), cmp_sha);
 	pthread_rwlock_wrlock(&r->signed_lock);
 	free(r->signed_sha);
-	r->signed_sha = list;
-	r->signed_count = n;
+	r->signed_sha = l.list;
+	r->signed_count = l.n;
 	r->served = served;
 	pthread_rwlock_unlock(&r->signed_lock);
 }
@@ -233,6 +275,8 @@ static enum medfw_err tree_fetch(void *user, const char *url, size_t max_len,
 
 struct medfwd_served_target {
 	struct medfw_tuf_client *client;
+	struct tree_fetcher tf;       /* the client's fetcher reads through these */
+	struct medfw_fetcher fetcher;
 	char tmp[PATH_MAX];
 };
 
@@ -246,42 +290,39 @@ void medfwd_served_target_free(struct medfwd_served_target *st)
 	free(st);
 }
 
-enum medfw_err medfwd_repo_served_target(struct medfwd_app *app, const char *name,
-					 struct medfwd_served_target **out_lookup,
-					 const struct medfw_tuf_target **out,
+/* A TUF client over the tree served now, from the pinned trusted root, refreshed.
+ * The caller holds commit_lock while it reads metadata through the client (delegated
+ * roles are read as a lookup needs them): it sees one committed tree, never two
+ * halves. *out_tree: N of the versions/N it reads (may be NULL). */
+static enum medfw_err lookup_open_locked(struct medfwd_app *app,
+					 struct medfwd_served_target **out, uint64_t *out_tree,
 					 struct medfw_diag *diag)
 {
 	static const struct medfw_fetcher proto = {NULL, tree_fetch, NULL};
 	struct medfwd_repo *r = app->repo;
-	struct medfwd_served_target *st = NULL;
-	struct tree_fetcher tf;
-	struct medfw_fetcher fetcher = proto;
+	struct medfwd_served_target *st;
 	struct medfw_buf root;
 	char path[PATH_MAX], tree[PATH_MAX];
+	uint64_t number = 0;
 	enum medfw_err err;
 
-	*out_lookup = NULL;
 	*out = NULL;
-	medfw_buf_init(&root, MEDFW_TUF_ROOT_MAX_LEN);
-	if (r == NULL || name == NULL)
-		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "no repository is served");
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
-		return MEDFW_ERR_NOMEM;
-	/* The commit lock keeps the served tree (and the one before it) in place while the
-	 * client reads it: a lookup sees one committed repository, never two halves. */
-	pthread_mutex_lock(&r->commit_lock);
+		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+	medfw_buf_init(&root, MEDFW_TUF_ROOT_MAX_LEN);
 	err = sub_path(r, path, sizeof(path), "current", NULL);
 	if (err == MEDFW_OK) {
 		/* current -> versions/N (relative): pin the tree of this moment */
 		ssize_t n = readlink(path, tree, sizeof(tree) - 1);
 
 		tree[n > 0 ? n : 0] = 0;
-		if (n <= 0 || tree[0] == '/' || strstr(tree, "..") != NULL)
+		if (n <= 0 || strncmp(tree, "versions/", 9) != 0 ||
+		    medfw_parse_u64(tree + 9, 1, UINT32_MAX, &number) != MEDFW_OK)
 			err = medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "no repository is served yet");
 	}
-	if (err == MEDFW_OK && (size_t)snprintf(tf.dir, sizeof(tf.dir), "%s/%s/metadata/", r->dir,
-						 tree) >= sizeof(tf.dir))
+	if (err == MEDFW_OK && (size_t)snprintf(st->tf.dir, sizeof(st->tf.dir), "%s/%s/metadata/",
+						 r->dir, tree) >= sizeof(st->tf.dir))
 		err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: path too long", tree);
 	if (err == MEDFW_OK)
 		err = sub_path(r, path, sizeof(path), "trusted-root.json", NULL);
@@ -300,14 +341,42 @@ enum medfw_err medfwd_repo_served_target(struct medfwd_app *app, const char *nam
 		err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "repository path too long");
 	if (err == MEDFW_OK)
 		err = medfw_file_write_new(path, root.data, root.len, 0600, diag);
-	fetcher.user = &tf;
+	st->fetcher = proto;
+	st->fetcher.user = &st->tf;
 	if (err == MEDFW_OK)
-		err = medfw_tuf_client_new(app->ctx, &fetcher, st->tmp, tf.dir, NULL, &st->client,
-					   diag);
+		err = medfw_tuf_client_new(app->ctx, &st->fetcher, st->tmp, st->tf.dir, NULL,
+					   &st->client, diag);
+	if (err == MEDFW_OK)
+		err = medfw_tuf_client_refresh(st->client, diag);
+	medfw_buf_free(&root);
+	if (err != MEDFW_OK) {
+		medfwd_served_target_free(st);
+		return err;
+	}
+	if (out_tree != NULL)
+		*out_tree = number;
+	*out = st;
+	return MEDFW_OK;
+}
+
+enum medfw_err medfwd_repo_served_target(struct medfwd_app *app, const char *name,
+					 struct medfwd_served_target **out_lookup,
+					 const struct medfw_tuf_target **out,
+					 struct medfw_diag *diag)
+{
+	struct medfwd_repo *r = app->repo;
+	struct medfwd_served_target *st = NULL;
+	enum medfw_err err;
+
+	*out_lookup = NULL;
+	*out = NULL;
+	if (r == NULL || name == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "no repository is served");
+	pthread_mutex_lock(&r->commit_lock);
+	err = lookup_open_locked(app, &st, NULL, diag);
 	if (err == MEDFW_OK)
 		err = medfw_tuf_client_get_target_info(st->client, name, out, diag);
 	pthread_mutex_unlock(&r->commit_lock);
-	medfw_buf_free(&root);
 	if (err != MEDFW_OK) {
 		*out = NULL;
 		medfwd_served_target_free(st);
@@ -776,6 +845,286 @@ static int64_t recompute_signed_flags(struct medfwd_app *app)
 	return changed;
 }
 
+/* ---- signed SBOMs attached at a commit (docs/vulnerabilities.md, "Release SBOMs") ---- */
+
+#define ATTACHED_BY "repository commit"
+
+/* One target of the committed tree, as a TUF client finds it. */
+struct attach_item {
+	char *name;
+	const struct medfw_tuf_target *target; /* borrowed from the lookup; NULL: not found */
+	char *why;                             /* when target is NULL (NULL: no memory) */
+};
+
+/* What a commit read of its tree under the commit lock; the SBOMs are read, checked,
+ * parsed and stored after it was released. */
+struct sbom_attach {
+	struct medfwd_served_target *lookup; /* owns every item's target */
+	uint64_t tree;                       /* versions/N the items were read from */
+	struct attach_item *items;           /* sorted by name, each name once */
+	size_t count, cap;
+	char error[MEDFW_DIAG_MSG_MAX]; /* "": the pass ran; else why it could not */
+};
+
+static int collect_names(void *user, const struct medfw_tuf_meta *t)
+{
+	struct sbom_attach *a = user;
+
+	if (t->target_count > a->cap - a->count) {
+		struct attach_item *grown =
+			realloc(a->items, (a->count + t->target_count) * sizeof(*grown));
+
+		if (grown == NULL)
+			return -1;
+		a->items = grown;
+		a->cap = a->count + t->target_count;
+	}
+	for (size_t i = 0; i < t->target_count; i++) {
+		struct attach_item *it = &a->items[a->count];
+
+		memset(it, 0, sizeof(*it));
+		it->name = strdup(t->targets[i].path);
+		if (it->name == NULL)
+			return -1;
+		a->count++;
+	}
+	return 0;
+}
+
+static int cmp_item(const void *x, const void *y)
+{
+	return strcmp(((const struct attach_item *)x)->name, ((const struct attach_item *)y)->name);
+}
+
+static void sbom_attach_free(struct sbom_attach *a)
+{
+	for (size_t i = 0; i < a->count; i++) {
+		free(a->items[i].name);
+		free(a->items[i].why);
+	}
+	free(a->items);
+	medfwd_served_target_free(a->lookup);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Under the commit lock, right after the switch: every target of the committed tree,
+ * found as a TUF client finds it. Bounded by the number of targets the verified
+ * metadata lists. On failure a->error says why (the commit stands). */
+static void sbom_attach_prepare_locked(struct medfwd_app *app, struct sbom_attach *a)
+{
+	struct medfw_diag diag;
+	size_t kept = 0;
+	enum medfw_err err;
+
+	medfw_diag_clear(&diag);
+	if (walk_served_targets(app->repo, collect_names, a) < 0) {
+		snprintf(a->error, sizeof(a->error), "out of memory listing the served targets");
+		return;
+	}
+	if (a->count > 0)
+		qsort(a->items, a->count, sizeof(*a->items), cmp_item);
+	for (size_t i = 0; i < a->count; i++) { /* a path listed by several roles: once */
+		if (kept > 0 && strcmp(a->items[kept - 1].name, a->items[i].name) == 0) {
+			free(a->items[i].name);
+			continue;
+		}
+		a->items[kept++] = a->items[i];
+	}
+	a->count = kept;
+	err = lookup_open_locked(app, &a->lookup, &a->tree, &diag);
+	if (err != MEDFW_OK) {
+		snprintf(a->error, sizeof(a->error), "the served repository does not verify: %s",
+			 medfw_diag_message(&diag, err));
+		return;
+	}
+	for (size_t i = 0; i < a->count; i++) {
+		struct attach_item *it = &a->items[i];
+
+		medfw_diag_clear(&diag);
+		err = medfw_tuf_client_get_target_info(a->lookup->client, it->name, &it->target,
+						       &diag);
+		if (err != MEDFW_OK) {
+			it->target = NULL;
+			it->why = strdup(medfw_diag_message(&diag, err));
+		}
+	}
+}
+
+static const struct attach_item *attach_find(const struct sbom_attach *a, const char *name)
+{
+	struct attach_item key;
+
+	memset(&key, 0, sizeof(key));
+	key.name = (char *)(uintptr_t)name;
+	return a->count > 0 ? bsearch(&key, a->items, a->count, sizeof(*a->items), cmp_item) : NULL;
+}
+
+enum attach_outcome {
+	ATTACH_STORED = 0,  /* read, checked, parsed and stored */
+	ATTACH_NOTHING = 1, /* nothing to do: not a release, no SBOM target, stored already */
+	ATTACH_REFUSED = 2, /* the SBOM target is served but could not be stored */
+};
+
+/* Attach the signed SBOM of one target of the tree; why (cap bytes) says what was
+ * skipped and why. */
+static enum attach_outcome attach_one(struct medfwd_app *app, const struct medfwd_request *req,
+				      const struct sbom_attach *a, const struct attach_item *it,
+				      char *why, size_t cap)
+{
+	const struct medfwd_principal *who = medfwd_principal_of(req);
+	const struct attach_item *sb;
+	struct medfw_release_notice *notice = NULL;
+	struct medfw_store_release_sbom *meta = calloc(1, sizeof(*meta));
+	struct medfw_sbom *sbom = NULL;
+	struct medfw_buf bytes;
+	struct medfw_diag diag;
+	char path[PATH_MAX], image[SHA256_HEX + 1], want[SHA256_HEX + 1], got[SHA256_HEX + 1];
+	enum attach_outcome result = ATTACH_REFUSED;
+	int replaced = 0;
+	enum medfw_err err;
+
+	medfw_buf_init(&bytes, MEDFW_SBOM_MAX_BYTES);
+	medfw_diag_clear(&diag);
+	if (meta == NULL) {
+		snprintf(why, cap, "out of memory");
+		goto out;
+	}
+	if (it->target == NULL) {
+		snprintf(why, cap, "not found as a TUF client finds targets: %s",
+			 it->why != NULL ? it->why : "out of memory");
+		goto out;
+	}
+	result = ATTACH_NOTHING;
+	if (medfw_notice_from_target_custom(it->target->custom, &notice, &diag) != MEDFW_OK) {
+		snprintf(why, cap, "not a release: %s", medfw_diag_message(&diag, MEDFW_ERR_NOTICE));
+		goto out;
+	}
+	if (notice->sbom_target == NULL) {
+		snprintf(why, cap, "the release notice names no sbom_target");
+		goto out;
+	}
+	sb = attach_find(a, notice->sbom_target);
+	if (sb == NULL || sb->target == NULL) {
+		snprintf(why, cap, "its sbom_target \"%.300s\" is not served", notice->sbom_target);
+		goto out;
+	}
+	result = ATTACH_REFUSED;
+	if (!signed_sha256(it->target, image)) {
+		snprintf(why, cap, "the release is signed without a sha256 hash");
+		goto out;
+	}
+	if (!signed_sha256(sb->target, want)) {
+		snprintf(why, cap, "its sbom_target \"%.300s\" is signed without a sha256 hash",
+			 sb->name);
+		goto out;
+	}
+	if (sb->target->length < 0 || (uint64_t)sb->target->length > MEDFW_SBOM_MAX_BYTES) {
+		snprintf(why, cap,
+			 "its sbom_target \"%.300s\" is signed with %lld bytes, more than the SBOM "
+			 "limit of %u", sb->name, (long long)sb->target->length, MEDFW_SBOM_MAX_BYTES);
+		goto out;
+	}
+	/* the stored SBOM: missing, other bytes, not known as signed, another image? */
+	err = medfw_store_release_sbom_get(app->store, it->name, meta, NULL, &diag);
+	if (err == MEDFW_OK && meta->sbom_signed && strcmp(meta->sbom_sha256, want) == 0 &&
+	    strcmp(meta->target_sha256, image) == 0) {
+		snprintf(why, cap, "the stored SBOM is the signed sbom_target already");
+		result = ATTACH_NOTHING;
+		goto out;
+	}
+	if (err != MEDFW_OK && err != MEDFW_ERR_NOT_FOUND) {
+		snprintf(why, cap, "cannot read the stored SBOM: %s",
+			 medfw_diag_message(&diag, err));
+		goto out;
+	}
+	/* The tree's file: the commit verified it, but it is read again here, so it is
+	 * checked again against the signed length and hashes before anything trusts it. */
+	medfw_diag_clear(&diag);
+	if ((size_t)snprintf(path, sizeof(path), "%s/versions/%llu/targets/%s", app->repo->dir,
+			     (unsigned long long)a->tree, sb->name) >= sizeof(path)) {
+		snprintf(why, cap, "its sbom_target \"%.300s\": path too long", sb->name);
+		goto out;
+	}
+	err = medfw_file_read(path, MEDFW_SBOM_MAX_BYTES, &bytes, &diag);
+	if (err == MEDFW_OK)
+		err = medfw_tuf_check_length_hashes(bytes.data, bytes.len, sb->target->length,
+						    sb->target->hashes, sb->name, &diag);
+	if (err == MEDFW_OK && (!sha256_hex_of(bytes.data, bytes.len, got) ||
+				!medfw_ct_equal(got, want, SHA256_HEX)))
+		err = medfw_diag_set(&diag, MEDFW_ERR_HASH_MISMATCH, "%.300s: sha256 mismatch",
+				     sb->name);
+	if (err != MEDFW_OK) {
+		snprintf(why, cap, "its sbom_target \"%.300s\" is not the signed bytes: %s",
+			 sb->name, medfw_diag_message(&diag, err));
+		goto out;
+	}
+	medfw_diag_clear(&diag);
+	err = medfw_sbom_parse(bytes.data, bytes.len, NULL, &sbom, &diag);
+	if (err != MEDFW_OK) {
+		snprintf(why, cap, "its sbom_target \"%.300s\" is not an SBOM medfw reads: %s",
+			 sb->name, medfw_diag_message(&diag, err));
+		goto out;
+	}
+	medfw_diag_clear(&diag);
+	err = medfwd_release_sbom_store(app, req, who, it->target, notice, sbom, got, 1,
+					ATTACHED_BY, meta, &replaced, &diag);
+	if (err != MEDFW_OK) {
+		snprintf(why, cap, "its SBOM could not be stored: %s",
+			 medfw_diag_message(&diag, err));
+		goto out;
+	}
+	snprintf(why, cap, "%s the SBOM (%lld components) from %.300s",
+		 replaced ? "replaced" : "stored", (long long)meta->component_count, sb->name);
+	result = ATTACH_STORED;
+out:
+	medfw_buf_free(&bytes);
+	medfw_sbom_free(sbom);
+	medfw_notice_free(notice);
+	free(meta);
+	return result;
+}
+
+/* After the commit, outside its lock: attach the signed SBOM of every release whose
+ * stored SBOM is not it, then queue one re-evaluation. The commit answer's "sboms". */
+static json_t *sbom_attach_run(struct medfwd_app *app, const struct medfwd_request *req,
+			       const struct sbom_attach *a)
+{
+	const struct medfwd_principal *who = medfwd_principal_of(req);
+	json_t *attached = json_array(), *skipped = json_array(), *evaluation = json_null();
+	char why[MEDFW_DIAG_MSG_MAX + 400], detail[MEDFW_STORE_VULN_EVENT_DETAIL_MAX + 1];
+	size_t stored = 0;
+
+	for (size_t i = 0; a->error[0] == 0 && i < a->count; i++) {
+		const struct attach_item *it = &a->items[i];
+		enum attach_outcome o = attach_one(app, req, a, it, why, sizeof(why));
+
+		const char *event =
+			o == ATTACH_STORED ? "repository.sbom.attached" : "repository.sbom.skipped";
+
+		medfw_log(app->ctx, o == ATTACH_REFUSED ? MEDFW_LOG_WARNING : MEDFW_LOG_INFO, event,
+			  "%.300s: %s", it->name, why);
+		if (o == ATTACH_STORED) {
+			stored++;
+			json_array_append_new(attached, json_string(it->name));
+		} else {
+			json_array_append_new(skipped, json_pack("{s:s, s:s}", "target", it->name,
+								 "reason", why));
+		}
+	}
+	if (a->error[0] != 0)
+		medfw_log(app->ctx, MEDFW_LOG_ERROR, "repository.sbom.failed",
+			  "no signed SBOM attached: %s", a->error);
+	if (stored > 0) {
+		snprintf(detail, sizeof(detail),
+			 "signed SBOMs attached by the repository commit by %.128s",
+			 who != NULL ? who->user.username : "system");
+		evaluation = medfwd_vulns_changed(app, MEDFW_STORE_CAUSE_SBOM, detail);
+	}
+	return json_pack("{s:o, s:o, s:o, s:o}", "attached", attached, "skipped", skipped,
+			 "evaluation", evaluation != NULL ? evaluation : json_null(), "error",
+			 a->error[0] != 0 ? json_string(a->error) : json_null());
+}
+
 static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 {
 	struct medfwd_app *app = medfwd_app_of(req);
@@ -783,13 +1132,16 @@ static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 	struct medfw_repo_host_result res;
 	struct medfw_buf root;
 	struct medfw_diag diag;
+	struct sbom_attach attach;
 	char path[PATH_MAX], served[PATH_MAX], staged[PATH_MAX], fresh[PATH_MAX];
 	uint64_t cur, next;
+	json_t *body;
 	enum medfw_err err;
 
 	if (!medfwd_require(req, resp, MEDFWD_PERM_REPO_WRITE))
 		return;
 	medfw_diag_clear(&diag);
+	memset(&attach, 0, sizeof(attach));
 	medfw_buf_init(&root, 0);
 	pthread_mutex_lock(&r->commit_lock);
 	cur = current_number(r);
@@ -821,8 +1173,11 @@ static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 		(void)medfw_repo_host_remove_tree(path, NULL);
 	}
 	(void)clear_staging(r, NULL);
-	if (err == MEDFW_OK)
+	if (err == MEDFW_OK) {
 		signed_set_reload(r);
+		/* what the SBOM pass needs from the tree, read while it is the one served */
+		sbom_attach_prepare_locked(app, &attach);
+	}
 	pthread_mutex_unlock(&r->commit_lock);
 	medfw_buf_free(&root);
 	if (err != MEDFW_OK) {
@@ -831,6 +1186,7 @@ static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 				   json_pack("{s:s, s:s}", "error", medfw_err_name(err), "message",
 					     medfw_diag_message(&diag, err)));
 		respond_refused(resp, err, &diag);
+		sbom_attach_free(&attach);
 		return;
 	}
 	(void)medfwd_audit(app, req, medfwd_actor_of(medfwd_principal_of(req)), 0,
@@ -843,14 +1199,18 @@ static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 				     (json_int_t)res.target_count, "delegated_roles",
 				     (json_int_t)res.delegated_role_count, "devices_reclassified",
 				     (json_int_t)recompute_signed_flags(app)));
-	medfwd_respond_json(resp, 200,
-			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "root_version",
-				      (json_int_t)res.root_version, "timestamp_version",
-				      (json_int_t)res.timestamp_version, "snapshot_version",
-				      (json_int_t)res.snapshot_version, "targets_version",
-				      (json_int_t)res.targets_version, "target_count",
-				      (json_int_t)res.target_count, "delegated_roles",
-				      (json_int_t)res.delegated_role_count));
+	body = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "root_version",
+			 (json_int_t)res.root_version, "timestamp_version",
+			 (json_int_t)res.timestamp_version, "snapshot_version",
+			 (json_int_t)res.snapshot_version, "targets_version",
+			 (json_int_t)res.targets_version, "target_count",
+			 (json_int_t)res.target_count, "delegated_roles",
+			 (json_int_t)res.delegated_role_count);
+	/* the commit stands whatever happens to an SBOM */
+	if (body != NULL)
+		json_object_set_new(body, "sboms", sbom_attach_run(app, req, &attach));
+	sbom_attach_free(&attach);
+	medfwd_respond_json(resp, 200, body);
 }
 
 static json_t *meta_summary(const struct medfwd_repo *r, const char *name,

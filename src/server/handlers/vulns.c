@@ -1,7 +1,8 @@
 /* Vulnerability management over HTTP (docs/vulnerabilities.md): feed imports, release
  * SBOMs (uploaded, checked against the signed SBOM target when the repository serves
- * it), VEX files and statements, findings per release and per device, SLA policies per
- * site and the report. The logic is in the store (medfw/store_vuln.h); every change is
+ * it, or attached by the repository commit: repo.c, medfwd_release_sbom_store), VEX
+ * files and statements, findings per release and per device, SLA policies per site and
+ * the report. The logic is in the store (medfw/store_vuln.h); every change is
  * followed by a re-evaluation and audited.
  *
  * Who may do what: reading needs devices.read (findings of a release are the
@@ -386,20 +387,45 @@ static int release_of_path(const struct medfwd_request *req, struct medfwd_respo
 	return 1;
 }
 
-/* The signed release target: its image hash and release notice. */
+/* The lowercase hex SHA-256 a target is signed with; 0 (out "") when it has none. */
+static int signed_sha256_of(const struct medfw_tuf_target *t,
+			    char out[MEDFW_STORE_SHA256_HEX + 1])
+{
+	const json_t *sha = json_object_get(t->hashes, "sha256");
+	const char *s = json_string_value(sha);
+
+	out[0] = '\0';
+	if (s == NULL || json_string_length(sha) != MEDFW_STORE_SHA256_HEX)
+		return 0;
+	for (size_t i = 0; i < MEDFW_STORE_SHA256_HEX; i++) {
+		char c = s[i] >= 'A' && s[i] <= 'F' ? (char)(s[i] - 'A' + 'a') : s[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+			out[0] = '\0';
+			return 0;
+		}
+		out[i] = c;
+	}
+	out[MEDFW_STORE_SHA256_HEX] = '\0';
+	return 1;
+}
+
+/* The signed release target as a TUF client finds it (borrowed from *out_lookup, which
+ * the caller frees) and its release notice (the caller frees it). */
 static int load_release(struct medfwd_app *app, const char *name,
-			struct medfw_store_release_sbom *meta,
+			struct medfwd_served_target **out_lookup,
+			const struct medfw_tuf_target **out_release,
 			struct medfw_release_notice **out_notice, struct medfwd_response *resp)
 {
-	struct medfwd_served_target *lookup = NULL;
 	const struct medfw_tuf_target *t = NULL;
-	const json_t *sha;
 	struct medfw_diag diag;
+	char sha[MEDFW_STORE_SHA256_HEX + 1];
 	enum medfw_err err;
 
 	*out_notice = NULL;
+	*out_release = NULL;
 	medfw_diag_clear(&diag);
-	err = medfwd_repo_served_target(app, name, &lookup, &t, &diag);
+	err = medfwd_repo_served_target(app, name, out_lookup, &t, &diag);
 	if (err == MEDFW_ERR_NOT_FOUND) {
 		medfwd_respond_error(resp, 422, "unknown_target", "target",
 				     "\"%.200s\" is not a signed target of the served repository: %s",
@@ -412,24 +438,17 @@ static int load_release(struct medfwd_app *app, const char *name,
 				     medfw_diag_message(&diag, err));
 		return 0;
 	}
-	sha = json_object_get(t->hashes, "sha256");
 	medfw_diag_clear(&diag);
 	if (medfw_notice_from_target_custom(t->custom, out_notice, &diag) != MEDFW_OK ||
-	    !json_is_string(sha) || json_string_length(sha) != 64) {
-		medfwd_served_target_free(lookup);
+	    !signed_sha256_of(t, sha)) {
+		medfw_notice_free(*out_notice);
+		*out_notice = NULL;
 		medfwd_respond_error(resp, 422, "invalid", "target",
 				     "\"%.200s\" has no valid release notice or no sha256: %s", name,
 				     diag.msg[0] ? diag.msg : "sha256 missing");
 		return 0;
 	}
-	snprintf(meta->target_name, sizeof(meta->target_name), "%s", t->path);
-	for (size_t i = 0; i < 64; i++) {
-		char c = json_string_value(sha)[i];
-
-		meta->target_sha256[i] = c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c;
-	}
-	meta->target_sha256[64] = '\0';
-	medfwd_served_target_free(lookup);
+	*out_release = t;
 	return 1;
 }
 
@@ -440,8 +459,8 @@ static int sbom_signed(struct medfwd_app *app, const char *sbom_target, size_t l
 {
 	struct medfwd_served_target *lookup = NULL;
 	const struct medfw_tuf_target *t = NULL;
-	const json_t *want;
 	struct medfw_diag diag;
+	char want[MEDFW_STORE_SHA256_HEX + 1];
 	enum medfw_err err;
 	int same;
 
@@ -455,14 +474,8 @@ static int sbom_signed(struct medfwd_app *app, const char *sbom_target, size_t l
 				     medfw_diag_message(&diag, err));
 		return -1;
 	}
-	want = json_object_get(t->hashes, "sha256");
-	same = t->length >= 0 && (uint64_t)t->length == len && json_is_string(want) &&
-	       strlen(json_string_value(want)) == 64;
-	for (size_t i = 0; same && i < 64; i++) {
-		char c = json_string_value(want)[i];
-
-		same = (c >= 'A' && c <= 'F' ? (char)(c - 'A' + 'a') : c) == sha256[i];
-	}
+	same = t->length >= 0 && (uint64_t)t->length == len && signed_sha256_of(t, want) &&
+	       strcmp(want, sha256) == 0;
 	medfwd_served_target_free(lookup);
 	if (!same) {
 		medfwd_respond_error(resp, 422, "sbom_mismatch", "body",
@@ -475,15 +488,79 @@ static int sbom_signed(struct medfwd_app *app, const char *sbom_target, size_t l
 	return 1;
 }
 
+enum medfw_err medfwd_release_sbom_store(struct medfwd_app *app, const struct medfwd_request *req,
+					 const struct medfwd_principal *who,
+					 const struct medfw_tuf_target *release,
+					 const struct medfw_release_notice *notice,
+					 const struct medfw_sbom *sbom, const char *sbom_sha256,
+					 int sbom_signed, const char *attached,
+					 struct medfw_store_release_sbom *out_meta,
+					 int *out_replaced, struct medfw_diag *diag)
+{
+	struct medfw_store_release_sbom *meta = out_meta;
+	const char *sbom_target = notice->sbom_target != NULL ? notice->sbom_target : "";
+	int replaced = 0;
+	json_t *detail;
+	enum medfw_err err;
+
+	memset(meta, 0, sizeof(*meta));
+	*out_replaced = 0;
+	if (strlen(release->path) > MEDFW_STORE_TARGET_NAME_MAX)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE,
+				      "release target \"%.200s...\": more than %d bytes",
+				      release->path, MEDFW_STORE_TARGET_NAME_MAX);
+	if (strlen(sbom_target) > MEDFW_STORE_UPDATE_TARGET_MAX)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE,
+				      "release_notice.sbom_target: more than %d bytes",
+				      MEDFW_STORE_UPDATE_TARGET_MAX);
+	if (!signed_sha256_of(release, meta->target_sha256))
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_MISSING,
+				      "release target \"%.200s\": signed without a sha256 hash",
+				      release->path);
+	if (sbom_sha256 == NULL || strlen(sbom_sha256) != MEDFW_STORE_SHA256_HEX)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				      "the SBOM's SHA-256 must be %d hex digits",
+				      MEDFW_STORE_SHA256_HEX);
+	snprintf(meta->target_name, sizeof(meta->target_name), "%s", release->path);
+	memcpy(meta->sbom_sha256, sbom_sha256, MEDFW_STORE_SHA256_HEX + 1);
+	meta->sbom_signed = sbom_signed ? 1 : 0;
+	snprintf(meta->product_version, sizeof(meta->product_version), "%.64s",
+		 notice->product_version);
+	meta->security_version = notice->security_version > INT64_MAX
+					 ? INT64_MAX
+					 : (int64_t)notice->security_version;
+	snprintf(meta->release_date, sizeof(meta->release_date), "%s", notice->release_date);
+	snprintf(meta->sbom_target, sizeof(meta->sbom_target), "%s", sbom_target);
+	if (notice->hardware_id_count > 0)
+		snprintf(meta->model, sizeof(meta->model), "%.128s", notice->hardware_ids[0]);
+	meta->created_by = who != NULL ? who->user.id : 0;
+	err = medfw_store_release_sbom_put(app->store, meta, sbom, &replaced, diag);
+	if (err != MEDFW_OK) {
+		memset(meta, 0, sizeof(*meta));
+		return err;
+	}
+	detail = json_pack("{s:s, s:s, s:b, s:I, s:b}", "release", meta->target_name,
+			   "sbom_sha256", meta->sbom_sha256, "signed", meta->sbom_signed,
+			   "components", (json_int_t)meta->component_count, "replaced", replaced);
+	if (detail != NULL && attached != NULL)
+		json_object_set_new(detail, "attached", json_string(attached));
+	(void)medfwd_audit(app, req, medfwd_actor_of(who), 0, "release.sbom_stored", detail);
+	*out_replaced = replaced;
+	return MEDFW_OK;
+}
+
 static void sbom_put(struct medfwd_request *req, struct medfwd_response *resp)
 {
 	struct medfwd_app *app = medfwd_app_of(req);
 	const struct medfwd_principal *who = medfwd_principal_of(req);
+	struct medfwd_served_target *lookup = NULL;
+	const struct medfw_tuf_target *release = NULL;
 	struct medfw_store_release_sbom *meta = NULL;
 	struct medfw_release_notice *notice = NULL;
 	struct medfw_sbom *sbom = NULL;
 	struct medfw_diag diag;
 	char target[MEDFW_STORE_TARGET_NAME_MAX + 1], what[400];
+	char sbom_sha256[MEDFW_STORE_SHA256_HEX + 1];
 	uint8_t digest[32];
 	size_t n = 0;
 	int replaced = 0, is_signed;
@@ -502,47 +579,29 @@ static void sbom_put(struct medfwd_request *req, struct medfwd_response *resp)
 	}
 	meta = calloc(1, sizeof(*meta));
 	if (meta == NULL) {
-		medfw_sbom_free(sbom);
 		medfwd_respond_error(resp, 500, "internal", NULL, "out of memory");
-		return;
+		goto out;
 	}
-	if (!load_release(app, target, meta, &notice, resp))
+	if (!load_release(app, target, &lookup, &release, &notice, resp))
 		goto out;
 	if (medfw_hash_oneshot(MEDFW_HASH_SHA256, req->body, req->body_len, digest, sizeof(digest),
 			       &n) != MEDFW_OK ||
-	    medfw_hex_encode(digest, n, meta->sbom_sha256, sizeof(meta->sbom_sha256)) != MEDFW_OK) {
+	    medfw_hex_encode(digest, n, sbom_sha256, sizeof(sbom_sha256)) != MEDFW_OK) {
 		medfwd_respond_error(resp, 500, "internal", NULL, "cannot hash the SBOM");
 		goto out;
 	}
 	is_signed = notice->sbom_target != NULL
-			    ? sbom_signed(app, notice->sbom_target, req->body_len, meta->sbom_sha256,
-					  resp)
+			    ? sbom_signed(app, notice->sbom_target, req->body_len, sbom_sha256, resp)
 			    : 0;
 	if (is_signed < 0)
 		goto out;
-	meta->sbom_signed = is_signed;
-	snprintf(meta->product_version, sizeof(meta->product_version), "%.64s",
-		 notice->product_version);
-	meta->security_version = notice->security_version > INT64_MAX
-					 ? INT64_MAX
-					 : (int64_t)notice->security_version;
-	snprintf(meta->release_date, sizeof(meta->release_date), "%s", notice->release_date);
-	snprintf(meta->sbom_target, sizeof(meta->sbom_target), "%s",
-		 notice->sbom_target != NULL ? notice->sbom_target : "");
-	if (notice->hardware_id_count > 0)
-		snprintf(meta->model, sizeof(meta->model), "%.128s", notice->hardware_ids[0]);
-	meta->created_by = who->user.id;
 	medfw_diag_clear(&diag);
-	err = medfw_store_release_sbom_put(app->store, meta, sbom, &replaced, &diag);
+	err = medfwd_release_sbom_store(app, req, who, release, notice, sbom, sbom_sha256,
+					is_signed, NULL, meta, &replaced, &diag);
 	if (err != MEDFW_OK) {
 		respond_input_error(resp, "invalid_sbom", err, &diag);
 		goto out;
 	}
-	(void)medfwd_audit(app, req, medfwd_actor_of(who), 0, "release.sbom_stored",
-			   json_pack("{s:s, s:s, s:b, s:I, s:b}", "release", meta->target_name,
-				     "sbom_sha256", meta->sbom_sha256, "signed", meta->sbom_signed,
-				     "components", (json_int_t)meta->component_count, "replaced",
-				     replaced));
 	body = sbom_json(meta);
 	snprintf(what, sizeof(what), "SBOM of %.255s", meta->target_name);
 	if (body != NULL) {
@@ -552,6 +611,7 @@ static void sbom_put(struct medfwd_request *req, struct medfwd_response *resp)
 	}
 	medfwd_respond_json(resp, replaced ? 200 : 201, body);
 out:
+	medfwd_served_target_free(lookup);
 	medfw_notice_free(notice);
 	medfw_sbom_free(sbom);
 	free(meta);

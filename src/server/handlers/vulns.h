@@ -33,6 +33,28 @@ void medfwd_vulns_stop(struct medfwd_app *app);
  * (medfwd_vulns_state_json) shows evaluated_generation >= G. */
 json_t *medfwd_vulns_changed(struct medfwd_app *app, enum medfw_store_vuln_cause cause,
 			     const char *what);
+/* Store `sbom` as the SBOM of the signed release target `release` (as a TUF client
+ * found it in the served repository: its image's sha256 in hashes; `notice` its release
+ * notice, from release->custom): the record takes the image hash and the notice's
+ * fields, sbom_sha256 (the lowercase hex SHA-256 of the bytes `sbom` was parsed from),
+ * sbom_signed (1: those bytes are the notice's signed sbom_target) and created_by =
+ * who; audited as release.sbom_stored, with "attached": `attached` when not NULL (the
+ * repository commit). What PUT /api/v1/releases/{target}/sbom and the commit share;
+ * the caller queues the re-evaluation (medfwd_vulns_changed). *out_meta is the stored
+ * record (cleared on failure), *out_replaced 1 when it replaced one. Errors: the
+ * store's (FIELD_VALUE / FIELD_MISSING / TOO_LARGE naming the field, IO, ...). */
+struct medfw_tuf_target;
+struct medfw_release_notice;
+struct medfw_sbom;
+enum medfw_err medfwd_release_sbom_store(struct medfwd_app *app, const struct medfwd_request *req,
+					 const struct medfwd_principal *who,
+					 const struct medfw_tuf_target *release,
+					 const struct medfw_release_notice *notice,
+					 const struct medfw_sbom *sbom, const char *sbom_sha256,
+					 int sbom_signed, const char *attached,
+					 struct medfw_store_release_sbom *out_meta,
+					 int *out_replaced, struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
 /* A device now runs another image: refresh the exposures soon. Cheap (a flag). */
 void medfwd_vulns_fleet_changed(struct medfwd_app *app);
 
