@@ -549,7 +549,8 @@ enum medfw_err medfw_store_exposure_list(struct medfw_store *store, struct medfw
 					 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 /* A rollout that brings a fixing release to a site: an update rollout of that release
- * made for the site, or with members (devices) there. */
+ * made for the site, selecting it by name (selector "sites"), or with members (devices)
+ * there. */
 struct medfw_store_fix_rollout {
 	int64_t id;
 	char name[MEDFW_STORE_NAME_MAX + 1];

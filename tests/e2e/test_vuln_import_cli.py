@@ -117,7 +117,8 @@ def test_import_everything_then_again(fleet, medfw, shared, tmp_path):  # noqa: 
     # components: the SBOM's product counts as one
     assert f"sbom {OLD} ({old}): stored, 5 components, model ABC, not (yet) a signed " \
            "target of the repository" in lines
-    assert f"sbom {NEW} ({new}): stored, 4 components, model ABC, the signed SBOM target" \
+    # (replacing the one the fleet's commit attached: test_sbom_attach.py)
+    assert f"sbom {NEW} ({new}): replaced, 4 components, model ABC, the signed SBOM target" \
         in lines
     assert f"vex {vex}: 1 statements kept, 0 not kept, added" in lines
     # then it waited for the server's background evaluation of all of it

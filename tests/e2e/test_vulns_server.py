@@ -182,8 +182,9 @@ def test_vulnerability_management(fleet, shared):
     status, _, body = change(t, "PUT", f"/api/v1/releases/{NEW}/sbom",
                           json.dumps(SBOM_NEW, indent=1).encode())
     assert status == 422 and body["error"]["code"] == "sbom_mismatch", body
+    # (the fleet's commit attached the signed SBOM already: test_sbom_attach.py)
     status, _, body = change(t, "PUT", f"/api/v1/releases/{NEW}/sbom", NEW_SBOM_BYTES)
-    assert status == 201, body
+    assert status == 200 and body["replaced"] is True, body
     assert body["sbom_signed"] is True and body["model"] == "ABC"
     assert body["image_sha256"] == sha(fleet.images[NEW][0])
     status, _, body = change(t, "PUT", f"/api/v1/releases/{OLD}/sbom", json.dumps(SBOM_OLD).encode())
@@ -545,7 +546,8 @@ def test_changes_evaluated_together_in_the_background(medfwd_server, medfw, shar
     t, c = fleet.t, fleet.c
     status, _, body = change(t, "PUT", f"/api/v1/releases/{OLD}/sbom",
                              json.dumps(SBOM_OLD).encode())
-    assert status == 201 and body["evaluated"]["releases"] == 1, body
+    # evaluated together with the SBOM the fleet's commit attached to NEW
+    assert status == 201 and body["evaluated"]["releases"] == 2, body
     before = evaluation_state(t)
     assert before["state"] == "idle" and before["pending"] is None
     assert before["evaluated_generation"] == before["generation"]
@@ -616,8 +618,9 @@ def test_changes_left_unevaluated_are_evaluated_at_start(medfwd_server, medfw, s
                           record(shared, "CVE-2022-0778.json"), "application/json")
     assert status == 200 and body["added"] == 1, body
     st = evaluation_state(t)
-    assert st["state"] == "pending" and st["pending"]["changes"] == 2
-    assert st["pending"]["cause"] == "changes"  # an SBOM and a feed: two kinds
+    # NEW's SBOM attached by the fleet's commit, OLD's uploaded, a feed
+    assert st["state"] == "pending" and st["pending"]["changes"] == 3
+    assert st["pending"]["cause"] == "changes"  # SBOMs and a feed: two kinds
     assert st["evaluated_generation"] < st["generation"]
     assert findings(fleet.c, OLD)["total"] == 0
     assert srv.stop() == 0
@@ -698,3 +701,33 @@ def test_product_map_names_products_of_a_stored_csaf_vex(fleet, shared):
     unknown = dict(entry, csaf_products=[{"document": "NO-SUCH-DOC-1", "product_id": "X"}])
     status, _, body = put_map(t, {"mappings": [entry, unknown]}, "two.json")
     assert status == 200 and body["evaluated"]["product_map_problems"] == 1, body
+
+
+def test_exposure_names_the_rollouts_of_its_fix(fleet, shared):
+    """An open exposure names the rollouts that bring its fixing release to the site
+    (with their members there and how many committed); none before one exists."""
+    t, c = fleet.t, fleet.c
+    status, _, body = import_feed(t, "CVE-2022-0778.json",
+                                  record(shared, "CVE-2022-0778.json"))
+    assert status == 200 and body["added"] == 1, body
+    status, _, body = change(t, "PUT", f"/api/v1/releases/{OLD}/sbom",
+                             json.dumps(SBOM_OLD).encode())
+    assert status == 201, body
+    device_on(fleet, fleet.site, "A-1", OLD)
+    ssl = exposure_of(report(c), fleet.site, "CVE-2022-0778")
+    assert ssl["fixed_by"] == NEW and ssl["fix_rollouts"] == [], ssl
+    status, _, r = c.call("POST", "/api/v1/rollouts", {
+        "name": "OpenSSL fix", "target": NEW, "selector": {"sites": [fleet.site]},
+        "waves": [{"name": "all", "percent": 100, "success_threshold": 100,
+                   "error_threshold": 20}]})
+    assert status == 201, r
+    ssl = exposure_of(report(c), fleet.site, "CVE-2022-0778")
+    assert [(x["id"], x["name"], x["state"], x["committed"]) for x in ssl["fix_rollouts"]] == \
+        [(r["id"], "OpenSSL fix", "awaiting_approval", 0)], ssl
+    # a device's findings carry the same exposure
+    dev_id = next(d["id"] for d in c.call("GET", "/api/v1/devices")[2]["devices"]
+                  if d["serial"] == "A-1")
+    status, _, body = c.call("GET", f"/api/v1/devices/{dev_id}/findings")
+    assert status == 200, body
+    f = next(x for x in body["findings"] if x["vulnerability"] == "CVE-2022-0778")
+    assert [x["id"] for x in f["exposure"]["fix_rollouts"]] == [r["id"]]

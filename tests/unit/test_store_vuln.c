@@ -1015,13 +1015,15 @@ static void test_fix_rollouts(void **state)
 		 " 'scheduled', 2, 2)," /* B's, no members yet */
 		 " (3, NULL, 'other release', 'update', NULL, 'pump/fw-3.img', 1, '{}', '', 3, '{}',"
 		 " '[]', 'running', 3, 3),"
+		 " (5, NULL, 'selects A', 'update', NULL, 'pump/fw-2.img', 1, '{}', '', 3,"
+		 " '{\"sites\": [7, %lld]}', '[]', 'awaiting_approval', 5, 5),"
 		 " (4, NULL, 'back', 'rollback', 1, 'pump/fw-2.img', 1, '{}', '', 3, '{}', '[]',"
 		 " 'running', 4, 4);"
 		 " INSERT INTO rollout_devices (rollout_id, device_id, wave, state, joined_at,"
 		 " updated_at) VALUES (1, 1, 0, 'committed', 1, 1), (1, 2, 1, 'pending', 1, 1),"
 		 " (1, 3, 0, 'committed', 1, 1), (3, 1, 0, 'pending', 1, 1), (4, 1, 0, 'pending', 1, 1)",
 		 (long long)f->site_a, (long long)f->site_a, (long long)f->site_b,
-		 (long long)f->site_b);
+		 (long long)f->site_b, (long long)f->site_a);
 #undef ROLLOUT_COLS
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -1030,12 +1032,15 @@ static void test_fix_rollouts(void **state)
 	assert_int_equal(medfw_store_fix_rollouts(f->store, medfw_store_scope_all(), f->site_a,
 						  "pump/fw-2.img", r, 4, &n, NULL),
 			 MEDFW_OK);
-	assert_int_equal(n, 1);
-	assert_int_equal(r[0].id, 1);
-	assert_string_equal(r[0].name, "fix everywhere");
-	assert_string_equal(r[0].state, "running");
-	assert_int_equal(r[0].members, 2);
-	assert_int_equal(r[0].committed, 1);
+	assert_int_equal(n, 2);
+	assert_int_equal(r[0].id, 5); /* selects the site, no members yet */
+	assert_string_equal(r[0].state, "awaiting_approval");
+	assert_int_equal(r[0].members, 0);
+	assert_int_equal(r[1].id, 1);
+	assert_string_equal(r[1].name, "fix everywhere");
+	assert_string_equal(r[1].state, "running");
+	assert_int_equal(r[1].members, 2);
+	assert_int_equal(r[1].committed, 1);
 	assert_int_equal(medfw_store_fix_rollouts(f->store, medfw_store_scope_site(f->site_b),
 						  f->site_b, "pump/fw-2.img", r, 4, &n, NULL),
 			 MEDFW_OK);

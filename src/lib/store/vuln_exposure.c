@@ -679,7 +679,8 @@ static const char SQL_FIX_ROLLOUTS[] =
 	"SELECT r.id, r.name, r.state, (SELECT COUNT(*)" SITE_MEMBERS "),"
 	" (SELECT COUNT(*)" SITE_MEMBERS " AND rd.state = 'committed')"
 	" FROM rollouts r WHERE r.target_name = ?2 AND r.kind = 'update'"
-	" AND (r.site_id = ?1 OR EXISTS (SELECT 1" SITE_MEMBERS "))"
+	" AND (r.site_id = ?1 OR EXISTS (SELECT 1" SITE_MEMBERS ")"
+	"  OR EXISTS (SELECT 1 FROM json_each(r.selector, '$.sites') j WHERE j.value = ?1))"
 	" AND EXISTS (SELECT 1 FROM sites s WHERE s.id = ?1 AND (?3 OR s.id = ?4))"
 	" ORDER BY r.id DESC LIMIT ?5";
 

@@ -1037,16 +1037,38 @@ struct list_ctx {
 	int64_t site_id; /* > 0: add the site's exposure to each finding */
 };
 
-static json_t *exposure_json(const struct medfw_store_exposure *e)
+#define FIX_ROLLOUTS_MAX 8 /* rollouts of the fixing release listed per exposure */
+
+/* An exposure, with the rollouts that bring its fixing release to the site (open ones);
+ * NULL with diag set on a store error. */
+static json_t *exposure_json(struct medfwd_app *app, struct medfw_store_scope scope,
+			     const struct medfw_store_exposure *e, struct medfw_diag *diag)
 {
-	return json_pack("{s:I, s:I, s:s, s:s, s:o, s:b, s:o, s:I, s:o, s:o, s:o, s:o, s:b}", "id",
-			 (json_int_t)e->id, "site_id", (json_int_t)e->site_id, "vulnerability",
-			 e->vuln_id, "severity_level", medfw_store_severity_name(e->severity),
-			 "score", score_json(e->score_tenths), "kev", e->kev, "kev_due_date",
+	struct medfw_store_fix_rollout r[FIX_ROLLOUTS_MAX];
+	json_t *rollouts = json_array();
+	size_t n = 0;
+
+	if (e->closed_at == 0 && e->fixed_by[0] != '\0' &&
+	    medfw_store_fix_rollouts(app->store, scope, e->site_id, e->fixed_by, r,
+				     FIX_ROLLOUTS_MAX, &n, diag) != MEDFW_OK) {
+		json_decref(rollouts);
+		return NULL;
+	}
+	for (size_t i = 0; rollouts != NULL && i < n; i++)
+		json_array_append_new(rollouts,
+				      json_pack("{s:I, s:s, s:s, s:I, s:I}", "id", (json_int_t)r[i].id,
+						"name", r[i].name, "state", r[i].state, "members",
+						(json_int_t)r[i].members, "committed",
+						(json_int_t)r[i].committed));
+	return json_pack("{s:I, s:I, s:s, s:s, s:o, s:b, s:o, s:I, s:o, s:o, s:o, s:o, s:b, s:o}",
+			 "id", (json_int_t)e->id, "site_id", (json_int_t)e->site_id,
+			 "vulnerability", e->vuln_id, "severity_level",
+			 medfw_store_severity_name(e->severity), "score",
+			 score_json(e->score_tenths), "kev", e->kev, "kev_due_date",
 			 str_or_null(e->kev_due_date), "devices", (json_int_t)e->devices,
 			 "fixed_by", str_or_null(e->fixed_by), "first_seen",
 			 utc_json(e->first_seen), "due", utc_json(e->due_at), "closed_at",
-			 utc_json(e->closed_at), "overdue", e->overdue);
+			 utc_json(e->closed_at), "overdue", e->overdue, "fix_rollouts", rollouts);
 }
 
 static enum medfw_err list_one(void *user, const struct medfw_store_finding *f,
@@ -1072,7 +1094,19 @@ static enum medfw_err list_one(void *user, const struct medfw_store_finding *f,
 			json_decref(o);
 			return err;
 		}
-		json_object_set_new(o, "exposure", n == 1 ? exposure_json(&e) : json_null());
+		if (n == 1) {
+			json_t *x = exposure_json(c->app, c->scope, &e, diag);
+
+			if (x == NULL) {
+				json_decref(o);
+				return diag->err != MEDFW_OK
+					       ? diag->err
+					       : medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+			}
+			json_object_set_new(o, "exposure", x);
+		} else {
+			json_object_set_new(o, "exposure", json_null());
+		}
 	}
 	if (json_array_append_new(c->arr, o) != 0)
 		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
@@ -1416,8 +1450,16 @@ static json_t *open_exposures(struct medfwd_app *app, struct medfw_store_scope s
 		return NULL;
 	}
 	arr = json_array();
-	for (size_t i = 0; arr != NULL && i < n; i++)
-		json_array_append_new(arr, exposure_json(&rows[i]));
+	for (size_t i = 0; arr != NULL && i < n; i++) {
+		json_t *x = exposure_json(app, scope, &rows[i], diag);
+
+		if (x == NULL) {
+			json_decref(arr);
+			arr = NULL;
+			break;
+		}
+		json_array_append_new(arr, x);
+	}
 	free(rows);
 	return arr;
 }
