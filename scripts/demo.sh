@@ -9,7 +9,9 @@
 # Then staged rollouts to a simulated fleet of 300 pumps (medfw-sim: real enrolment, signed
 # check-ins, verified metadata, real downloads): maintenance windows, a release whose
 # canary fails its health checks and pauses itself, a fixed release approved by a second
-# person that completes wave by wave; and the audit trail verified offline. medfwd keeps
+# person that completes wave by wave; vulnerability management (the releases' SBOMs and
+# two NVD records imported, findings, the hospital's exposures with SLA due dates, a VEX
+# statement closing one); and the audit trail verified offline. medfwd keeps
 # running with demo credentials until Ctrl-C (when run from a terminal).
 #   scripts/demo.sh PATH_TO_MEDFW   (medfwd, medfw-agent, medfw-sim: same directory)
 set -euo pipefail
@@ -344,6 +346,90 @@ s = json.load(open(sys.argv[1]))
 print("  medfw-sim: %d check-ins (%.0f/s, p99 %.1f ms), %d downloads, %d errors"
       % (s["checkins_ok"], s["checkins_per_second"], s["checkin_latency_ms"]["p99"],
          s["downloads"], s["checkins_failed"]))' fleet/sim-stats.json
+
+step "vulnerability management: the SBOMs of 4.2.2 and 4.2.3, two NVD records, findings, SLA due dates, a VEX statement"
+mkdir -p feeds
+python3 - <<'EOF'
+import json, uuid
+def sbom(version, openssl, xz):
+    lib = lambda ref, name, v, cpe: {"type": "library", "bom-ref": ref, "name": name, "version": v,
+                                      "cpe": cpe % v}
+    return {"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+            "serialNumber": "urn:uuid:%s" % uuid.uuid4(),
+            "metadata": {"component": {"type": "firmware", "bom-ref": "pump",
+                                       "name": "ACME Infusion Pump", "version": version}},
+            "components": [lib("openssl", "openssl", openssl, "cpe:2.3:a:openssl:openssl:%s:*:*:*:*:*:*:*"),
+                           lib("xz", "xz", xz, "cpe:2.3:a:tukaani:xz:%s:*:*:*:*:*:*:*")]}
+json.dump(sbom("4.2.2", "3.0.1", "5.4.1"), open("sbom-4.2.2.cdx.json", "w"), indent=1)
+json.dump(sbom("4.2.3", "3.0.8", "5.6.1"), open("sbom-4.2.3.cdx.json", "w"), indent=1)
+# two records as the NVD CVE API 2.0 serves them (public data, trimmed to what matching reads)
+def cvss(vector, score, severity):
+    return {"cvssMetricV31": [{"source": "nvd@nist.gov", "type": "Primary", "cvssData": {
+        "version": "3.1", "vectorString": vector, "baseScore": score, "baseSeverity": severity}}]}
+def match(criteria, mid, **versions):
+    return dict({"vulnerable": True, "criteria": criteria, "matchCriteriaId": mid}, **versions)
+records = [
+    {"id": "CVE-2022-0778", "sourceIdentifier": "openssl-security@openssl.org",
+     "published": "2022-03-15T17:15:08.513", "lastModified": "2024-06-21T19:15:21.473",
+     "vulnStatus": "Modified",
+     "descriptions": [{"lang": "en", "value": "The BN_mod_sqrt() function, which computes a "
+                       "modular square root, contains a bug that can cause it to loop forever "
+                       "for non-prime moduli (certificate parsing)."}],
+     "metrics": cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", 7.5, "HIGH"),
+     "references": [{"url": "https://www.openssl.org/news/secadv/20220315.txt",
+                     "source": "openssl-security@openssl.org"}],
+     "configurations": [{"nodes": [{"operator": "OR", "negate": False, "cpeMatch": [
+         match("cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*", "16D7B14C-9D04-40AC-9FCE-73D3DF468DB2",
+               versionStartIncluding="1.1.0", versionEndExcluding="1.1.1n"),
+         match("cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*", "E7225F27-E0BC-4716-AF68-8D68EE90F7CE",
+               versionStartIncluding="3.0.0", versionEndExcluding="3.0.2")]}]}]},
+    {"id": "CVE-2024-3094", "sourceIdentifier": "secalert@redhat.com",
+     "published": "2024-03-29T17:15:21.150", "lastModified": "2026-06-17T07:43:17.830",
+     "vulnStatus": "Modified",
+     "descriptions": [{"lang": "en", "value": "Malicious code was discovered in the upstream "
+                       "tarballs of xz, starting with version 5.6.0."}],
+     "metrics": cvss("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H", 10.0, "CRITICAL"),
+     "references": [{"url": "https://www.openwall.com/lists/oss-security/2024/03/29/4",
+                     "source": "secalert@redhat.com"}],
+     "configurations": [{"nodes": [{"operator": "OR", "negate": False, "cpeMatch": [
+         match("cpe:2.3:a:tukaani:xz:5.6.0:*:*:*:*:*:*:*", "73F1DAD7-F362-4C5B-B980-2E5313C369DA"),
+         match("cpe:2.3:a:tukaani:xz:5.6.1:*:*:*:*:*:*:*", "55782A0B-B9C5-4536-A885-84CAB7029C09")]}]}]}]
+json.dump({"resultsPerPage": 2, "startIndex": 0, "totalResults": 2, "format": "NVD_CVE",
+           "version": "2.0", "timestamp": "2026-11-22T00:00:00.000",
+           "vulnerabilities": [{"cve": r} for r in records]}, open("feeds/nvd-page.json", "w"), indent=1)
+EOF
+"$medfw" vuln import --server "$url" --token-file fleet/token feeds \
+	--sbom pump/fw-4.2.2.img=sbom-4.2.2.cdx.json --sbom pump/fw-4.2.3.img=sbom-4.2.3.cdx.json |
+	sed 's/^/  /'
+for rel in 4.2.2 4.2.3; do
+	api GET "/api/v1/vulnerabilities/findings?release=pump/fw-$rel.img" | python3 -c 'import json, sys
+for f in json.load(sys.stdin)["findings"]:
+    print("  %s  %-8s %-14s %-13s %-8s %s" % (sys.argv[1], f["component"]["ref"], f["vulnerability"],
+          f["status"], f["severity_level"], ("fixed by " + f["fixed_by"]) if f["fixed_by"] else ""))' "$rel"
+done
+exposures() { # what St. Mary Hospital is exposed to, and by when (its SLA policy: the defaults)
+	api GET "/api/v1/reports/vulnerabilities?site=$site" | python3 -c 'import json, sys
+s = json.load(sys.stdin)["sites"][0]
+print("  St. Mary: %d devices, %d with a known SBOM, %d exposed; open: %s; closed: %d" % (
+      s["devices"], s["devices_with_sbom"], s["exposed_devices"],
+      ", ".join("%s %d" % kv for kv in s["open"].items() if kv[1]) or "none",
+      s["closed"]))
+for e in s["exposures"]:
+    print("    %s (%s) on %d pumps since %s, due %s%s" % (e["vulnerability"], e["severity_level"],
+          e["devices"], e["first_seen"], e["due"], " OVERDUE" if e["overdue"] else ""))'
+}
+exposures
+body=$(api POST /api/v1/vulnerabilities/vex-statements '{"vulnerability": "CVE-2024-3094",
+	"component": "xz", "release": "pump/fw-4.2.3.img", "status": "not_affected",
+	"justification": "requires_environment",
+	"detail": "The backdoor acts through sshd; the pump runs no SSH server. xz 5.6.1 is replaced in 4.2.4."}')
+generation=$(python3 -c 'import json, sys; print(json.load(sys.stdin)["evaluation"]["generation"])' <<<"$body")
+echo "  the manufacturer's VEX statement: CVE-2024-3094 not_affected in 4.2.3 (requires_environment)"
+for _ in $(seq 60); do
+	[[ $(api GET /api/v1/vulnerabilities/evaluation | field evaluated_generation) -ge $generation ]] && break
+	sleep 1
+done
+exposures
 
 step "the audit trail: exported and verified offline with the server's public key"
 api GET /api/v1/audit/export >fleet/audit.jsonl
