@@ -131,6 +131,15 @@ enum medfw_err medfw_feed_load(const char *path, const struct medfw_feed_sink *s
 			       struct medfw_feed_stats *stats, struct medfw_diag *diag)
 	MEDFW_WARN_UNUSED;
 
+/* The entries of directory `dir` a feed walk visits, as medfw_feed_load lists them:
+ * names not starting with '.', sorted by strcmp, at most MEDFW_FEED_MAX_FILES
+ * (MEDFW_ERR_TOO_LARGE beyond); MEDFW_ERR_NOT_FOUND / MEDFW_ERR_IO naming `dir` when it
+ * cannot be listed. Free with medfw_feed_dir_free. (`medfw vuln import` walks with it,
+ * to send what the loader would read.) */
+enum medfw_err medfw_feed_dir_list(const char *dir, char ***out_names, size_t *out_count,
+				   struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+void medfw_feed_dir_free(char **names, size_t count);
+
 /* The same for one file's bytes already in memory (`name` is reported as its file):
  * the server's upload path and the fuzz target. */
 enum medfw_err medfw_feed_load_bytes(const char *name, const uint8_t *data, size_t len,

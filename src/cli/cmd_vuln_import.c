@@ -4,7 +4,6 @@
  * PATH walked, every other file present): a problem there is a usage error and nothing is
  * sent. Then each file goes up on its own; what the server did with it is printed, a file
  * it refuses is reported and the others still go. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -325,70 +324,6 @@ static int ends_with_json(const char *name)
 	return n >= 5 && strcasecmp(name + n - 5, ".json") == 0;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The entries of a directory (no hidden names), sorted by name, at most
- * MEDFW_FEED_MAX_FILES. */
-static enum medfw_err list_dir(const char *dir, char ***out, size_t *count,
-			       struct medfw_diag *diag)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char **names = NULL, **grown;
-	size_t n = 0, cap = 0;
-	enum medfw_err err = MEDFW_OK;
-
-	*out = NULL;
-	*count = 0;
-	if (d == NULL)
-		return medfw_diag_set(diag, MEDFW_ERR_IO, "%s: %s", dir, strerror(errno));
-	for (;;) {
-		errno = 0;
-		e = readdir(d);
-		if (e == NULL)
-			break;
-		if (e->d_name[0] == '.')
-			continue;
-		if (n >= MEDFW_FEED_MAX_FILES) {
-			err = medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "%s: more than %u entries",
-					     dir, MEDFW_FEED_MAX_FILES);
-			break;
-		}
-		if (n == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			grown = realloc(names, cap * sizeof(*names));
-			if (grown == NULL) {
-				err = medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
-				break;
-			}
-			names = grown;
-		}
-		names[n] = strdup(e->d_name);
-		if (names[n] == NULL) {
-			err = medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
-			break;
-		}
-		n++;
-	}
-	if (err == MEDFW_OK && errno != 0)
-		err = medfw_diag_set(diag, MEDFW_ERR_IO, "%s: %s", dir, strerror(errno));
-	closedir(d);
-	if (err != MEDFW_OK) {
-		for (size_t i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
-		return err;
-	}
-	if (n > 1)
-		qsort(names, n, sizeof(*names), name_cmp);
-	*out = names;
-	*count = n;
-	return MEDFW_OK;
-}
-
 /* Walk a feed directory as the library's loader does (medfw/vuln_feed.h): name order,
  * at most MEDFW_FEED_MAX_DEPTH levels, *.json regular files, hidden names skipped,
  * symbolic links not followed. `rel` is the path below the PATH argument. */
@@ -399,7 +334,7 @@ static enum medfw_err walk(const char *dir, const char *rel, unsigned depth, str
 	char *path = NULL, *sub = NULL;
 	size_t n = 0, i;
 	struct stat st;
-	enum medfw_err err = list_dir(dir, &names, &n, diag);
+	enum medfw_err err = medfw_feed_dir_list(dir, &names, &n, diag);
 
 	if (err != MEDFW_OK)
 		return err;
@@ -435,9 +370,7 @@ static enum medfw_err walk(const char *dir, const char *rel, unsigned depth, str
 			err = items_add(l, path, sub, 1, diag);
 		} /* links, devices, other names: not followed, not sent */
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	medfw_feed_dir_free(names, n);
 	free(path);
 	free(sub);
 	return err;

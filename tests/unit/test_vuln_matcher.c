@@ -442,6 +442,37 @@ static void test_depth_bound(void **state)
 	tu_tmpdir_free(dir);
 }
 
+/* The listing a feed walk uses (and medfw vuln import with it): hidden names skipped,
+ * byte order, a missing directory named. */
+static void test_dir_list(void **state)
+{
+	char *dir = tu_tmpdir_new();
+	char path[4096];
+	char **names = NULL;
+	struct medfw_diag d;
+	size_t n = 0;
+
+	(void)state;
+	write_file(dir, "b.json", "{}");
+	write_file(dir, "B.json", "{}");
+	write_file(dir, ".partial.json", "{}");
+	tu_path(path, sizeof(path), dir, "a");
+	assert_int_equal(mkdir(path, 0700), 0);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_feed_dir_list(dir, &names, &n, &d), MEDFW_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(names[0], "B.json");
+	assert_string_equal(names[1], "a");
+	assert_string_equal(names[2], "b.json");
+	medfw_feed_dir_free(names, n);
+	tu_path(path, sizeof(path), dir, "missing");
+	assert_int_equal(medfw_feed_dir_list(path, &names, &n, &d), MEDFW_ERR_NOT_FOUND);
+	assert_null(names);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(d.msg, "missing"));
+	tu_tmpdir_free(dir);
+}
+
 static void test_record_seen_twice(void **state)
 {
 	char *dir = tu_tmpdir_new();
@@ -1367,6 +1398,7 @@ int main(void)
 		cmocka_unit_test(test_detect_real_feeds),
 		cmocka_unit_test(test_bad_records_skipped),
 		cmocka_unit_test(test_depth_bound),
+		cmocka_unit_test(test_dir_list),
 		cmocka_unit_test(test_record_seen_twice),
 		cmocka_unit_test(test_repeated_package_is_keyed),
 		cmocka_unit_test(test_outcomes_per_feed),

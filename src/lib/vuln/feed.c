@@ -495,7 +495,7 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void free_names(char **names, size_t n)
+void medfw_feed_dir_free(char **names, size_t n)
 {
 	size_t i;
 
@@ -504,9 +504,8 @@ static void free_names(char **names, size_t n)
 	free(names);
 }
 
-/* The entries of a directory (no "." / ".." / hidden names), sorted. */
-static enum medfw_err list_dir(const char *dir, char ***out, size_t *count,
-			       struct medfw_diag *diag)
+enum medfw_err medfw_feed_dir_list(const char *dir, char ***out, size_t *count,
+				   struct medfw_diag *diag)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -552,7 +551,7 @@ static enum medfw_err list_dir(const char *dir, char ***out, size_t *count,
 		err = medfw_diag_set(diag, MEDFW_ERR_IO, "feed %s: %s", dir, strerror(errno));
 	closedir(d);
 	if (err != MEDFW_OK) {
-		free_names(names, n);
+		medfw_feed_dir_free(names, n);
 		return err;
 	}
 	if (n > 1)
@@ -571,12 +570,12 @@ static enum medfw_err walk(struct loader *ld, const char *dir, unsigned depth,
 	struct stat st;
 	enum medfw_err err;
 
-	err = list_dir(dir, &names, &n, diag);
+	err = medfw_feed_dir_list(dir, &names, &n, diag);
 	if (err != MEDFW_OK)
 		return err;
 	path = malloc(MEDFW_FEED_PATH_MAX);
 	if (path == NULL) {
-		free_names(names, n);
+		medfw_feed_dir_free(names, n);
 		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "feed: out of memory");
 	}
 	for (i = 0; i < n && err == MEDFW_OK; i++) {
@@ -614,7 +613,7 @@ static enum medfw_err walk(struct loader *ld, const char *dir, unsigned depth,
 			err = load_file(ld, path, diag);
 	}
 	free(path);
-	free_names(names, n);
+	medfw_feed_dir_free(names, n);
 	return err;
 }
 
