@@ -81,6 +81,12 @@ const struct medfw_webdir_file *medfw_webdir_file_at(const struct medfw_webdir *
  * "application/octet-stream". Static string, never NULL. */
 const char *medfw_webdir_content_type(const char *name);
 
+/* Whether an If-None-Match header value (untrusted; RFC 9110 13.1.2: "*" or a
+ * comma-separated list of entity tags, W/ allowed, compared weakly) names `etag`
+ * (a file's etag, quotes included). A malformed list matches nothing; header NULL
+ * (no such header) neither. */
+int medfw_webdir_etag_matches(const char *header, const char *etag);
+
 /* wd NULL is a no-op. */
 void medfw_webdir_free(struct medfw_webdir *wd);
 

@@ -410,6 +410,37 @@ const struct medfw_webdir_file *medfw_webdir_file_at(const struct medfw_webdir *
 	return wd != NULL && i < wd->n ? &wd->files[i] : NULL;
 }
 
+int medfw_webdir_etag_matches(const char *header, const char *etag)
+{
+	const char *p = header, *end;
+	size_t elen;
+
+	if (header == NULL || etag == NULL)
+		return 0;
+	elen = strlen(etag);
+	p += strspn(p, " \t");
+	if (p[0] == '*' && p[1 + strspn(p + 1, " \t")] == 0)
+		return 1;
+	for (;;) {
+		p += strspn(p, " \t,");
+		if (*p == 0)
+			return 0;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		if (*p != '"')
+			return 0;
+		end = strchr(p + 1, '"');
+		if (end == NULL)
+			return 0;
+		if ((size_t)(end + 1 - p) == elen && memcmp(p, etag, elen) == 0)
+			return 1;
+		p = end + 1;
+		p += strspn(p, " \t");
+		if (*p != ',' && *p != 0)
+			return 0;
+	}
+}
+
 void medfw_webdir_free(struct medfw_webdir *wd)
 {
 	if (wd == NULL)

@@ -31,6 +31,14 @@ const struct medfw_config_option medfwd_config_options[] = {
 	    "speaks plain HTTP (put it behind a TLS reverse proxy such as nginx then)."),
 	OPT(tls_key, PATH, NULL, 0, 0, NULL, 0,
 	    "PEM private key (unencrypted) of tls_cert. Keep it readable by the server only."),
+	OPT(web_dir, PATH, NULL, 0, 0, NULL, 0,
+	    "Directory of the web dashboard's built files (index.html, assets/), loaded whole "
+	    "into memory at start and served under /, /assets/ and /ui/ (docs/server.md, "
+	    "\"Web dashboard\"). Set: it must be a directory with an index.html of regular "
+	    "files only, else medfwd does not start. Not set: the first of "
+	    "<directory of medfwd>/../web (the build tree) and the installed "
+	    "share/medfw/web that has an index.html; none: the dashboard is off (log record "
+	    "web.disabled) and / answers 404."),
 	OPT(threads, INT, "0", 0, 1024, NULL, 0,
 	    "Worker threads (each runs an epoll loop). 0 means one per CPU core."),
 	OPT(connection_limit, INT, "1024", 1, 1000000, NULL, 0,

@@ -46,6 +46,9 @@ struct medfwd_response {
 	char *header_values[MEDFWD_MAX_EXTRA_HEADERS];
 	int fd; /* medfwd_respond_fd: owned until queued (then MHD closes it); -1 none */
 	uint64_t fd_offset, fd_len;
+	const uint8_t *static_body; /* medfwd_respond_static: borrowed, len bytes */
+	const struct medfwd_header *security; /* NULL: security_headers below */
+	size_t n_security;
 };
 
 struct exchange {
@@ -74,7 +77,10 @@ struct exchange {
 	char remote[64];
 };
 
-static const char *const security_headers[][2] = {
+/* On every answer unless a handler replaced them (medfwd_response_set_security_headers:
+ * the web dashboard's files only): JSON answers, errors included, are never sniffed,
+ * framed or cached. */
+static const struct medfwd_header security_headers[] = {
 	{"Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"},
 	{"X-Content-Type-Options", "nosniff"},
 	{"Cache-Control", "no-store"},
@@ -96,6 +102,24 @@ void medfwd_respond_fd(struct medfwd_response *resp, unsigned status, const char
 	resp->fd = fd;
 	resp->fd_offset = offset;
 	resp->fd_len = len;
+}
+
+void medfwd_respond_static(struct medfwd_response *resp, unsigned status,
+			   const char *content_type, const void *data, size_t len)
+{
+	if (resp->status != 0)
+		return;
+	resp->static_body = data;
+	resp->len = len;
+	resp->status = status;
+	resp->content_type = content_type;
+}
+
+void medfwd_response_set_security_headers(struct medfwd_response *resp,
+					  const struct medfwd_header *headers, size_t n)
+{
+	resp->security = headers;
+	resp->n_security = n;
 }
 
 void medfwd_respond_bytes(struct medfwd_response *resp, unsigned status,
@@ -389,6 +413,8 @@ static struct exchange *exchange_new(struct medfwd_server *srv, struct MHD_Conne
 static enum MHD_Result queue(struct exchange *ex)
 {
 	struct medfwd_response *resp = &ex->resp;
+	const struct medfwd_header *security = security_headers;
+	size_t n_security = sizeof(security_headers) / sizeof(security_headers[0]);
 	struct MHD_Response *r;
 	struct timespec now;
 	enum MHD_Result ret;
@@ -402,6 +428,10 @@ static enum MHD_Result queue(struct exchange *ex)
 		if (r == NULL)
 			return MHD_NO;
 		resp->fd = -1;
+	} else if (resp->static_body != NULL) {
+		/* Valid until the server stopped (medfwd_respond_static): no copy. */
+		r = MHD_create_response_from_buffer(resp->len, (void *)(uintptr_t)resp->static_body,
+						    MHD_RESPMEM_PERSISTENT);
 	} else if (resp->body == NULL) {
 		/* Out of memory while building the response: a fixed body. */
 		static const char fallback[] =
@@ -417,8 +447,12 @@ static enum MHD_Result queue(struct exchange *ex)
 	}
 	if (r == NULL)
 		return MHD_NO;
-	for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
-		MHD_add_response_header(r, security_headers[i][0], security_headers[i][1]);
+	if (resp->security != NULL) {
+		security = resp->security;
+		n_security = resp->n_security;
+	}
+	for (size_t i = 0; i < n_security; i++)
+		MHD_add_response_header(r, security[i].name, security[i].value);
 	if (ex->srv->tls)
 		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 	if (resp->content_type != NULL)

@@ -20,6 +20,7 @@ struct medfwd_config {
 	char *data_dir;
 	char *tls_cert;
 	char *tls_key;
+	char *web_dir;
 	uint64_t threads;
 	uint64_t connection_limit;
 	uint64_t per_ip_connection_limit;

@@ -95,7 +95,9 @@ static void print_man(FILE *out)
 		     "[\\fIoptions\\fR]\n"
 		     ".SH DESCRIPTION\n"
 		     "medfwd serves the medfw HTTP API: JSON under /api/v1 for people and tools,\n"
-		     "/device/v1 for devices, /healthz and /metrics (Prometheus text format).\n"
+		     "/device/v1 for devices, /healthz and /metrics (Prometheus text format),\n"
+		     "and the web dashboard's files (/, /ui/, /assets/) when they are installed\n"
+		     "(web_dir).\n"
 		     "It logs one JSON object per line on standard error and never logs request\n"
 		     "bodies or credentials. HTTPS is served when tls_cert and tls_key are set;\n"
 		     "otherwise run it behind a TLS reverse proxy.\n"
@@ -120,6 +122,8 @@ static void print_man(FILE *out)
 	      "flight finish\n(up to shutdown_timeout) and exit 0.\n"
 	      ".SH FILES\n.TP\n\\fIdata_dir\\fR/medfwd.pid\nthe lock file: one server per data "
 	      "directory.\n"
+	      ".TP\n\\fIprefix\\fR/share/medfw/web\nthe web dashboard's files when web_dir is "
+	      "not set (after \\fIdirectory of medfwd\\fR/../web).\n"
 	      ".SH EXIT STATUS\n.TP\n0\nstopped cleanly\n.TP\n1\nconfiguration or start-up "
 	      "failure; one line on standard error names it\n.TP\n2\nusage error\n"
 	      ".SH SEE ALSO\n.BR medfw (1);\ndocs/server.md and docs/api/openapi.yaml.\n",
@@ -324,6 +328,7 @@ static int run(const struct cli_args *a)
 	sigset_t stop_signals;
 	int lock_fd = -1, rc = EXIT_FAIL, srv_ready = 0, app_ready = 0;
 	struct medfwd_app app;
+	struct medfwd_web *web = NULL;
 	const char *reason;
 	uint64_t left;
 
@@ -348,6 +353,10 @@ static int run(const struct cli_args *a)
 	medfw_ctx_set_log(ctx, medfwd_log_ctx_sink, &log, log.min_level);
 	if (a->test_routes)
 		medfwd_test_clock_install(ctx);
+	/* before anything is made in data_dir: a bad web_dir changes nothing */
+	err = medfwd_web_load(cfg.web_dir, &web, &diag);
+	if (err != MEDFW_OK)
+		goto out;
 	err = medfwd_datadir_open(cfg.data_dir, &lock_fd, &diag);
 	if (err != MEDFW_OK)
 		goto out;
@@ -359,6 +368,8 @@ static int run(const struct cli_args *a)
 	if (err != MEDFW_OK)
 		goto out;
 	app_ready = 1;
+	app.web = web; /* the app frees it from here */
+	web = NULL;
 	err = medfwd_device_statement_init(&app, cfg.device_statement_keys, &diag);
 	if (err != MEDFW_OK)
 		goto out;
@@ -387,6 +398,7 @@ static int run(const struct cli_args *a)
 				    "address", cfg.listen_address, "port", (int)srv.port, "tls",
 				    srv.tls, "data_dir", cfg.data_dir, "routes",
 				    (int)srv.router.n_routes));
+	medfwd_web_announce(ctx, app.web);
 	reason = wait_for_stop(&stop_signals, a);
 	medfwd_log_record(&log, MEDFW_LOG_INFO, "server.stopping",
 			  json_pack("{s:s,s:I}", "reason", reason, "in_flight",
@@ -411,6 +423,7 @@ out:
 		medfwd_device_statement_free(&app);
 		medfwd_app_free(&app);
 	}
+	medfwd_web_free(web);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	medfw_ctx_free(ctx);

@@ -180,6 +180,27 @@ void medfwd_respond_bytes(struct medfwd_response *resp, unsigned status,
  * a response was set already). Content-Length is set from len. */
 void medfwd_respond_fd(struct medfwd_response *resp, unsigned status, const char *content_type,
 		       int fd, uint64_t offset, uint64_t len);
+/* Bytes that stay valid until the server has stopped (the web dashboard's files,
+ * loaded at start-up): sent as they are, without a copy. */
+void medfwd_respond_static(struct medfwd_response *resp, unsigned status,
+			   const char *content_type, const void *data, size_t len);
+
+/* A response header as static strings (no CR or LF). */
+struct medfwd_header {
+	const char *name;
+	const char *value;
+};
+
+/* Send `headers` (n entries, static storage) on this response INSTEAD of the
+ * default security headers every API answer carries (Content-Security-Policy
+ * "default-src 'none'; frame-ancestors 'none'", X-Content-Type-Options: nosniff,
+ * Cache-Control: no-store, Referrer-Policy: no-referrer, X-Frame-Options: DENY).
+ * For the web dashboard's files (handlers/web.c), which need a CSP that lets the page
+ * load its own scripts and a Cache-Control of their own; a caller replaces them all,
+ * so it sends its own nosniff, framing and referrer policy. */
+void medfwd_response_set_security_headers(struct medfwd_response *resp,
+					  const struct medfwd_header *headers, size_t n);
+
 /* An extra header (e.g. Set-Cookie; may repeat). At most MEDFWD_MAX_EXTRA_HEADERS;
  * name and value must not contain CR or LF. Returns 0 on success. */
 int medfwd_response_add_header(struct medfwd_response *resp, const char *name,

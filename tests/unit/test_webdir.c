@@ -214,6 +214,47 @@ static void test_etags(void **state)
 	tu_tmpdir_free(dir);
 }
 
+static void test_if_none_match(void **state)
+{
+	static const char tag[] = "\"7692c3ad3540bb803c020b3aee66cd88\"";
+	static const char *const match[] = {
+		"\"7692c3ad3540bb803c020b3aee66cd88\"",
+		"W/\"7692c3ad3540bb803c020b3aee66cd88\"",
+		"  \"7692c3ad3540bb803c020b3aee66cd88\"  ",
+		"\"a\", \"7692c3ad3540bb803c020b3aee66cd88\"",
+		"\"a\",W/\"7692c3ad3540bb803c020b3aee66cd88\",\"b\"",
+		",, \"x\" ,\t\"7692c3ad3540bb803c020b3aee66cd88\"",
+		"*",
+		" * ",
+	};
+	static const char *const no_match[] = {
+		"",
+		"   ",
+		"\"7692c3ad3540bb803c020b3aee66cd8\"",
+		"\"7692c3ad3540bb803c020b3aee66cd88",
+		"7692c3ad3540bb803c020b3aee66cd88",
+		"\"7692C3AD3540BB803C020B3AEE66CD88\"",
+		"w/\"7692c3ad3540bb803c020b3aee66cd88\"",
+		"W/",
+		"\"a\" \"7692c3ad3540bb803c020b3aee66cd88\"",
+		"\"a\"x, \"7692c3ad3540bb803c020b3aee66cd88\"",
+		"junk, \"7692c3ad3540bb803c020b3aee66cd88\"",
+		"*, \"7692c3ad3540bb803c020b3aee66cd88\"",
+		"**",
+		"\"\"",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(match) / sizeof(match[0]); i++)
+		if (!medfw_webdir_etag_matches(match[i], tag))
+			fail_msg("[%s] should match", match[i]);
+	for (size_t i = 0; i < sizeof(no_match) / sizeof(no_match[0]); i++)
+		if (medfw_webdir_etag_matches(no_match[i], tag))
+			fail_msg("[%s] should not match", no_match[i]);
+	assert_false(medfw_webdir_etag_matches(NULL, tag));
+	assert_false(medfw_webdir_etag_matches("*", NULL));
+}
+
 static void test_refuses_links_and_special_files(void **state)
 {
 	char *dir;
@@ -450,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_load_tree),
 		cmocka_unit_test(test_content_types),
 		cmocka_unit_test(test_etags),
+		cmocka_unit_test(test_if_none_match),
 		cmocka_unit_test(test_refuses_links_and_special_files),
 		cmocka_unit_test(test_refuses_names),
 		cmocka_unit_test(test_depth_limit),

@@ -621,6 +621,7 @@ void medfwd_app_free(struct medfwd_app *app)
 	medfw_pubkey_free(app->server_pub);
 	medfwd_repo_free(app->repo);
 	medfwd_director_free(app->director);
+	medfwd_web_free(app->web);
 	medfw_ratelimit_free(app->login_limit);
 	medfw_ratelimit_free(app->device_fail_limit);
 	medfw_wipe(app->csrf_secret, sizeof(app->csrf_secret));

@@ -52,6 +52,7 @@ struct medfwd_app {
 	struct medfw_device_statement_keys *statement_keys;
 	struct medfwd_rollouts *rollouts; /* the rollout engine (handlers/rollout_engine.c) */
 	struct medfwd_vulnwork *vulns;    /* re-evaluation worker (handlers/vuln_worker.c) */
+	struct medfwd_web *web; /* the web dashboard's files (handlers/web.c); NULL: off */
 };
 
 /* Who is asking. */
@@ -228,6 +229,20 @@ enum medfw_err medfwd_repo_served_target(struct medfwd_app *app, const char *nam
 					 const struct medfw_tuf_target **out,
 					 struct medfw_diag *diag);
 void medfwd_served_target_free(struct medfwd_served_target *lookup);
+
+/* The web dashboard (handlers/web.c). Find and load its files at start-up:
+ * web_dir when set (a directory with an index.html, else an error naming the path
+ * and what is wrong), else the first of <directory of medfwd>/../web and
+ * MEDFWD_WEB_DATADIR that has an index.html; none: the dashboard is off (*out is
+ * still made: it remembers the places looked at). Any file that cannot be served
+ * (medfw_webdir_load's rules) is an error naming it. Freed by medfwd_web_free
+ * (NULL-safe; medfwd_app_free frees app->web). announce logs, once the server
+ * started, web.loaded (files, bytes, directory) or web.disabled (the places). */
+struct medfwd_web;
+enum medfw_err medfwd_web_load(const char *web_dir, struct medfwd_web **out,
+			       struct medfw_diag *diag);
+void medfwd_web_announce(struct medfw_ctx *ctx, const struct medfwd_web *web);
+void medfwd_web_free(struct medfwd_web *web);
 
 /* The authenticator installed into the HTTP core. */
 int medfwd_app_authenticate(void *user, const struct medfwd_route *route,

@@ -231,20 +231,38 @@ static void logout(struct medfwd_request *req, struct medfwd_response *resp)
 	medfwd_respond_json(resp, 200, json_pack("{s:b}", "signed_out", 1));
 }
 
-/* GET /api/v1/me */
+/* GET /api/v1/me. With a session, also its CSRF token (the one login returned,
+ * derived again from the session id), so a reloaded web page gets it back: only the
+ * same origin can read this answer (no CORS; the cookie is SameSite=Strict). */
 static void me(struct medfwd_request *req, struct medfwd_response *resp)
 {
+	struct medfwd_app *app = medfwd_app_of(req);
 	const struct medfwd_principal *p = medfwd_principal_of(req);
-	json_t *perms = json_array();
+	char csrf[MEDFW_CSRF_TOKEN_BUF], sid_hex[2 * MEDFW_STORE_HASH_LEN + 1];
+	json_t *perms = json_array(), *body;
 
 	for (unsigned i = 0; perms != NULL && i < MEDFWD_PERM_COUNT_; i++)
 		if (medfwd_role_allows(p->user.role, (enum medfwd_permission)i))
 			json_array_append_new(perms, json_string(medfwd_permission_name(
 						      (enum medfwd_permission)i)));
-	medfwd_respond_json(resp, 200,
-			    json_pack("{s:o, s:s, s:o}", "user", user_json(&p->user), "via",
-				      p->kind == MEDFWD_PRINCIPAL_TOKEN ? "api_token" : "session",
-				      "permissions", perms));
+	body = json_pack("{s:o, s:s, s:o}", "user", user_json(&p->user), "via",
+			 p->kind == MEDFWD_PRINCIPAL_TOKEN ? "api_token" : "session",
+			 "permissions", perms);
+	if (body != NULL && p->kind == MEDFWD_PRINCIPAL_SESSION) {
+		if (medfw_hex_encode(p->session_id, sizeof(p->session_id), sid_hex,
+				     sizeof(sid_hex)) != MEDFW_OK ||
+		    medfw_csrf_token(app->csrf_secret, sizeof(app->csrf_secret), sid_hex, csrf,
+				     sizeof(csrf)) != MEDFW_OK ||
+		    json_object_set_new(body, "csrf_token", json_string(csrf)) != 0) {
+			medfw_wipe(csrf, sizeof(csrf));
+			json_decref(body);
+			medfwd_respond_error(resp, 500, "internal", NULL,
+					     "cannot derive the CSRF token");
+			return;
+		}
+		medfw_wipe(csrf, sizeof(csrf));
+	}
+	medfwd_respond_json(resp, 200, body);
 }
 
 /* ---- sites ---- */
