@@ -14,6 +14,7 @@
  * dashboard's headers instead of the API's (a CSP that allows the page's own scripts,
  * styles, images, fonts and API calls and nothing else: no inline script, no other
  * origin, no framing), a Cache-Control and a strong ETag; If-None-Match gets 304. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,8 +73,9 @@ static enum medfw_err load_dir(const char *dir, struct medfwd_web *web, struct m
 	if ((size_t)snprintf(web->dir, sizeof(web->dir), "%s", dir) >= sizeof(web->dir))
 		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "web_dir %s: path too long", dir);
 	if (stat(dir, &st) != 0)
-		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "web_dir %s: no such directory",
-				      dir);
+		return medfw_diag_set(diag, errno == ENOENT ? MEDFW_ERR_NOT_FOUND : MEDFW_ERR_IO,
+				      "web_dir %s: %s", dir,
+				      errno == ENOENT ? "no such directory" : strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "web_dir %s: not a directory",
 				      dir);
