@@ -2,7 +2,7 @@
 #   make demo    install missing Debian packages, build, run the main job
 #   make check   install missing Debian packages, build, run every test
 #   make bench   run the benchmarks and write BENCHMARKS.md
-.PHONY: all deps build build-asan build-fuzz demo check unit fuzz-check e2e e2e-asan bench clean
+.PHONY: all deps build web build-asan build-fuzz demo check unit fuzz-check e2e e2e-asan browser bench clean
 
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD   := build/release
@@ -19,6 +19,11 @@ deps:
 build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
+	scripts/build-web.sh
+
+# the web dashboard alone (web/ -> build/web; medfwd serves it: docs/web.md)
+web: deps
+	scripts/build-web.sh
 
 build-asan: deps
 	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DMEDFW_SANITIZE=ON >/dev/null
@@ -51,14 +56,22 @@ E2E_SERVER_TESTS = test_server.py test_people.py test_devices.py test_device_ses
 	test_device_statement.py test_repo_server.py test_repo_stream.py \
 	test_director_rotation.py test_fleet_flow.py test_agent.py test_agent_inputs.py \
 	test_sim.py test_rollouts.py test_rollout_fleet.py test_rollout_clock.py \
-	test_vulns_server.py test_vuln_import_cli.py test_vex_roundtrip.py test_sbom_attach.py
+	test_vulns_server.py test_vuln_import_cli.py test_vex_roundtrip.py test_sbom_attach.py \
+	test_web_static.py
 
 e2e-asan: build-asan
 	cd tests/e2e && MEDFW_BUILD_DIR=$(CURDIR)/$(ASAN) TZ=UTC LC_ALL=C \
 		ASAN_OPTIONS=detect_leaks=1:exitcode=86 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(PYTHON) -m pytest -q -p no:cacheprovider -m "not faketime" $(E2E_SERVER_TESTS)
 
-check: unit fuzz-check e2e e2e-asan
+# The dashboard in Debian's chromium (playwright-core, axe-core) against a real medfwd and
+# a medfw-sim fleet; screenshots of every page in tests/browser/artifacts/.
+browser: build
+	scripts/build-web.sh --tests
+	cd tests/browser && MEDFW_BUILD_DIR=$(CURDIR)/$(BUILD) MEDFW_WEB_DIR=$(CURDIR)/build/web TZ=UTC LC_ALL=C \
+		node --test --test-concurrency=1 --test-timeout=600000 --test-reporter=spec
+
+check: unit fuzz-check e2e e2e-asan browser
 
 bench: build
 	@scripts/install-deps.sh --bench

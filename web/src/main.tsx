@@ -1,0 +1,49 @@
+// The medfw dashboard: one page app under /ui/, talking only to this medfwd's /api/v1.
+import { render } from 'preact';
+import { LocationProvider, Route, Router } from 'preact-iso';
+import './styles.css';
+import { Layout, PageTitle } from './components/layout';
+import { Empty, Loading } from './components/status';
+import { Device } from './pages/Device';
+import { Devices } from './pages/Devices';
+import { Overview } from './pages/Overview';
+import { EnrolTotp, SignIn } from './pages/SignIn';
+import { SessionProvider, useSessionState } from './session';
+
+function NotFound() {
+  return (
+    <>
+      <PageTitle title="Not found" />
+      <Empty title="There is no such page.">
+        <a href="/ui">Go to the overview</a>
+      </Empty>
+    </>
+  );
+}
+
+function App() {
+  const st = useSessionState();
+  if (st.loading) return <Loading what="medfw" />;
+  if (st.enrolment) return <EnrolTotp />;
+  if (!st.session) return <SignIn />;
+  return (
+    <Layout>
+      <Router>
+        <Route path="/" component={Overview} />
+        <Route path="/ui" component={Overview} />
+        <Route path="/ui/devices" component={Devices} />
+        <Route path="/ui/devices/:id" component={Device} />
+        <Route default component={NotFound} />
+      </Router>
+    </Layout>
+  );
+}
+
+render(
+  <LocationProvider>
+    <SessionProvider>
+      <App />
+    </SessionProvider>
+  </LocationProvider>,
+  document.getElementById('app')!,
+);
