@@ -441,6 +441,8 @@ struct medfw_store_device_filter {
 	int64_t site_id;                       /* 0: any site the scope allows */
 	enum medfw_store_signed_filter signed_release; /* 0: any */
 	char tag[MEDFW_STORE_TAG_MAX + 1];             /* devices having this tag; "" any */
+	char udi_di[MEDFW_STORE_NAME_MAX + 1];         /* exact; "" any */
+	char serial[MEDFW_STORE_SHORT_MAX + 1];        /* exact, the record's or its UDI's; "" any */
 };
 
 /* Device tags. A tag is 1..MEDFW_STORE_TAG_MAX characters of [A-Za-z0-9._:-]; a

@@ -332,6 +332,31 @@ def test_create_validates_udi_and_fields(server):
     assert events.count("device.created") == 3 and events.count("device.updated") == 1
 
 
+def test_search_by_scanned_udi(server):
+    """A whole UDI in q, as a barcode scanner types it, finds that device exactly: the
+    DI and the serial, not every serial it is a prefix of, nor another model's."""
+    from urllib.parse import quote
+    c = admin(server)
+    a = make_site(c, "A")
+    di, other_di = "09506000134352", "00850004449011"
+    for serial in ("SMH-1", "SMH-10", "SMH-11"):
+        new_device(c, a, serial, udi=f"(01){di}(11)230102(21){serial}")
+    new_device(c, a, "SMH-1X", udi=f"(01){other_di}(21)SMH-1")
+    lst = lambda q: c.call("GET", "/api/v1/devices?q=" + quote(q))[2]  # noqa: E731
+    found = lst(f"(01){di}(11)230102(21)SMH-1")
+    assert [d["serial"] for d in found["devices"]] == ["SMH-1"], found
+    # the same UDI without parentheses (GS1 element string as scanned)
+    assert [d["serial"] for d in lst(f"01{di}11230102" + "21SMH-10")["devices"]] == ["SMH-10"]
+    # a UDI without a serial: that model's devices
+    assert lst(f"(01){di}")["total"] == 3
+    # the other product's device with the same serial text in its UDI
+    assert [d["serial"] for d in lst(f"(01){other_di}(21)SMH-1")["devices"]] == ["SMH-1X"]
+    # not a valid UDI (bad check digit): a plain substring search, which finds nothing
+    assert lst("(01)09506000134353(21)SMH-1")["total"] == 0
+    # a plain substring still works as before
+    assert lst("SMH-1")["total"] == 4
+
+
 def test_filters_sort_and_paging(server):
     c = admin(server)
     a, b = make_site(c, "A"), make_site(c, "B")

@@ -374,6 +374,12 @@ static enum medfw_err build_where(struct medfw_buf *sql, const struct list_arg *
 		err = medfw_buf_append_str(
 			sql, " AND (serial LIKE ? ESCAPE '\\' OR udi_di LIKE ? ESCAPE '\\'"
 			     " OR udi_pi LIKE ? ESCAPE '\\' OR location LIKE ? ESCAPE '\\')");
+	if (err == MEDFW_OK && a->f->udi_di[0] != '\0')
+		err = medfw_buf_append_str(sql, " AND udi_di = ?");
+	if (err == MEDFW_OK && a->f->serial[0] != '\0')
+		/* the record's serial, or the serial of its UDI's production identifier */
+		err = medfw_buf_append_str(sql, " AND (serial = ? OR instr(';' || udi_pi || ';',"
+						" ';serial=' || ? || ';') > 0)");
 	/* exact tag: tags hold no ',' and the tag was checked to have none */
 	if (err == MEDFW_OK && a->f->tag[0] != '\0')
 		err = medfw_buf_append_str(sql, " AND instr(',' || tags || ',', ',' || ? || ',') > 0");
@@ -394,6 +400,12 @@ static void bind_where(struct medfwi_q *q, const struct list_arg *a)
 	if (a->f->search[0] != '\0') {
 		for (int i = 0; i < 4; i++)
 			medfwi_q_text(q, a->pattern);
+	}
+	if (a->f->udi_di[0] != '\0')
+		medfwi_q_text(q, a->f->udi_di);
+	if (a->f->serial[0] != '\0') {
+		medfwi_q_text(q, a->f->serial);
+		medfwi_q_text(q, a->f->serial);
 	}
 	if (a->f->tag[0] != '\0')
 		medfwi_q_text(q, a->f->tag);
@@ -504,6 +516,12 @@ enum medfw_err medfw_store_device_list(struct medfw_store *store, struct medfw_s
 				       "search", diag);
 	if (err == MEDFW_OK)
 		err = medfwi_check_str(a.f->tag, MEDFW_STORE_TAG_MAX, 0, "device filter", "tag", diag);
+	if (err == MEDFW_OK)
+		err = medfwi_check_str(a.f->udi_di, MEDFW_STORE_NAME_MAX, 0, "device filter",
+				       "udi_di", diag);
+	if (err == MEDFW_OK)
+		err = medfwi_check_str(a.f->serial, MEDFW_STORE_SHORT_MAX, 0, "device filter",
+				       "serial", diag);
 	if (err != MEDFW_OK)
 		return err;
 	if (a.f->tag[0] != '\0' && !medfw_store_tag_valid(a.f->tag))

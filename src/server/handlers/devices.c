@@ -419,6 +419,22 @@ int medfwd_device_filter_of(const struct medfwd_request *req, struct medfwd_resp
 	COPY(fw, f->firmware_version, "firmware_version")
 	COPY(q, f->search, "q")
 #undef COPY
+	/* a scanned UDI (GS1 "(01)...(21)..." or HIBCC "+..."): that device model (the DI)
+	 * and, when the UDI has one, that serial, exactly -- not a substring search */
+	if (q != NULL && (q[0] == '(' || q[0] == '+' || (q[0] == '0' && q[1] == '1'))) {
+		struct medfw_udi u;
+		struct medfw_diag dg;
+
+		medfw_diag_clear(&dg);
+		if (medfw_udi_parse(q, strlen(q), medfwd_current_year(medfwd_app_of(req)), &u,
+				    &dg) == MEDFW_OK &&
+		    strlen(u.di) < sizeof(f->udi_di) && strlen(u.serial) < sizeof(f->serial)) {
+			snprintf(f->udi_di, sizeof(f->udi_di), "%s", u.di);
+			if (u.has_serial)
+				snprintf(f->serial, sizeof(f->serial), "%s", u.serial);
+			f->search[0] = '\0';
+		}
+	}
 	if (tag != NULL) {
 		if (!medfw_store_tag_valid(tag)) {
 			medfwd_respond_error(resp, 400, "invalid", "tag",
