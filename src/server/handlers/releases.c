@@ -402,9 +402,9 @@ static enum medfw_err add_target(struct catalog *c, const char *name,
 		struct other_target *o = &c->others[c->other_count];
 
 		o->name = strdup(name);
-		o->why = strdup(signer == SIZE_MAX ? "no role of the served tree delegated to "
-						     "signs the role that lists it"
-						   : medfw_diag_message(&diag, MEDFW_ERR_NOTICE));
+		o->why = strdup(signer == SIZE_MAX
+					? "no role delegating to the role that lists it was found"
+					: medfw_diag_message(&diag, MEDFW_ERR_NOTICE));
 		if (o->name == NULL || o->why == NULL) {
 			free(o->name);
 			free(o->why);
