@@ -12,6 +12,7 @@
 	X(medfwd_routes_devices) \
 	X(medfwd_routes_device_statement) \
 	X(medfwd_routes_repo) X(medfwd_routes_director) \
+	X(medfwd_routes_releases) \
 	X(medfwd_routes_rollouts) X(medfwd_routes_windows) X(medfwd_routes_vulns) \
 	X(medfwd_routes_web)
 

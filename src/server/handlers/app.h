@@ -229,6 +229,40 @@ enum medfw_err medfwd_repo_served_target(struct medfwd_app *app, const char *nam
 					 const struct medfw_tuf_target **out,
 					 struct medfw_diag *diag);
 void medfwd_served_target_free(struct medfwd_served_target *lookup);
+/* Every target of the repository served now, found as a TUF client finds it (what the
+ * commit's SBOM pass reads): under the commit lock, a client over the tree served now
+ * (the pinned trusted root, the served root chain, timestamp, snapshot, targets) and
+ * each target a client can reach (top-level targets and the delegated roles reachable
+ * from it) looked up through the delegation walk, at the server's current time.
+ * Afterwards everything is in memory: the view reads no file. Freed by
+ * medfwd_served_view_free (NULL-safe). NOT_FOUND: nothing is served (or no root is
+ * pinned); other errors: the served metadata does not verify now (EXPIRED, ...). */
+struct medfw_tuf_client;
+struct medfwd_served_view;
+enum medfw_err medfwd_repo_served_view(struct medfwd_app *app, struct medfwd_served_view **out,
+				       struct medfw_diag *diag);
+void medfwd_served_view_free(struct medfwd_served_view *view);
+/* N of the tree read (data_dir/repository/versions/N). */
+uint64_t medfwd_served_view_tree(const struct medfwd_served_view *view);
+/* The refreshed client: its trusted metadata (medfw_tuf_client_trusted) is the newest
+ * root, timestamp, snapshot, targets and every delegated role a lookup loaded. */
+const struct medfw_tuf_client *medfwd_served_view_client(const struct medfwd_served_view *view);
+/* The targets, sorted by name, each once: target i (0..count-1) as the client found it
+ * (borrowed from the view), or NULL when it did not (*out_why, may be NULL: why). */
+size_t medfwd_served_view_count(const struct medfwd_served_view *view);
+const struct medfw_tuf_target *medfwd_served_view_target(const struct medfwd_served_view *view,
+							 size_t i, const char **out_name,
+							 const char **out_why);
+/* A number that changes whenever what a TUF client finds in the served repository may
+ * have changed (start-up, every commit, a newly pinned root). */
+uint64_t medfwd_repo_generation(struct medfwd_app *app);
+/* The releases the served repository signs (handlers/releases.c): a cache of the served
+ * tree kept with the repository (made by medfwd_repo_init, freed by medfwd_repo_free),
+ * rebuilt by releases.c when the generation moved or a signed file expired. */
+struct medfwd_releases;
+struct medfwd_releases *medfwd_releases_new(void);
+void medfwd_releases_free(struct medfwd_releases *releases);
+struct medfwd_releases *medfwd_repo_releases(struct medfwd_app *app);
 
 /* The web dashboard (handlers/web.c). Find and load its files at start-up:
  * web_dir when set (a directory with an index.html, else an error naming the path

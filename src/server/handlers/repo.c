@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,10 @@ struct medfwd_repo {
 	char (*signed_sha)[SHA256_HEX + 1]; /* sorted */
 	size_t signed_count;
 	int served;                         /* a repository was committed */
+	/* Bumped whenever what a TUF client finds may have changed (start-up, every
+	 * commit, a pinned root): caches of the served tree compare it. */
+	atomic_uint_fast64_t generation;
+	struct medfwd_releases *releases; /* the releases' cache (handlers/releases.c) */
 };
 
 static enum medfw_err sub_path(const struct medfwd_repo *r, char *out, size_t cap,
@@ -212,6 +217,7 @@ static void signed_set_reload(struct medfwd_repo *r)
 	r->signed_count = l.n;
 	r->served = served;
 	pthread_rwlock_unlock(&r->signed_lock);
+	atomic_fetch_add(&r->generation, 1);
 }
 
 enum medfw_store_tristate medfwd_image_is_signed_release(struct medfwd_app *app,
@@ -424,6 +430,9 @@ enum medfw_err medfwd_repo_init(struct medfwd_app *app, const char *data_dir,
 	pthread_mutex_init(&r->commit_lock, NULL);
 	pthread_rwlock_init(&r->signed_lock, NULL);
 	app->repo = r;
+	r->releases = medfwd_releases_new();
+	if (r->releases == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
 	if (snprintf(r->dir, sizeof(r->dir), "%s/repository", data_dir) >= (int)sizeof(r->dir))
 		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "data_dir too long");
 	err = sub_path(r, path, sizeof(path), "staging/metadata", NULL);
@@ -451,6 +460,7 @@ void medfwd_repo_free(struct medfwd_repo *r)
 	pthread_mutex_destroy(&r->commit_lock);
 	pthread_rwlock_destroy(&r->signed_lock);
 	free(r->signed_sha);
+	medfwd_releases_free(r->releases);
 	free(r);
 }
 
@@ -505,6 +515,8 @@ static void trusted_root_pin(struct medfwd_request *req, struct medfwd_response 
 		return;
 	}
 	err = medfw_file_write_atomic(path, req->body, req->body_len, 0600, &diag);
+	if (err == MEDFW_OK)
+		atomic_fetch_add(&app->repo->generation, 1); /* lookups start from it */
 	pthread_mutex_unlock(&app->repo->commit_lock);
 	if (err != MEDFW_OK || !sha256_hex_of(req->body, req->body_len, sha)) {
 		medfwd_respond_medfw_error(resp, err != MEDFW_OK ? err : MEDFW_ERR_CRYPTO, &diag);
@@ -909,8 +921,10 @@ static void sbom_attach_free(struct sbom_attach *a)
 
 /* Under the commit lock, right after the switch: every target of the committed tree,
  * found as a TUF client finds it. Bounded by the number of targets the verified
- * metadata lists. On failure a->error says why (the commit stands). */
-static void sbom_attach_prepare_locked(struct medfwd_app *app, struct sbom_attach *a)
+ * metadata lists. On failure a->error says why (the commit stands) and the error is
+ * returned (out_diag: the lookup's message). */
+static enum medfw_err sbom_attach_prepare_locked(struct medfwd_app *app, struct sbom_attach *a,
+						 struct medfw_diag *out_diag)
 {
 	struct medfw_diag diag;
 	size_t kept = 0;
@@ -919,7 +933,7 @@ static void sbom_attach_prepare_locked(struct medfwd_app *app, struct sbom_attac
 	medfw_diag_clear(&diag);
 	if (walk_served_targets(app->repo, collect_names, a) < 0) {
 		snprintf(a->error, sizeof(a->error), "out of memory listing the served targets");
-		return;
+		return medfw_diag_set(out_diag, MEDFW_ERR_NOMEM, "%s", a->error);
 	}
 	if (a->count > 0)
 		qsort(a->items, a->count, sizeof(*a->items), cmp_item);
@@ -935,7 +949,7 @@ static void sbom_attach_prepare_locked(struct medfwd_app *app, struct sbom_attac
 	if (err != MEDFW_OK) {
 		snprintf(a->error, sizeof(a->error), "the served repository does not verify: %s",
 			 medfw_diag_message(&diag, err));
-		return;
+		return medfw_diag_set(out_diag, err, "%s", medfw_diag_message(&diag, err));
 	}
 	for (size_t i = 0; i < a->count; i++) {
 		struct attach_item *it = &a->items[i];
@@ -948,6 +962,81 @@ static void sbom_attach_prepare_locked(struct medfwd_app *app, struct sbom_attac
 			it->why = strdup(medfw_diag_message(&diag, err));
 		}
 	}
+	return MEDFW_OK;
+}
+
+/* ---- the served tree as a TUF client sees it, for handlers/releases.c ---- */
+
+struct medfwd_served_view {
+	struct sbom_attach a; /* what the commit's SBOM pass reads, kept for the caller */
+};
+
+enum medfw_err medfwd_repo_served_view(struct medfwd_app *app, struct medfwd_served_view **out,
+				       struct medfw_diag *diag)
+{
+	struct medfwd_served_view *v;
+	enum medfw_err err;
+
+	*out = NULL;
+	if (app->repo == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "no repository is served");
+	v = calloc(1, sizeof(*v));
+	if (v == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+	pthread_mutex_lock(&app->repo->commit_lock);
+	err = sbom_attach_prepare_locked(app, &v->a, diag);
+	pthread_mutex_unlock(&app->repo->commit_lock);
+	if (err != MEDFW_OK) {
+		medfwd_served_view_free(v);
+		return err;
+	}
+	*out = v;
+	return MEDFW_OK;
+}
+
+void medfwd_served_view_free(struct medfwd_served_view *v)
+{
+	if (v == NULL)
+		return;
+	sbom_attach_free(&v->a);
+	free(v);
+}
+
+uint64_t medfwd_served_view_tree(const struct medfwd_served_view *v)
+{
+	return v->a.tree;
+}
+
+const struct medfw_tuf_client *medfwd_served_view_client(const struct medfwd_served_view *v)
+{
+	return v->a.lookup->client;
+}
+
+size_t medfwd_served_view_count(const struct medfwd_served_view *v)
+{
+	return v->a.count;
+}
+
+const struct medfw_tuf_target *medfwd_served_view_target(const struct medfwd_served_view *v,
+							 size_t i, const char **out_name,
+							 const char **out_why)
+{
+	const struct attach_item *it = &v->a.items[i];
+
+	*out_name = it->name;
+	if (out_why != NULL)
+		*out_why = it->target != NULL ? NULL : it->why != NULL ? it->why : "out of memory";
+	return it->target;
+}
+
+uint64_t medfwd_repo_generation(struct medfwd_app *app)
+{
+	return app->repo != NULL ? atomic_load(&app->repo->generation) : 0;
+}
+
+struct medfwd_releases *medfwd_repo_releases(struct medfwd_app *app)
+{
+	return app->repo != NULL ? app->repo->releases : NULL;
 }
 
 static const struct attach_item *attach_find(const struct sbom_attach *a, const char *name)
@@ -1176,7 +1265,7 @@ static void commit(struct medfwd_request *req, struct medfwd_response *resp)
 	if (err == MEDFW_OK) {
 		signed_set_reload(r);
 		/* what the SBOM pass needs from the tree, read while it is the one served */
-		sbom_attach_prepare_locked(app, &attach);
+		(void)sbom_attach_prepare_locked(app, &attach, NULL);
 	}
 	pthread_mutex_unlock(&r->commit_lock);
 	medfw_buf_free(&root);
