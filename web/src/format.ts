@@ -20,9 +20,22 @@ export function count(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 }
 
+/** The production identifier as medfwd stores it ("lot=..;serial=..;expiry=.."), readable. */
+export function udiPi(pi: string | null): string {
+  if (!pi) return '';
+  const names: Record<string, string> = { lot: 'lot', serial: 'serial', expiry: 'expires', manufactured: 'made', software: 'software' };
+  return pi
+    .split(';')
+    .map((kv) => {
+      const i = kv.indexOf('=');
+      return i < 0 ? kv : `${names[kv.slice(0, i)] ?? kv.slice(0, i)} ${kv.slice(i + 1)}`;
+    })
+    .join(' · ');
+}
+
 export function udi(di: string | null, pi: string | null): string {
   if (!di && !pi) return '—';
-  return `${di ?? ''}${pi ?? ''}`;
+  return [di ? `DI ${di}` : '', udiPi(pi)].filter(Boolean).join(' · ');
 }
 
 /** A device's state in one word a clinical engineer reads at a glance. */

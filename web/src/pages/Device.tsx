@@ -28,7 +28,7 @@ interface DeviceFindings {
 
 interface Notice {
   target: string;
-  notice: Record<string, unknown> | null;
+  notice: ReleaseNotice | null;
   length?: number;
   sha256?: string;
 }
@@ -176,26 +176,65 @@ function ReleaseNotice({ n }: { n: ReturnType<typeof useLoad<Notice>> }) {
   );
 }
 
-export function NoticeView({ target, notice }: { target: string; notice: Record<string, unknown> }) {
-  const str = (k: string) => (typeof notice[k] === 'string' ? (notice[k] as string) : typeof notice[k] === 'number' || typeof notice[k] === 'boolean' ? String(notice[k]) : '');
-  const why = (notice.why ?? notice.security) as Record<string, unknown> | undefined;
-  const cves = Array.isArray(why?.cves) ? (why!.cves as string[]) : [];
+/** The release notice as signed with the image (docs/formats/release-notice.md). */
+export interface ReleaseNotice {
+  product_version?: string;
+  security_version?: number;
+  hardware_ids?: string[];
+  udi_dis?: string[];
+  release_date?: string;
+  min_agent_version?: string;
+  install?: { estimated_minutes?: number; downtime_minutes?: number; reboot_required?: boolean };
+  clinical_impact?: string;
+  reason?: { summary?: string; cve_ids?: string[]; severity?: string };
+  rollback_supported?: boolean;
+  instructions?: string[];
+  sbom_target?: string;
+}
+
+export function NoticeView({ target, notice }: { target: string; notice: ReleaseNotice }) {
+  const inst = notice.install ?? {};
   return (
     <dl class="props">
       <dt>Release</dt>
       <dd class="mono">{target}</dd>
       <dt>Version</dt>
-      <dd>{str('product_version') || '—'}</dd>
+      <dd>
+        {notice.product_version ?? '—'} <span class="muted">(security version {notice.security_version ?? '—'})</span>
+      </dd>
       <dt>Released</dt>
-      <dd>{str('release_date') || '—'}</dd>
-      <dt>Downtime</dt>
-      <dd>{str('downtime_minutes') ? `${str('downtime_minutes')} min` : '—'}</dd>
+      <dd>{notice.release_date ?? '—'}</dd>
+      <dt>Install</dt>
+      <dd>
+        about {inst.estimated_minutes ?? '?'} min, downtime {inst.downtime_minutes ?? '?'} min{inst.reboot_required ? ', reboots' : ''}
+      </dd>
       <dt>Clinical impact</dt>
-      <dd>{str('clinical_impact') || '—'}</dd>
+      <dd>{notice.clinical_impact ?? '—'}</dd>
       <dt>Why</dt>
-      <dd>{typeof why?.summary === 'string' ? (why.summary as string) : '—'}</dd>
+      <dd>
+        {notice.reason?.severity ? (
+          <>
+            <Badge tone={severityTone(notice.reason.severity)}>{notice.reason.severity}</Badge>{' '}
+          </>
+        ) : null}
+        {notice.reason?.summary ?? '—'}
+      </dd>
       <dt>CVEs</dt>
-      <dd>{cves.length ? cves.join(', ') : '—'}</dd>
+      <dd>{notice.reason?.cve_ids?.length ? notice.reason.cve_ids.join(', ') : '—'}</dd>
+      <dt>Rollback</dt>
+      <dd>{notice.rollback_supported ? 'supported' : 'not supported'}</dd>
+      {notice.instructions?.length ? (
+        <>
+          <dt>Instructions</dt>
+          <dd>
+            <ol class="steps">
+              {notice.instructions.map((i, n) => (
+                <li key={n}>{i}</li>
+              ))}
+            </ol>
+          </dd>
+        </>
+      ) : null}
     </dl>
   );
 }
@@ -211,14 +250,15 @@ export function FindingTable({ findings }: { findings: Finding[] }) {
             <th scope="col">Component</th>
             <th scope="col">Status</th>
             <th scope="col">Fixed by</th>
+            <th scope="col">Due</th>
           </tr>
         </thead>
         <tbody>
           {findings.map((f) => (
             <tr key={f.id}>
               <td class="mono">
-                {f.vulnerability.id}
-                {f.vulnerability.kev ? (
+                {f.vulnerability}
+                {f.kev?.listed ? (
                   <>
                     {' '}
                     <Badge tone="bad">KEV</Badge>
@@ -226,13 +266,23 @@ export function FindingTable({ findings }: { findings: Finding[] }) {
                 ) : null}
               </td>
               <td>
-                <Badge tone={severityTone(f.severity)}>{f.severity ?? 'unknown'}</Badge>
+                <Badge tone={severityTone(f.severity_level)}>{f.severity_level ?? 'unknown'}</Badge>
+                {f.severity?.base_score !== null && f.severity?.base_score !== undefined ? <span class="muted"> {f.severity.base_score}</span> : null}
               </td>
               <td>
-                {f.component.name} {f.component.version}
+                {f.component.name} {f.component.version ?? ''}
               </td>
               <td>{f.status.replace(/_/g, ' ')}</td>
               <td class="mono">{f.fixed_by ?? '—'}</td>
+              <td>
+                {f.exposure && !f.exposure.closed_at && f.exposure.due ? (
+                  <>
+                    {f.exposure.due.slice(0, 10)} {f.exposure.overdue ? <Badge tone="bad">overdue</Badge> : null}
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, withQuery, type DevicePage, type FirmwareReport } from '../api';
-import { ago, deviceState, udi } from '../format';
+import { ago, deviceState } from '../format';
 import { useLoad } from '../hooks';
 import { PageTitle } from '../components/layout';
 import { Badge, Empty, ErrorNote, Loading } from '../components/status';
@@ -20,9 +20,9 @@ interface Column {
 }
 
 const columns: Column[] = [
-  { label: 'UDI' },
-  { label: 'Model', sort: 'model' },
   { label: 'Serial', sort: 'serial' },
+  { label: 'UDI-DI' },
+  { label: 'Model', sort: 'model' },
   { label: 'Location', sort: 'location' },
   { label: 'Network zone' },
   { label: 'Firmware', sort: 'firmware_version' },
@@ -87,7 +87,7 @@ export function Devices() {
       >
         <div class="field grow">
           <label for="device-q">Search</label>
-          <input id="device-q" type="search" placeholder="UDI, serial or location" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+          <input id="device-q" type="search" placeholder="Scan or type a UDI, a serial or a location" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
         </div>
         {s.me.user.site_id === null && s.sites.length > 1 ? (
           <div class="field">
@@ -192,10 +192,10 @@ export function Devices() {
                 {p.devices.map((d) => (
                   <tr key={d.id}>
                     <td class="mono">
-                      <a href={`/ui/devices/${d.id}`}>{udi(d.udi_di, d.udi_pi)}</a>
+                      <a href={`/ui/devices/${d.id}`}>{d.serial}</a>
                     </td>
+                    <td class="mono">{d.udi_di ?? '—'}</td>
                     <td>{d.model || '—'}</td>
-                    <td class="mono">{d.serial}</td>
                     <td>{[d.department, d.location].filter(Boolean).join(' · ') || '—'}</td>
                     <td>{d.network_zone || '—'}</td>
                     <td>

@@ -6,18 +6,20 @@ import { useLoad } from '../hooks';
 import { BarChart, DoughnutChart, palette } from '../components/chart';
 import { PageTitle } from '../components/layout';
 import { Empty, ErrorNote, Loading } from '../components/status';
-import { severities } from './findings';
+import { severities, severityTone, type Exposure } from './findings';
+import { Badge } from '../components/status';
 import { useSession } from '../session';
 
 interface VulnSiteReport {
   site_id: number;
-  site: string;
+  name: string;
   devices: number;
+  devices_with_sbom: number;
   exposed_devices: number;
-  open_by_severity: Record<string, number>;
+  open: Record<string, number>;
   kev_open: number;
   overdue: number;
-  open: { vulnerability: string; severity: string; kev: boolean; devices: number; due_at: string | null; overdue: boolean }[];
+  exposures: Exposure[];
 }
 
 interface VulnReport {
@@ -47,11 +49,14 @@ export function Overview() {
   const versions = [...new Set(models.flatMap((m) => m.versions.map((v) => v.firmware_version || '(not reported)')))].sort();
   const sites = vr.data?.sites ?? [];
   const sev: Record<string, number> = {};
-  for (const site of sites) for (const [k, v] of Object.entries(site.open_by_severity ?? {})) sev[k] = (sev[k] ?? 0) + v;
+  for (const site of sites) for (const [k, v] of Object.entries(site.open ?? {})) sev[k] = (sev[k] ?? 0) + v;
   const overdue = sites.reduce((a, x) => a + (x.overdue ?? 0), 0);
   const kev = sites.reduce((a, x) => a + (x.kev_open ?? 0), 0);
   const exposed = sites.reduce((a, x) => a + (x.exposed_devices ?? 0), 0);
   const active = (ro.data?.rollouts ?? []).filter((r) => activeStates.includes(r.state));
+  const overdueList = sites
+    .flatMap((x) => (x.exposures ?? []).filter((e) => e.overdue && !e.closed_at).map((e) => ({ ...e, siteName: x.name })))
+    .sort((a, b) => (a.due ?? '').localeCompare(b.due ?? ''));
 
   return (
     <>
@@ -158,6 +163,44 @@ export function Overview() {
           ) : null}
         </section>
       </div>
+      <section class="card" aria-labelledby="overdue-title">
+        <h2 id="overdue-title">Overdue vulnerabilities</h2>
+        {vr.data && overdueList.length === 0 ? <Empty title="Nothing is past its remediation due date." /> : null}
+        {overdueList.length > 0 ? (
+          <div class="table-wrap">
+            <table class="table" aria-label="Overdue vulnerabilities">
+              <thead>
+                <tr>
+                  <th scope="col">Vulnerability</th>
+                  <th scope="col">Severity</th>
+                  <th scope="col">Site</th>
+                  <th scope="col">Devices</th>
+                  <th scope="col">Due</th>
+                  <th scope="col">Fixed by</th>
+                </tr>
+              </thead>
+              <tbody>
+                {overdueList.map((e) => (
+                  <tr key={`${e.site_id}-${e.id}`}>
+                    <td class="mono">
+                      {e.vulnerability} {e.kev ? <Badge tone="bad">KEV</Badge> : null}
+                    </td>
+                    <td>
+                      <Badge tone={severityTone(e.severity_level)}>{e.severity_level ?? 'unknown'}</Badge>
+                    </td>
+                    <td>{e.siteName}</td>
+                    <td>{e.devices.toLocaleString('en')}</td>
+                    <td>
+                      {(e.due ?? '').slice(0, 10)} <Badge tone="bad">overdue</Badge>
+                    </td>
+                    <td class="mono">{e.fixed_by ?? 'no fix yet'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </section>
       <section class="card" aria-labelledby="rollouts-title">
         <h2 id="rollouts-title">Active rollouts</h2>
         {ro.data && active.length === 0 ? <Empty title="No rollout is running.">A clinical engineer or release manager starts one from a signed release.</Empty> : null}
