@@ -6,11 +6,24 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { assertClean, axe, launchBrowser, newPage, screenshot, signIn, startFleet } from './harness.mjs';
+import { assertClean, axe, launchBrowser, newContext, newPage, screenshot, signIn, startFleet } from './harness.mjs';
 
 const NAME = 'dashboard';
 let fleet;
 let browser;
+// one signed-in browser context per person, reused by the tests: medfwd limits sign-ins
+// per address and a TOTP code works once
+const sessions = {};
+
+async function pageAs(user, viewport) {
+  if (!sessions[user]) {
+    sessions[user] = await newContext(browser);
+    const page = await newPage(sessions[user]);
+    await signIn(page, fleet, user);
+    await page.close();
+  }
+  return newPage(sessions[user], viewport);
+}
 
 before(async () => {
   fleet = await startFleet(NAME);
@@ -23,6 +36,11 @@ after(async () => {
   await browser?.close();
   if (fleet) assert.equal(await fleet.stop(), 0, 'fleet.py (medfwd) ended with an error');
 });
+
+/** Devices of St. Mary's (biomed's site) whose image is not a signed release. */
+function notSigned() {
+  return fleet.devices.filter((d) => d.site === fleet.sites.st_marys && !d.image_signed).length;
+}
 
 async function checkPage(page, shot) {
   const violations = await axe(page);
@@ -70,19 +88,20 @@ test('sign-in: a wrong password and a wrong code are refused next to the form; T
   await code.fill(totp);
   await page.getByRole('button', { name: 'Verify code' }).click();
   await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
-  await page.getByText('clinical engineer').waitFor();
-  await page.context().close();
+  await page.locator('.who').getByText(/clinical engineer/).waitFor();
+  sessions.biomed = page.context();
+  await page.close();
 });
 
 test('overview: devices by model and firmware, unsigned images, exposure, rollouts', async () => {
-  const page = await newPage(browser);
-  await signIn(page, fleet, 'biomed');
+  const page = await pageAs('biomed');
+  await page.goto(`${fleet.url}/ui`);
   await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
   const tiles = page.getByRole('region', { name: 'Key figures' });
   const stMarys = fleet.devices.filter((d) => d.site === fleet.sites.st_marys).length;
   await tiles.getByText(String(stMarys), { exact: true }).first().waitFor();
-  const notSigned = tiles.locator('a', { hasText: 'not running a signed release' });
-  assert.equal(await notSigned.locator('.tile-n').textContent(), String(fleet.not_signed ?? 2));
+  const notSignedTile = tiles.locator('a', { hasText: 'not running a signed release' });
+  assert.equal(await notSignedTile.locator('.tile-n').textContent(), String(notSigned()));
   // charts are drawn (a canvas with pixels) and labelled for screen readers
   const chart = page.getByRole('img', { name: 'Devices by model and firmware version' });
   await chart.waitFor();
@@ -95,16 +114,16 @@ test('overview: devices by model and firmware, unsigned images, exposure, rollou
   assert.ok(drawn, 'the chart canvas is empty');
   await checkPage(page, '03-overview');
   // the unsigned tile leads to the filtered device list
-  await notSigned.click();
+  await notSignedTile.click();
   await page.getByRole('heading', { name: 'Devices' }).waitFor();
-  await page.getByText(`${fleet.not_signed ?? 2} devices`, { exact: true }).waitFor();
-  await page.context().close();
+  await page.getByText(`${notSigned()} devices`, { exact: true }).waitFor();
+  await page.close();
 });
 
 test('devices: find a device by UDI, open it, see identity, history and findings', async () => {
-  const page = await newPage(browser);
-  await signIn(page, fleet, 'biomed');
-  await page.getByRole('link', { name: 'Devices' }).click();
+  const page = await pageAs('biomed');
+  await page.goto(`${fleet.url}/ui`);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices' }).click();
   await page.getByRole('heading', { name: 'Devices' }).waitFor();
   const table = page.getByRole('table', { name: 'Devices' });
   await table.waitFor();
@@ -116,11 +135,11 @@ test('devices: find a device by UDI, open it, see identity, history and findings
   await page.getByText('1 device', { exact: true }).waitFor();
   assert.equal(await table.locator('tbody tr').count(), 1);
   assert.match(page.url(), /q=/, 'the search is in the address, so it can be bookmarked');
-  await table.getByRole('link', { name: target.udi }).click();
+  await table.getByRole('link', { name: target.serial, exact: true }).click();
 
   await page.getByRole('heading', { name: new RegExp(target.serial) }).waitFor();
   const identity = page.getByRole('region', { name: 'Identity' });
-  await identity.getByText(target.udi).waitFor();
+  await identity.getByText(`DI ${target.udi_di}`, { exact: false }).waitFor();
   await identity.getByText("St. Mary's Hospital").waitFor();
   await page.getByRole('region', { name: 'Vulnerability findings' }).waitFor();
   await page.getByRole('region', { name: 'Update history' }).waitFor();
@@ -129,19 +148,18 @@ test('devices: find a device by UDI, open it, see identity, history and findings
   // a reload keeps the session (the CSRF token comes back from /api/v1/me) and the page
   await page.reload();
   await page.getByRole('heading', { name: new RegExp(target.serial) }).waitFor();
-  await page.context().close();
+  await page.close();
 });
 
 test('devices: sorting and CSV export with the same filters', async () => {
-  const page = await newPage(browser);
-  await signIn(page, fleet, 'biomed');
+  const page = await pageAs('biomed');
   await page.goto(`${fleet.url}/ui/devices`);
   const table = page.getByRole('table', { name: 'Devices' });
   await table.waitFor();
   await page.getByRole('button', { name: 'Serial' }).click();
   await page.waitForURL(/sort=serial&order=asc|order=asc&sort=serial/);
   await table.locator('tbody tr').first().waitFor();
-  const serials = await table.locator('tbody tr td:nth-child(3)').allTextContents();
+  const serials = await table.locator('tbody tr td:nth-child(1)').allTextContents();
   assert.deepEqual(serials, [...serials].sort(), 'sorted by serial, ascending');
   assert.equal(await page.getByRole('columnheader', { name: /Serial/ }).getAttribute('aria-sort'), 'ascending');
   await page.getByRole('button', { name: 'Serial' }).click();
@@ -149,18 +167,17 @@ test('devices: sorting and CSV export with the same filters', async () => {
   assert.equal(await page.getByRole('columnheader', { name: /Serial/ }).getAttribute('aria-sort'), 'descending');
 
   await page.getByLabel('Image').selectOption('no');
-  await page.getByText(`${fleet.not_signed ?? 2} devices`, { exact: true }).waitFor();
+  await page.getByText(`${notSigned()} devices`, { exact: true }).waitFor();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV' }).click()]);
   const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
   assert.match(csv[0], /^id,site_id,udi_di,udi_pi,serial,model/);
-  assert.equal(csv.length - 1, fleet.not_signed ?? 2, 'the export has the filtered devices only');
-  await page.context().close();
+  assert.equal(csv.length - 1, notSigned(), 'the export has the filtered devices only');
+  await page.close();
 });
 
 test('a hospital user sees only their own site; a manufacturer user sees every site', async () => {
   const stMarys = fleet.devices.filter((d) => d.site === fleet.sites.st_marys).length;
-  const page = await newPage(browser);
-  await signIn(page, fleet, 'biomed');
+  const page = await pageAs('biomed');
   await page.goto(`${fleet.url}/ui/devices`);
   await page.getByText(`${stMarys} devices`, { exact: true }).waitFor();
   assert.equal(await page.getByLabel('Site').count(), 0, 'no site filter for site staff');
@@ -168,22 +185,100 @@ test('a hospital user sees only their own site; a manufacturer user sees every s
   const other = fleet.devices.find((d) => d.site === fleet.sites.northside);
   await page.goto(`${fleet.url}/ui/devices/${other.id}`);
   await page.getByRole('alert').waitFor();
-  await page.context().close();
+  await page.close();
 
-  const admin = await newPage(browser);
-  await signIn(admin, fleet, 'admin');
+  const admin = await pageAs('admin');
   await admin.goto(`${fleet.url}/ui/devices`);
   await admin.getByText(`${fleet.devices.length} devices`, { exact: true }).waitFor();
   await admin.getByLabel('Site').selectOption({ label: 'Northside Clinic' });
   const north = fleet.devices.filter((d) => d.site === fleet.sites.northside).length;
   await admin.getByText(`${north} devices`, { exact: true }).waitFor();
   await checkPage(admin, '06-devices-admin');
-  await admin.context().close();
+  await admin.close();
+});
+
+test('releases: notices, signatures against thresholds, SBOM and findings', async () => {
+  const page = await pageAs('biomed');
+  await page.goto(`${fleet.url}/ui`);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Releases' }).click();
+  const table = page.getByRole('table', { name: 'Releases' });
+  await table.waitFor();
+  assert.equal(await table.locator('tbody tr').count(), 3);
+  // newest first; 2 of 2 targets signatures on every release
+  const first = table.locator('tbody tr').first();
+  assert.match(await first.textContent(), /4\.2\.1/);
+  assert.equal(await table.getByText('2 of 2').count(), 3);
+  await checkPage(page, '09-releases');
+
+  await table.getByRole('link', { name: fleet.releases.old }).click();
+  await page.getByRole('heading', { name: 'Release 4.1.1' }).waitFor();
+  const notice = page.getByRole('region', { name: 'Release notice' });
+  await notice.getByText('Clinical impact').waitFor();
+  await page.getByRole('table', { name: 'Metadata signatures' }).getByRole('rowheader', { name: 'root' }).waitFor();
+  const findings = page.getByRole('region', { name: 'Findings' }).getByRole('table', { name: 'Findings' });
+  await findings.getByText(fleet.findings.critical.vulnerability).waitFor();
+  await findings.getByText(fleet.findings.undetermined.vulnerability).waitFor();
+  await checkPage(page, '10-release');
+  await page.close();
+});
+
+test('vulnerabilities: exposure with SLA due dates, KEV, the review queue', async () => {
+  const page = await pageAs('biomed');
+  await page.goto(`${fleet.url}/ui/vulnerabilities`);
+  await page.getByRole('heading', { name: 'Vulnerabilities' }).waitFor();
+  const exposures = page.getByRole('table', { name: "Open exposures at St. Mary's Hospital" });
+  await exposures.waitFor();
+  await exposures.getByText(fleet.findings.critical.vulnerability).waitFor();
+  // the KEV finding is past its KEV due date: overdue
+  const kevRow = exposures.locator('tr', { hasText: fleet.findings.kev.vulnerability });
+  await kevRow.getByText('overdue').waitFor();
+  await kevRow.getByText('KEV').waitFor();
+  await checkPage(page, '11-vulnerabilities');
+  // hospital staff see the queue and the evidence, but decide nothing (manufacturer's VEX)
+  await page.getByRole('link', { name: 'Review queue' }).click();
+  const item = page.getByRole('article').filter({ hasText: fleet.findings.undetermined.vulnerability }).filter({ hasText: fleet.findings.undetermined.release });
+  await item.waitFor();
+  await item.getByText(/Evidence/).click();
+  await item.getByText('undetermined').first().waitFor();
+  assert.equal(await item.getByRole('button', { name: 'Decide…' }).count(), 0);
+  await checkPage(page, '12-review-queue-site');
+  await page.close();
+});
+
+test('vulnerabilities: a security decision marks a finding not affected with a justification', async () => {
+  const page = await pageAs('admin');
+  await page.goto(`${fleet.url}/ui/vulnerabilities?tab=review`);
+  const vuln = fleet.findings.undetermined.vulnerability;
+  const release = fleet.findings.undetermined.release;
+  const item = page.getByRole('article').filter({ hasText: vuln }).filter({ hasText: release });
+  await item.getByRole('button', { name: 'Decide…' }).click();
+  await item.getByLabel('Status').selectOption('not_affected');
+  // a not-affected statement without justification or detail is refused by medfwd, and
+  // the reason is shown next to the form
+  await item.getByRole('button', { name: 'Save the VEX statement' }).click();
+  await item.getByRole('alert').waitFor();
+  await checkPage(page, '13-review-decide');
+  await item.getByLabel('Justification').selectOption('requires_environment');
+  await item.getByLabel('Detail').fill('The pump runs Linux; the vulnerable Dante code path exists on Windows only.');
+  await item.getByRole('button', { name: 'Save the VEX statement' }).click();
+  // after the background re-evaluation the finding leaves the queue
+  await page.getByRole('article').filter({ hasText: vuln }).filter({ hasText: release }).waitFor({ state: 'detached', timeout: 60_000 });
+  await page.getByRole('link', { name: 'VEX statements' }).click();
+  const statements = page.getByRole('table', { name: 'VEX statements' });
+  await statements.getByText('requires environment').waitFor();
+  await checkPage(page, '14-vex-statements');
+  // the server agrees: the finding is not_affected with that justification
+  const r = await fleet.cmd({ cmd: 'api', user: 'admin', method: 'GET', path: `/api/v1/vulnerabilities/findings/${fleet.findings.undetermined.id}` });
+  assert.equal(r.status, 200);
+  const f = r.body.finding ?? r.body;
+  assert.equal(f.status, 'not_affected');
+  assert.equal(f.vex?.justification, 'requires_environment');
+  await page.close();
 });
 
 test('tablet width: overview and devices fit without sideways scrolling of the page', async () => {
-  const page = await newPage(browser, { width: 768, height: 1024 });
-  await signIn(page, fleet, 'biomed');
+  const page = await pageAs('biomed', { width: 768, height: 1024 });
+  await page.goto(`${fleet.url}/ui`);
   await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
   await page.getByRole('img', { name: 'Devices by model and firmware version' }).waitFor();
   for (const [path, shot] of [
@@ -196,12 +291,11 @@ test('tablet width: overview and devices fit without sideways scrolling of the p
     assert.ok(overflow <= 0, `${path} is ${overflow} px wider than a tablet`);
     await checkPage(page, shot);
   }
-  await page.context().close();
+  await page.close();
 });
 
 test('keyboard: skip link, then the navigation, reach the page without a mouse', async () => {
-  const page = await newPage(browser);
-  await signIn(page, fleet, 'biomed');
+  const page = await pageAs('biomed');
   await page.goto(`${fleet.url}/ui`);
   await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
   await page.keyboard.press('Tab');
@@ -212,12 +306,12 @@ test('keyboard: skip link, then the navigation, reach the page without a mouse',
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Devices');
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Devices' }).waitFor();
-  await page.context().close();
+  await page.close();
 });
 
 test('sign-out ends the session: the API refuses it and the app asks to sign in', async () => {
-  const page = await newPage(browser);
-  await signIn(page, fleet, 'biomed');
+  const page = await pageAs('secoff');
+  await page.goto(`${fleet.url}/ui`);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in to medfw' }).waitFor();
   await page.getByText('You signed out.').waitFor();

@@ -3,7 +3,7 @@
 // check and a screenshot per page, and a page that fails the test on any console error,
 // uncaught exception or Content-Security-Policy violation.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,8 @@ function withTimeout(promise, seconds, what) {
  * { url, users, sites, releases, devices, findings, cmd(obj), stop() }.
  */
 export async function startFleet(name) {
+  // the artifacts of the last run of this test file are replaced
+  rmSync(join(artifactsDir, name), { recursive: true, force: true });
   const workdir = join(artifactsDir, name, 'fleet');
   mkdirSync(workdir, { recursive: true });
   const proc = spawn('/usr/bin/python3', [join(here, 'fleet.py'), '--web-dir', webDir, '--workdir', workdir], {
@@ -99,13 +101,25 @@ export async function launchBrowser() {
 }
 
 /**
- * A new context and page at the given viewport. Records console errors, page errors and
- * CSP violations in page.problems; assertClean(page) fails on any.
+ * A new browser context: its own cookies, so its own medfwd session once signed in.
+ * Pages of one context share the session (sign in once per person: medfwd limits
+ * sign-ins per address, and a TOTP code works once).
  */
-export async function newPage(browser, { width = 1280, height = 800 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+export async function newContext(browser) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   context.setDefaultTimeout(15_000);
+  return context;
+}
+
+/**
+ * A new page in the context (a new context when none is given) at the given viewport.
+ * Records console errors, page errors and CSP violations in page.problems;
+ * assertClean(page) fails on any.
+ */
+export async function newPage(browserOrContext, { width = 1280, height = 800 } = {}) {
+  const context = typeof browserOrContext.newPage === 'function' && typeof browserOrContext.newContext !== 'function' ? browserOrContext : await newContext(browserOrContext);
   const page = await context.newPage();
+  await page.setViewportSize({ width, height });
   page.problems = [];
   page.on('console', (m) => {
     if (m.type() !== 'error') return;

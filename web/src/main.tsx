@@ -7,6 +7,8 @@ import { Empty, Loading } from './components/status';
 import { Device } from './pages/Device';
 import { Devices } from './pages/Devices';
 import { Overview } from './pages/Overview';
+import { Release, Releases } from './pages/Releases';
+import { Vulnerabilities } from './pages/Vulnerabilities';
 import { EnrolTotp, SignIn } from './pages/SignIn';
 import { SessionProvider, useSessionState } from './session';
 
@@ -33,6 +35,9 @@ function App() {
         <Route path="/ui" component={Overview} />
         <Route path="/ui/devices" component={Devices} />
         <Route path="/ui/devices/:id" component={Device} />
+        <Route path="/ui/releases" component={Releases} />
+        <Route path="/ui/releases/:target+" component={Release} />
+        <Route path="/ui/vulnerabilities" component={Vulnerabilities} />
         <Route default component={NotFound} />
       </Router>
     </Layout>

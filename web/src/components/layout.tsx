@@ -4,6 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { useSession } from '../session';
+import { PageBoundary } from './status';
 
 interface NavItem {
   href: string;
@@ -14,6 +15,8 @@ interface NavItem {
 export const navItems: NavItem[] = [
   { href: '/ui', label: 'Overview', permission: 'devices.read' },
   { href: '/ui/devices', label: 'Devices', permission: 'devices.read' },
+  { href: '/ui/releases', label: 'Releases', permission: 'devices.read' },
+  { href: '/ui/vulnerabilities', label: 'Vulnerabilities', permission: 'devices.read' },
 ];
 
 function roleName(role: string): string {
@@ -61,7 +64,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {children}
+        <PageBoundary key={path}>{children}</PageBoundary>
       </main>
     </div>
   );

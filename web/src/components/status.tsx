@@ -1,5 +1,5 @@
 // Errors, empty states and progress: every page says what happened and what to do next.
-import type { ComponentChildren } from 'preact';
+import { Component, type ComponentChildren } from 'preact';
 import type { ApiError } from '../api';
 
 export function ErrorNote({ error, what }: { error: ApiError | null; what?: string }) {
@@ -47,4 +47,23 @@ export function Progress({ label, done, total }: { label: string; done: number; 
 
 export function Badge({ tone, children }: { tone: 'ok' | 'warn' | 'bad' | 'info' | 'muted'; children: ComponentChildren }) {
   return <span class={`badge badge-${tone}`}>{children}</span>;
+}
+
+/** A page that fails to draw says so, instead of leaving the screen blank. */
+export class PageBoundary extends Component<{ children: ComponentChildren }, { error: Error | null }> {
+  state = { error: null as Error | null };
+
+  componentDidCatch(error: Error) {
+    this.setState({ error });
+  }
+
+  render() {
+    if (this.state.error)
+      return (
+        <div class="error" role="alert">
+          This page could not be shown: {this.state.error.message}. Reload the page; if it happens again, tell your medfw administrator.
+        </div>
+      );
+    return this.props.children;
+  }
 }

@@ -239,7 +239,7 @@ export function NoticeView({ target, notice }: { target: string; notice: Release
   );
 }
 
-export function FindingTable({ findings }: { findings: Finding[] }) {
+export function FindingTable({ findings, showRelease = false }: { findings: Finding[]; showRelease?: boolean }) {
   return (
     <div class="table-wrap">
       <table class="table" aria-label="Findings">
@@ -248,6 +248,7 @@ export function FindingTable({ findings }: { findings: Finding[] }) {
             <th scope="col">Vulnerability</th>
             <th scope="col">Severity</th>
             <th scope="col">Component</th>
+            {showRelease ? <th scope="col">Release</th> : null}
             <th scope="col">Status</th>
             <th scope="col">Fixed by</th>
             <th scope="col">Due</th>
@@ -272,6 +273,7 @@ export function FindingTable({ findings }: { findings: Finding[] }) {
               <td>
                 {f.component.name} {f.component.version ?? ''}
               </td>
+              {showRelease ? <td class="mono">{f.release}</td> : null}
               <td>{f.status.replace(/_/g, ' ')}</td>
               <td class="mono">{f.fixed_by ?? '—'}</td>
               <td>
