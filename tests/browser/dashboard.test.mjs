@@ -276,6 +276,64 @@ test('vulnerabilities: a security decision marks a finding not affected with a j
   await page.close();
 });
 
+test('rollouts: made by one person, refused until a second approves, pauses itself on a bad canary', async () => {
+  const page = await pageAs('biomed');
+  await page.goto(`${fleet.url}/ui/rollouts`);
+  await page.getByRole('heading', { name: 'Rollouts' }).waitFor();
+  await page.getByText('No rollout yet.').waitFor();
+  await page.getByRole('link', { name: 'New rollout' }).click();
+  await page.getByRole('heading', { name: 'New rollout' }).waitFor();
+  await page.getByLabel('Name', { exact: true }).fill('InfuPump 4.2.0, ICU');
+  await page.getByLabel('Signed release').selectOption(fleet.releases.bad);
+  await page.getByRole('group', { name: /Firmware versions/ }).getByLabel('4.1.1').check();
+  await page.getByLabel('Departments (comma-separated; empty: any)').fill('ICU');
+  await checkPage(page, '15-rollout-new');
+  await page.getByRole('button', { name: 'Create rollout' }).click();
+  await page.getByRole('heading', { name: 'InfuPump 4.2.0, ICU' }).waitFor();
+  await page.getByText('awaiting approval').first().waitFor();
+  // the author's own approval is refused by medfwd, and the page says why
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByRole('alert').filter({ hasText: /Approve refused/ }).waitFor();
+  assert.match(await page.getByRole('alert').filter({ hasText: /Approve refused/ }).textContent(), /own|two|another|second/i);
+  await checkPage(page, '16-rollout-awaiting-approval');
+  const id = page.url().split('/').pop();
+
+  // a second person (the security officer of the same hospital) approves it
+  const approver = await pageAs('secoff');
+  await approver.goto(`${fleet.url}/ui/rollouts/${id}`);
+  await approver.getByRole('button', { name: 'Approve' }).click();
+  await approver.getByText(/^running$/).first().waitFor();
+  await approver.close();
+
+  // every canary install fails its health check: the rollout pauses itself and says why
+  await fleet.cmd({ cmd: 'sim_start', health_fail_rate: 1 });
+  try {
+    await page.getByText(/running/).first().waitFor();
+    const why = page.getByText(/Why it paused:/);
+    await why.waitFor({ timeout: 90_000 });
+    assert.match(await why.textContent(), /paused automatically: wave 1 \(canary\)/);
+    const chart = page.getByRole('img', { name: 'Devices per wave by state' });
+    await chart.waitFor();
+    const waves = page.getByRole('table', { name: 'Waves' });
+    const canary = waves.getByRole('row', { name: /1\. canary/ });
+    assert.ok(Number(await canary.locator('td').nth(2).textContent()) >= 1, 'failed or rolled back devices in the canary');
+    // nothing outside the canary was touched
+    const early = waves.getByRole('row', { name: /2\. early/ });
+    assert.equal(await early.locator('td').nth(1).textContent(), '0');
+    await checkPage(page, '17-rollout-paused');
+  } finally {
+    await fleet.cmd({ cmd: 'sim_stop' });
+  }
+  // cancel it: the devices keep what they have, nothing more is installed
+  await page.getByRole('button', { name: 'Cancel rollout' }).click();
+  await page.getByText(/^cancelled$/).first().waitFor();
+  await page.goto(`${fleet.url}/ui/rollouts`);
+  const row = page.getByRole('table', { name: 'Rollouts' }).getByRole('row', { name: /InfuPump 4\.2\.0, ICU/ });
+  await row.getByText('cancelled', { exact: true }).waitFor();
+  await checkPage(page, '18-rollouts');
+  await page.close();
+});
+
 test('tablet width: overview and devices fit without sideways scrolling of the page', async () => {
   const page = await pageAs('biomed', { width: 768, height: 1024 });
   await page.goto(`${fleet.url}/ui`);

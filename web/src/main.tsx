@@ -9,6 +9,8 @@ import { Devices } from './pages/Devices';
 import { Overview } from './pages/Overview';
 import { Release, Releases } from './pages/Releases';
 import { Vulnerabilities } from './pages/Vulnerabilities';
+import { NewRollout } from './pages/NewRollout';
+import { RolloutView, Rollouts } from './pages/Rollouts';
 import { EnrolTotp, SignIn } from './pages/SignIn';
 import { SessionProvider, useSessionState } from './session';
 
@@ -38,6 +40,9 @@ function App() {
         <Route path="/ui/releases" component={Releases} />
         <Route path="/ui/releases/:target+" component={Release} />
         <Route path="/ui/vulnerabilities" component={Vulnerabilities} />
+        <Route path="/ui/rollouts" component={Rollouts} />
+        <Route path="/ui/rollouts/new" component={NewRollout} />
+        <Route path="/ui/rollouts/:id" component={RolloutView} />
         <Route default component={NotFound} />
       </Router>
     </Layout>

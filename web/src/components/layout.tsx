@@ -16,6 +16,7 @@ export const navItems: NavItem[] = [
   { href: '/ui', label: 'Overview', permission: 'devices.read' },
   { href: '/ui/devices', label: 'Devices', permission: 'devices.read' },
   { href: '/ui/releases', label: 'Releases', permission: 'devices.read' },
+  { href: '/ui/rollouts', label: 'Rollouts', permission: 'devices.read' },
   { href: '/ui/vulnerabilities', label: 'Vulnerabilities', permission: 'devices.read' },
 ];
 

@@ -231,15 +231,16 @@ function ReviewItem({ f, mayDecide, onEvaluating, onDone }: { f: Finding; mayDec
   const [status, setStatus] = useState('not_affected');
   const [justification, setJustification] = useState('');
   const [detail, setDetail] = useState('');
+  const [scope, setScope] = useState<'release' | 'all'>('release');
   const [failure, setFailure] = useState<string | null>(null);
   const submit = useAction(async () => {
     setFailure(null);
     const body: Record<string, unknown> = {
       vulnerability: f.vulnerability,
       component: f.component.ref || f.component.purl,
-      release: f.release,
       status,
     };
+    if (scope === 'release') body.release = f.release;
     if (justification) body.justification = justification;
     if (detail.trim()) body.detail = detail.trim();
     const answer = await api<{ evaluation?: { queued: boolean; generation: number | null } }>('POST', '/api/v1/vulnerabilities/vex-statements', body);
@@ -301,10 +302,18 @@ function ReviewItem({ f, mayDecide, onEvaluating, onDone }: { f: Finding; mayDec
                 <option value="under_investigation">Under investigation</option>
                 <option value="fixed">Fixed</option>
               </select>
+              <label for={`${id}-scope`}>Applies to</label>
+              <select id={`${id}-scope`} value={scope} onChange={(e) => setScope(e.currentTarget.value as 'release' | 'all')}>
+                <option value="release">This release ({f.release})</option>
+                <option value="all">Every release with this component</option>
+              </select>
               {status === 'not_affected' ? (
                 <>
                   <label for={`${id}-just`}>Justification</label>
-                  <select id={`${id}-just`} value={justification} onChange={(e) => setJustification(e.currentTarget.value)} aria-describedby={`${id}-just-hint`}>
+                  <select
+                    id={`${id}-just`}
+                    aria-invalid={submit.error?.field === 'justification' ? 'true' : undefined}
+                    value={justification} onChange={(e) => setJustification(e.currentTarget.value)} aria-describedby={`${id}-just-hint`}>
                     <option value="">Choose…</option>
                     {justifications.map(([k, label]) => (
                       <option key={k} value={k}>
