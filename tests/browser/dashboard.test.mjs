@@ -334,6 +334,51 @@ test('rollouts: made by one person, refused until a second approves, pauses itse
   await page.close();
 });
 
+test('administration: people, API tokens, sites, maintenance windows', async () => {
+  const page = await pageAs('admin');
+  await page.goto(`${fleet.url}/ui/admin`);
+  const users = page.getByRole('table', { name: 'Users' });
+  await users.getByRole('cell', { name: 'biomed', exact: true }).waitFor();
+  await checkPage(page, '19-admin-users');
+  // a weak password is refused by medfwd, next to the form, naming the field
+  await page.getByLabel('Username').fill('nurse.lead');
+  await page.getByLabel('Initial password').fill('short');
+  await page.getByLabel('Role').selectOption('clinical_engineer');
+  await page.getByLabel('Site').selectOption({ label: "St. Mary's Hospital" });
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const refusal = page.getByRole('alert').filter({ hasText: 'The person was not added' });
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /password/);
+  await page.getByLabel('Initial password').fill('a long and unusual passphrase 2026');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await users.getByRole('cell', { name: 'nurse.lead', exact: true }).first().waitFor();
+
+  await page.getByRole('link', { name: 'API tokens' }).click();
+  await page.getByLabel('Name').fill('inventory export');
+  await page.getByRole('button', { name: 'Make a token' }).click();
+  const token = page.getByLabel('The new API token');
+  await token.waitFor();
+  assert.match(await token.textContent(), /^mft_/);
+  await checkPage(page, '20-admin-token');
+  await page.close();
+
+  // the hospital's clinical engineer keeps the site's maintenance windows
+  const biomed = await pageAs('biomed');
+  await biomed.goto(`${fleet.url}/ui/admin?tab=windows`);
+  await biomed.getByRole('heading', { name: "Maintenance windows of St. Mary's Hospital" }).waitFor();
+  await biomed.getByRole('table', { name: 'Weekly windows' }).waitFor();
+  await biomed.getByRole('button', { name: 'Add a blackout' }).click();
+  await biomed.getByLabel('Blackout 2 from').fill('2030-12-24');
+  await biomed.getByLabel('Blackout 2 to').fill('2030-12-26');
+  await biomed.getByLabel('Blackout 2 reason').fill('holidays');
+  await biomed.getByRole('button', { name: 'Save the windows' }).click();
+  await biomed.getByText('Saved.').waitFor();
+  await checkPage(biomed, '21-admin-windows');
+  const r = await fleet.cmd({ cmd: 'api', user: 'admin', method: 'GET', path: `/api/v1/sites/${fleet.sites.st_marys}/maintenance-windows` });
+  assert.ok(r.body.blackouts.some((b) => b.from === '2030-12-24' && b.reason === 'holidays'), JSON.stringify(r.body.blackouts));
+  await biomed.close();
+});
+
 test('tablet width: overview and devices fit without sideways scrolling of the page', async () => {
   const page = await pageAs('biomed', { width: 768, height: 1024 });
   await page.goto(`${fleet.url}/ui`);

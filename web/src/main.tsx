@@ -10,6 +10,7 @@ import { Overview } from './pages/Overview';
 import { Release, Releases } from './pages/Releases';
 import { Vulnerabilities } from './pages/Vulnerabilities';
 import { NewRollout } from './pages/NewRollout';
+import { Admin } from './pages/Admin';
 import { RolloutView, Rollouts } from './pages/Rollouts';
 import { EnrolTotp, SignIn } from './pages/SignIn';
 import { SessionProvider, useSessionState } from './session';
@@ -43,6 +44,7 @@ function App() {
         <Route path="/ui/rollouts" component={Rollouts} />
         <Route path="/ui/rollouts/new" component={NewRollout} />
         <Route path="/ui/rollouts/:id" component={RolloutView} />
+        <Route path="/ui/admin" component={Admin} />
         <Route default component={NotFound} />
       </Router>
     </Layout>
