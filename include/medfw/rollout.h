@@ -68,6 +68,24 @@ void medfw_rollout_wave_sizes(const struct medfw_rollout_plan *plan, uint64_t to
  * (and so over sites and enrolment dates) and is reproducible for an audit. */
 uint64_t medfw_rollout_rank(int64_t rollout_id, int64_t device_id);
 
+/* One device's place in the order a rollout puts devices into waves. */
+struct medfw_rollout_slot {
+	int64_t device_id;
+	size_t index; /* the caller's (where its own data about the device is); kept as given */
+	uint64_t rank; /* set by medfw_rollout_split: medfw_rollout_rank(rollout_id, device_id) */
+	size_t wave;   /* set by medfw_rollout_split: 0-based */
+};
+
+/* Put `n` devices into the waves of `plan` as rollout `rollout_id` does when it first
+ * takes in its selection (the engine, rollback campaigns, the preview): rank each
+ * device, order the slots ascending by (rank, device_id), then the first sizes[0]
+ * slots are wave 0, the next sizes[1] wave 1, and so on, with the sizes of
+ * medfw_rollout_wave_sizes(plan, n). slots[] is reordered in place; out_sizes (NULL or
+ * MEDFW_ROLLOUT_WAVES_MAX entries) gets the sizes. A plan without waves puts every
+ * slot into wave 0. */
+void medfw_rollout_split(const struct medfw_rollout_plan *plan, int64_t rollout_id,
+			 struct medfw_rollout_slot *slots, size_t n, uint64_t *out_sizes);
+
 /* The selection, parsed strictly from
  *   {"sites": [1, 2], "models": ["InfuPump 3"], "hardware_ids": [...],
  *    "firmware_versions": [...], "departments": [...], "network_zones": [...],

@@ -80,6 +80,13 @@ struct medfw_store_rollout {
 enum medfw_err medfw_store_rollout_create(struct medfw_store *store,
 					  struct medfw_store_rollout *rollout,
 					  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* The id the next medfw_store_rollout_create gets if no other rollout is made first,
+ * read without writing: SQLite gives an INTEGER PRIMARY KEY without AUTOINCREMENT the
+ * largest id so far plus one (1 in an empty table). MEDFW_ERR_NOT_FOUND when it cannot
+ * be known: the largest id is INT64_MAX (SQLite then picks an unused id at random) or
+ * negative (create never makes one). *out_id is 0 on failure. For the rollout preview. */
+enum medfw_err medfw_store_rollout_next_id(struct medfw_store *store, int64_t *out_id,
+					   struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 /* A site scope sees only rollouts of its site. Unknown or out of scope:
  * MEDFW_ERR_NOT_FOUND. */
 enum medfw_err medfw_store_rollout_get(struct medfw_store *store, struct medfw_store_scope scope,

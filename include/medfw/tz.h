@@ -82,6 +82,17 @@ int64_t medfw_tz_to_local(const struct medfw_tz *tz, int64_t t);
  * Precisely: the first instant t whose wall-clock time t + offset(t) is >= local. */
 int64_t medfw_tz_to_utc(const struct medfw_tz *tz, int64_t local);
 
+/* Instant t as the zone's wall-clock time with its offset, RFC 3339:
+ * "2030-01-06T23:00:00+01:00" (MEDFW_TZ_LOCAL_TIME_LEN bytes and a NUL). An offset with
+ * seconds (local mean time before about 1900) is written "+00:53:28", one of
+ * MEDFW_TZ_LOCAL_TIME_MAX bytes. MEDFW_ERR_INVALID_ARG when out_cap is below
+ * MEDFW_TZ_LOCAL_TIME_MAX + 1; MEDFW_ERR_FIELD_VALUE when the local year is outside
+ * 0000..9999. out is "" on failure. */
+#define MEDFW_TZ_LOCAL_TIME_LEN 25
+#define MEDFW_TZ_LOCAL_TIME_MAX 28
+enum medfw_err medfw_tz_format_local(const struct medfw_tz *tz, int64_t t, char *out,
+				     size_t out_cap) MEDFW_WARN_UNUSED;
+
 /* Civil dates in the proleptic Gregorian calendar (Howard Hinnant's algorithms).
  * Days are counted from 1970-01-01 (day 0); day counts are clamped to
  * +-MEDFW_DAYS_LIMIT (years within about +-270 million). m is 1..12, d 1..31. */

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "medfw/crypto.h"
@@ -226,6 +227,41 @@ uint64_t medfw_rollout_rank(int64_t rollout_id, int64_t device_id)
 	for (i = 0; i < 8; i++)
 		r = (r << 8) | out[i];
 	return r;
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct medfw_rollout_slot *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	return x->device_id < y->device_id ? -1 : x->device_id > y->device_id;
+}
+
+void medfw_rollout_split(const struct medfw_rollout_plan *plan, int64_t rollout_id,
+			 struct medfw_rollout_slot *slots, size_t n, uint64_t *out_sizes)
+{
+	uint64_t sizes[MEDFW_ROLLOUT_WAVES_MAX] = {0}, filled = 0;
+	/* a plan is never above the maximum; one that were would be no plan at all */
+	size_t waves = plan->wave_count <= MEDFW_ROLLOUT_WAVES_MAX ? plan->wave_count : 0;
+	size_t i, wave = 0;
+
+	for (i = 0; i < n; i++)
+		slots[i].rank = medfw_rollout_rank(rollout_id, slots[i].device_id);
+	if (n > 1)
+		qsort(slots, n, sizeof(*slots), cmp_slot);
+	if (waves > 0)
+		medfw_rollout_wave_sizes(plan, n, sizes);
+	for (i = 0; i < n; i++) {
+		while (wave + 1 < waves && filled >= sizes[wave]) {
+			wave++;
+			filled = 0;
+		}
+		filled++;
+		slots[i].wave = wave;
+	}
+	if (out_sizes != NULL)
+		memcpy(out_sizes, sizes, sizeof(sizes));
 }
 
 /* ---------------------------------------------------------------- the selection */

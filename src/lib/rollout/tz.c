@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "medfw/buf.h"
+#include "medfw/num.h"
 
 #define DEFAULT_ZONEINFO "/usr/share/zoneinfo"
 #define HEADER_LEN 44
@@ -897,4 +898,40 @@ int64_t medfw_tz_to_utc(const struct medfw_tz *tz, int64_t local)
 		off = next_off;
 	}
 	return local - offset_at(tz, local);
+}
+
+enum medfw_err medfw_tz_format_local(const struct medfw_tz *tz, int64_t t, char *out,
+				     size_t out_cap)
+{
+	char utc[MEDFW_UTC_TIME_LEN + 1];
+	int32_t off;
+	uint32_t a;
+	int n;
+	enum medfw_err err;
+
+	if (out == NULL || out_cap < MEDFW_TZ_LOCAL_TIME_MAX + 1 || tz == NULL) {
+		if (out != NULL && out_cap > 0)
+			out[0] = '\0';
+		return MEDFW_ERR_INVALID_ARG;
+	}
+	out[0] = '\0';
+	t = clamp_time(t);
+	off = offset_at(tz, t);
+	/* the local wall clock written as if it were UTC, then its offset instead of Z */
+	err = medfw_format_utc_time(t + off, utc, sizeof(utc));
+	if (err != MEDFW_OK)
+		return err;
+	a = off < 0 ? (uint32_t)(-(int64_t)off) : (uint32_t)off;
+	utc[MEDFW_UTC_TIME_LEN - 1] = '\0';
+	if (a % 60 != 0)
+		n = snprintf(out, out_cap, "%s%c%02u:%02u:%02u", utc, off < 0 ? '-' : '+', a / 3600,
+			     a / 60 % 60, a % 60);
+	else
+		n = snprintf(out, out_cap, "%s%c%02u:%02u", utc, off < 0 ? '-' : '+', a / 3600,
+			     a / 60 % 60);
+	if (n < 0 || (size_t)n >= out_cap) {
+		out[0] = '\0';
+		return MEDFW_ERR_INVALID_ARG;
+	}
+	return MEDFW_OK;
 }

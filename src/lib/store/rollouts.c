@@ -120,6 +120,7 @@ static const char SQL_ROLLOUT_SAVE[] =
 	" approved_at = ?, started_at = ?, finished_at = ?, updated_at = ?"
 	" WHERE id = ? AND state = ?";
 static const char SQL_ROLLOUT_STATE[] = "SELECT state FROM rollouts WHERE id = ?";
+static const char SQL_ROLLOUT_MAX_ID[] = "SELECT MAX(id) FROM rollouts";
 
 static void read_rollout(struct medfwi_q *q, struct medfw_store_rollout *r)
 {
@@ -211,6 +212,34 @@ enum medfw_err medfw_store_rollout_create(struct medfw_store *store,
 		}
 	}
 	return medfwi_q_end(&q);
+}
+
+enum medfw_err medfw_store_rollout_next_id(struct medfw_store *store, int64_t *out_id,
+					   struct medfw_diag *diag)
+{
+	struct medfwi_q q;
+	int row = 0, empty = 1;
+	int64_t max = 0;
+	enum medfw_err err;
+
+	if (out_id == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "rollout: NULL");
+	*out_id = 0;
+	if (medfwi_q_begin(&q, store, ROLLOUT_WHAT, SQL_ROLLOUT_MAX_ID, diag) == MEDFW_OK) {
+		if (medfwi_q_step(&q, &row) == MEDFW_OK && row) {
+			empty = medfwi_q_col_null(&q, 0);
+			max = medfwi_q_col_int(&q, 0);
+		}
+	}
+	err = medfwi_q_end(&q);
+	if (err != MEDFW_OK)
+		return err;
+	if (!empty && (max < 0 || max == INT64_MAX))
+		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND,
+				      "rollout: the next id cannot be known (the largest is %lld)",
+				      (long long)max);
+	*out_id = empty ? 1 : max + 1;
+	return MEDFW_OK;
 }
 
 enum medfw_err medfw_store_rollout_get(struct medfw_store *store, struct medfw_store_scope scope,

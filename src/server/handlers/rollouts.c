@@ -2,7 +2,9 @@
  * waves, an optional start date), list, read with progress per wave and device,
  * approve (two-person rule), pause, resume, cancel, and rollback campaigns. The engine
  * (rollout_engine.c) does the rest. */
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -11,6 +13,7 @@
 #include "medfw/notice.h"
 #include "medfw/num.h"
 #include "medfw/tuf.h"
+#include "medfw/tz.h"
 #include "medfw/utf8.h"
 #include "rollouts.h"
 
@@ -386,92 +389,141 @@ static void respond_created(struct medfwd_request *req, struct medfwd_response *
 	medfwd_respond_json(resp, 201, rollout_json(r, 1));
 }
 
-static void rollouts_create(struct medfwd_request *req, struct medfwd_response *resp)
+/* A rollout's body validated as create validates it: the one place, so that create and
+ * preview answer the same body with the same errors. */
+struct rollout_body {
+	const char *name; /* borrowed from the request's JSON */
+	int64_t start_at, site_id;
+	struct medfw_rollout_plan plan;
+	struct release rel; /* rel.notice owned */
+	json_t *selector;   /* the effective selection, owned */
+	char *sel_text;     /* owned: what create stores */
+	char *waves_text;
+};
+
+static void rollout_body_free(struct rollout_body *b)
+{
+	if (b == NULL)
+		return;
+	medfw_notice_free(b->rel.notice);
+	json_decref(b->selector);
+	free(b->sel_text);
+	free(b->waves_text);
+	memset(b, 0, sizeof(*b));
+}
+
+/* rollouts.write, then the body: 1 with *b filled (free it with rollout_body_free), or
+ * 0 with the error answer set and nothing held. */
+static int rollout_body_parse(struct medfwd_request *req, struct medfwd_response *resp,
+			      struct rollout_body *b)
 {
 	static const char *const allowed[] = {"name", "target", "selector", "waves", "start_at",
 					      "site_id", NULL};
 	struct medfwd_app *app = medfwd_app_of(req);
 	const struct medfwd_principal *who = medfwd_principal_of(req);
-	struct medfw_store_rollout *r = NULL;
-	struct medfw_rollout_plan plan;
-	struct release rel;
 	struct medfw_diag diag;
-	const char *name = NULL, *target = NULL;
-	json_t *selector = NULL;
-	char *sel_text = NULL, *waves_text = NULL;
-	int64_t start_at = 0, site_id = 0;
-	enum medfw_err err;
+	const char *target = NULL;
 
+	memset(b, 0, sizeof(*b));
 	if (!medfwd_require(req, resp, MEDFWD_PERM_ROLLOUTS_WRITE) ||
 	    !medfwd_body_only(req, resp, allowed) ||
-	    !medfwd_body_string(req, resp, "name", MEDFW_STORE_NAME_MAX, 1, &name) ||
+	    !medfwd_body_string(req, resp, "name", MEDFW_STORE_NAME_MAX, 1, &b->name) ||
 	    !medfwd_body_string(req, resp, "target", MEDFW_STORE_TARGET_NAME_MAX, 1, &target) ||
-	    !body_start_at(req, resp, &start_at) ||
-	    !medfwd_body_int(req, resp, "site_id", 1, INT64_MAX, 0, &site_id))
-		return;
-	if (!text_ok(name, MEDFW_STORE_NAME_MAX)) {
+	    !body_start_at(req, resp, &b->start_at) ||
+	    !medfwd_body_int(req, resp, "site_id", 1, INT64_MAX, 0, &b->site_id))
+		return 0;
+	if (!text_ok(b->name, MEDFW_STORE_NAME_MAX)) {
 		medfwd_respond_error(resp, 400, "invalid", "name",
 				     "name: UTF-8 text without control characters");
-		return;
+		return 0;
 	}
 	if (who->user.site_id != 0) {
-		if (site_id != 0 && site_id != who->user.site_id) {
+		if (b->site_id != 0 && b->site_id != who->user.site_id) {
 			medfwd_respond_error(resp, 403, "forbidden", "site_id",
 					     "you may make rollouts for your own site only");
-			return;
+			return 0;
 		}
-		site_id = who->user.site_id;
+		b->site_id = who->user.site_id;
 	}
 	medfw_diag_clear(&diag);
-	if (medfw_rollout_plan_from_json(json_object_get(req->json, "waves"), &plan, &diag) !=
+	if (medfw_rollout_plan_from_json(json_object_get(req->json, "waves"), &b->plan, &diag) !=
 	    MEDFW_OK) {
 		medfwd_respond_error(resp, 400, "invalid", "waves", "%s", diag.msg);
-		return;
+		return 0;
 	}
 	if (json_object_get(req->json, "selector") == NULL) {
 		medfwd_respond_error(resp, 400, "invalid", "selector", "selector: required");
-		return;
+		return 0;
 	}
-	if (!load_release(app, target, "target", &rel, resp))
-		return;
-	selector = effective_selector(who, json_object_get(req->json, "selector"), rel.notice, resp);
-	if (selector != NULL && site_id != 0) {
-		json_t *sites = json_object_get(selector, "sites");
+	if (!load_release(app, target, "target", &b->rel, resp)) {
+		rollout_body_free(b); /* a notice read before a later check failed */
+		return 0;
+	}
+	b->selector = effective_selector(who, json_object_get(req->json, "selector"),
+					 b->rel.notice, resp);
+	if (b->selector != NULL && b->site_id != 0) {
+		json_t *sites = json_object_get(b->selector, "sites");
 
 		for (size_t i = 0; i < json_array_size(sites); i++)
-			if (json_integer_value(json_array_get(sites, i)) != site_id) {
+			if (json_integer_value(json_array_get(sites, i)) != b->site_id) {
 				medfwd_respond_error(resp, 422, "invalid", "selector",
 						     "selector.sites[%zu]: not the rollout's site %lld", i,
-						     (long long)site_id);
-				json_decref(selector);
-				selector = NULL;
+						     (long long)b->site_id);
+				json_decref(b->selector);
+				b->selector = NULL;
 				break;
 			}
-		if (selector != NULL && sites == NULL)
-			json_object_set_new(selector, "sites", json_pack("[I]", (json_int_t)site_id));
+		if (b->selector != NULL && sites == NULL)
+			json_object_set_new(b->selector, "sites",
+					    json_pack("[I]", (json_int_t)b->site_id));
 	}
-	if (selector == NULL)
-		goto out;
-	sel_text = dump(selector, MEDFW_STORE_ROLLOUT_JSON_MAX);
+	if (b->selector == NULL) {
+		rollout_body_free(b);
+		return 0;
+	}
+	b->sel_text = dump(b->selector, MEDFW_STORE_ROLLOUT_JSON_MAX);
 	{
-		json_t *w = medfw_rollout_plan_to_json(&plan);
+		json_t *w = medfw_rollout_plan_to_json(&b->plan);
 
-		waves_text = w != NULL ? dump(w, MEDFW_STORE_ROLLOUT_JSON_MAX) : NULL;
+		b->waves_text = w != NULL ? dump(w, MEDFW_STORE_ROLLOUT_JSON_MAX) : NULL;
 		json_decref(w);
 	}
-	r = calloc(1, sizeof(*r));
-	if (sel_text == NULL || waves_text == NULL || r == NULL) {
+	if (b->sel_text == NULL || b->waves_text == NULL) {
 		medfwd_respond_error(resp, 400, "invalid", "selector",
 				     "the selection or the waves are too large");
+		rollout_body_free(b);
+		return 0;
+	}
+	return 1;
+}
+
+static void rollouts_create(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	const struct medfwd_principal *who = medfwd_principal_of(req);
+	struct rollout_body *b = calloc(1, sizeof(*b));
+	struct medfw_store_rollout *r = NULL;
+	struct medfw_diag diag;
+	enum medfw_err err;
+
+	if (b == NULL) {
+		medfwd_respond_error(resp, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	if (!rollout_body_parse(req, resp, b))
+		goto out;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		medfwd_respond_error(resp, 500, "internal", NULL, "out of memory");
 		goto out;
 	}
-	r->site_id = site_id;
-	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->site_id = b->site_id;
+	snprintf(r->name, sizeof(r->name), "%s", b->name);
 	r->kind = MEDFW_ROLLOUT_KIND_UPDATE;
-	fill_release(r, &rel);
-	snprintf(r->selector, sizeof(r->selector), "%s", sel_text);
-	snprintf(r->waves, sizeof(r->waves), "%s", waves_text);
-	r->start_at = start_at;
+	fill_release(r, &b->rel);
+	snprintf(r->selector, sizeof(r->selector), "%s", b->sel_text);
+	snprintf(r->waves, sizeof(r->waves), "%s", b->waves_text);
+	r->start_at = b->start_at;
 	r->state = MEDFW_ROLLOUT_AWAITING_APPROVAL;
 	r->current_wave = -1;
 	r->created_by = who->user.id;
@@ -484,10 +536,605 @@ static void rollouts_create(struct medfwd_request *req, struct medfwd_response *
 	respond_created(req, resp, r, "rollout.created", NULL);
 out:
 	free(r);
-	free(sel_text);
-	free(waves_text);
-	json_decref(selector);
-	medfw_notice_free(rel.notice);
+	rollout_body_free(b);
+	free(b);
+}
+
+/* ---------------------------------------------------------------- preview */
+
+/* What create would make of a body, without making it (docs/rollouts.md "Preview"):
+ * the same validation, the same selection through the same store query, the same
+ * order and split (medfw_rollout_split) with the id a rollout made now gets, and the
+ * install window each group of devices would get (medfwd_window_for, as the engine).
+ * It writes nothing and audits nothing. */
+
+#define PREVIEW_SAMPLE 50          /* devices shown per wave */
+#define PREVIEW_EXCLUDED_IDS 20    /* ids of the devices left out, shown */
+#define PREVIEW_OTHER_ROLLOUTS 20  /* other rollouts named one by one; the rest summed */
+#define PREVIEW_WINDOWS_MAX 500    /* window entries answered (every one is counted) */
+#define PREVIEW_WINDOW_WARNINGS 20 /* no-window warnings one by one; the rest summed */
+
+/* Devices of one site that share one install window. */
+struct pv_group {
+	char department[MEDFW_STORE_NAME_MAX + 1]; /* "" the site's own rules */
+	uint64_t devices;
+};
+
+/* groups[0]: devices under the site-wide rules; then one per department with rules or
+ * blackouts of its own (their next window can differ). */
+struct pv_site {
+	int64_t site_id;
+	struct pv_group *groups;
+	size_t n_groups;
+};
+
+struct pv_other {
+	int64_t rollout_id;
+	uint64_t devices;
+};
+
+struct preview {
+	struct medfwd_app *app;
+	const struct rollout_body *b;
+	struct medfw_store_scope scope; /* the rollout's (its site, or all), as the engine's */
+	uint64_t selected;              /* enrolled devices matching */
+	uint64_t excluded;              /* of them, in another unfinished rollout */
+	int64_t excluded_ids[PREVIEW_EXCLUDED_IDS];
+	size_t n_excluded_ids;
+	struct pv_other others[PREVIEW_OTHER_ROLLOUTS];
+	size_t n_others;
+	uint64_t excluded_elsewhere; /* in rollouts past the ones named */
+	struct medfw_rollout_slot *slots; /* the devices that would join */
+	uint8_t *running;                 /* by slot index: already runs the release */
+	size_t n_slots, cap_slots;
+	uint64_t already_running;
+	struct pv_site *sites;
+	size_t n_sites, cap_sites, last_site;
+	struct medfw_store_window_rule *rows; /* scratch: one site's rules */
+	struct medfw_store_blackout *blackouts;
+};
+
+static void preview_free(struct preview *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->n_sites; i++)
+		free(p->sites[i].groups);
+	free(p->sites);
+	free(p->slots);
+	free(p->running);
+	free(p->rows);
+	free(p->blackouts);
+	free(p);
+}
+
+static int has_group(const struct pv_site *s, const char *department)
+{
+	for (size_t g = 1; g < s->n_groups; g++)
+		if (strcmp(s->groups[g].department, department) == 0)
+			return 1;
+	return 0;
+}
+
+/* The site's entry, made (with its departments that have rules or blackouts of their
+ * own) the first time one of its devices is seen. */
+static enum medfw_err pv_site_of(struct preview *p, int64_t site_id, struct pv_site **out,
+				 struct medfw_diag *diag)
+{
+	size_t i, n_rows = 0, n_bl = 0;
+	struct pv_site *s;
+	struct pv_group *g;
+	enum medfw_err err;
+
+	if (p->last_site < p->n_sites && p->sites[p->last_site].site_id == site_id) {
+		*out = &p->sites[p->last_site];
+		return MEDFW_OK;
+	}
+	for (i = 0; i < p->n_sites; i++)
+		if (p->sites[i].site_id == site_id) {
+			p->last_site = i;
+			*out = &p->sites[i];
+			return MEDFW_OK;
+		}
+	if (p->n_sites == p->cap_sites) {
+		size_t nc = p->cap_sites ? p->cap_sites * 2 : 16;
+		struct pv_site *grown = realloc(p->sites, nc * sizeof(*grown));
+
+		if (grown == NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+		p->sites = grown;
+		p->cap_sites = nc;
+	}
+	err = medfw_store_windows_get(p->app->store, p->scope, site_id, p->rows,
+				      MEDFW_STORE_WINDOW_RULES_MAX, &n_rows, p->blackouts,
+				      MEDFW_STORE_BLACKOUTS_MAX, &n_bl, diag);
+	if (err != MEDFW_OK)
+		return err;
+	s = &p->sites[p->n_sites];
+	memset(s, 0, sizeof(*s));
+	s->site_id = site_id;
+	s->groups = calloc(1 + n_rows + n_bl, sizeof(*s->groups));
+	if (s->groups == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+	s->n_groups = 1;
+	for (i = 0; i < n_rows + n_bl; i++) {
+		const char *d = i < n_rows ? p->rows[i].department : p->blackouts[i - n_rows].department;
+
+		if (d[0] != '\0' && !has_group(s, d))
+			snprintf(s->groups[s->n_groups++].department, sizeof(s->groups[0].department),
+				 "%s", d);
+	}
+	g = realloc(s->groups, s->n_groups * sizeof(*g)); /* keep only what is used */
+	if (g != NULL)
+		s->groups = g;
+	p->last_site = p->n_sites++;
+	*out = s;
+	return MEDFW_OK;
+}
+
+/* One matching device, as the engine's join sees it. */
+static enum medfw_err pv_take(struct preview *p, const struct medfw_store_candidate *c,
+			      struct medfw_diag *diag)
+{
+	struct pv_site *s = NULL;
+	size_t i, g;
+	int running;
+	enum medfw_err err;
+
+	p->selected++;
+	if (c->other_rollout != 0) {
+		p->excluded++;
+		if (p->n_excluded_ids < PREVIEW_EXCLUDED_IDS)
+			p->excluded_ids[p->n_excluded_ids++] = c->device_id;
+		for (i = 0; i < p->n_others && p->others[i].rollout_id != c->other_rollout; i++)
+			;
+		if (i < p->n_others) {
+			p->others[i].devices++;
+		} else if (p->n_others < PREVIEW_OTHER_ROLLOUTS) {
+			p->others[p->n_others].rollout_id = c->other_rollout;
+			p->others[p->n_others++].devices = 1;
+		} else {
+			p->excluded_elsewhere++;
+		}
+		return MEDFW_OK;
+	}
+	if (p->n_slots == p->cap_slots) {
+		size_t nc = p->cap_slots ? p->cap_slots * 2 : 1024;
+		struct medfw_rollout_slot *slots;
+		uint8_t *running_grown;
+
+		if (nc > SIZE_MAX / sizeof(*slots))
+			return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "selection: too many devices");
+		slots = realloc(p->slots, nc * sizeof(*slots));
+		if (slots == NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+		p->slots = slots;
+		running_grown = realloc(p->running, nc);
+		if (running_grown == NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+		p->running = running_grown;
+		p->cap_slots = nc;
+	}
+	/* as the engine's member_from: such a device joins as committed */
+	running = c->image_sha256[0] != '\0' && strcasecmp(c->image_sha256, p->b->rel.sha256) == 0;
+	memset(&p->slots[p->n_slots], 0, sizeof(p->slots[0]));
+	p->slots[p->n_slots].device_id = c->device_id;
+	p->slots[p->n_slots].index = p->n_slots;
+	p->running[p->n_slots++] = (uint8_t)running;
+	if (running) {
+		p->already_running++;
+		return MEDFW_OK;
+	}
+	if ((err = pv_site_of(p, c->site_id, &s, diag)) != MEDFW_OK)
+		return err;
+	if (s == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "site %lld: not read",
+				      (long long)c->site_id);
+	for (g = s->n_groups - 1; g > 0 && strcmp(s->groups[g].department, c->department) != 0; g--)
+		;
+	s->groups[g].devices++;
+	return MEDFW_OK;
+}
+
+/* Every enrolled device matching, through the store query the engine's join uses,
+ * with `rollout_id` the id the rollout would get. */
+static enum medfw_err pv_collect(struct preview *p, const struct medfw_rollout_selector *sel,
+				 int64_t rollout_id, struct medfw_diag *diag)
+{
+	struct medfw_store_candidate *cand = calloc(MEDFWD_ROLLOUT_PAGE, sizeof(*cand));
+	int64_t after = 0;
+	size_t n = 0;
+	enum medfw_err err = MEDFW_OK;
+
+	if (cand == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+	for (;;) {
+		err = medfw_store_rollout_candidates(p->app->store, p->scope, &sel->view, rollout_id,
+						     after, cand, MEDFWD_ROLLOUT_PAGE, &n, diag);
+		if (err != MEDFW_OK || n == 0)
+			break;
+		after = cand[n - 1].device_id;
+		for (size_t i = 0; err == MEDFW_OK && i < n; i++)
+			err = pv_take(p, &cand[i], diag);
+		if (err != MEDFW_OK || n < MEDFWD_ROLLOUT_PAGE)
+			break;
+	}
+	free(cand);
+	return err;
+}
+
+/* "12 devices are" / "1 device is" and the like. */
+static const char *devices_word(uint64_t n)
+{
+	return n == 1 ? "device" : "devices";
+}
+
+static void warn(json_t *warnings, const char *fmt, ...) MEDFW_PRINTF(2, 3);
+static void warn(json_t *warnings, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	json_array_append_new(warnings, json_string(text));
+}
+
+/* Up to PREVIEW_SAMPLE devices of one wave, in the order the wave takes them. Devices
+ * deleted since they were read are left out. */
+static enum medfw_err pv_sample(struct preview *p, const struct medfw_rollout_slot *slots,
+				size_t n, struct medfw_store_device *dev, json_t **out,
+				struct medfw_diag *diag)
+{
+	json_t *arr = json_array();
+	enum medfw_err err = MEDFW_OK;
+
+	*out = NULL;
+	if (arr == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < n && i < PREVIEW_SAMPLE; i++) {
+		struct medfw_diag d;
+
+		medfw_diag_clear(&d);
+		err = medfw_store_device_get(p->app->store, p->scope, slots[i].device_id, dev, &d);
+		if (err == MEDFW_ERR_NOT_FOUND) {
+			err = MEDFW_OK;
+			continue;
+		}
+		if (err != MEDFW_OK) {
+			json_decref(arr);
+			return medfw_diag_set(diag, err, "%s", d.msg);
+		}
+		json_array_append_new(
+			arr, json_pack("{s:I, s:s, s:s, s:I, s:s, s:s, s:s}", "id",
+				       (json_int_t)dev->id, "serial", dev->serial, "model", dev->model,
+				       "site_id", (json_int_t)dev->site_id, "department",
+				       dev->department, "location", dev->location,
+				       "firmware_version", dev->firmware_version));
+	}
+	*out = arr;
+	return MEDFW_OK;
+}
+
+/* The waves: the plan's fields, the devices each would get, a sample. */
+static enum medfw_err pv_waves(struct preview *p, const uint64_t *sizes, json_t **out,
+			       json_t *warnings, struct medfw_diag *diag)
+{
+	const struct medfw_rollout_plan *plan = &p->b->plan;
+	struct medfw_store_device *dev = calloc(1, sizeof(*dev));
+	json_t *specs = medfw_rollout_plan_to_json(plan), *waves = json_array();
+	size_t first = 0;
+	enum medfw_err err = MEDFW_OK;
+
+	*out = NULL;
+	if (dev == NULL || specs == NULL || waves == NULL) {
+		free(dev);
+		json_decref(specs);
+		json_decref(waves);
+		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+	}
+	for (size_t w = 0; err == MEDFW_OK && w < plan->wave_count; w++) {
+		json_t *o, *sample = NULL;
+		uint64_t running = 0;
+		size_t n = (size_t)sizes[w];
+
+		for (size_t k = first; k < first + n; k++)
+			running += p->running[p->slots[k].index];
+		err = pv_sample(p, p->slots + first, n, dev, &sample, diag);
+		if (err != MEDFW_OK)
+			break;
+		/* the wave's number first, then its plan as create stores it */
+		o = json_pack("{s:I}", "wave", (json_int_t)w + 1);
+		json_object_update(o, json_array_get(specs, w));
+		json_object_set_new(o, "devices", json_integer((json_int_t)sizes[w]));
+		json_object_set_new(o, "already_running", json_integer((json_int_t)running));
+		json_object_set_new(o, "sample", sample);
+		json_array_append_new(waves, o);
+		if (sizes[w] == 0 && p->n_slots > 0)
+			warn(warnings, "wave %zu (%s) would get no devices: the waves before it take "
+				       "all %zu",
+			     w + 1, plan->waves[w].name, p->n_slots);
+		first += n;
+	}
+	free(dev);
+	json_decref(specs);
+	if (err != MEDFW_OK) {
+		json_decref(waves);
+		return err;
+	}
+	*out = waves;
+	return MEDFW_OK;
+}
+
+static int cmp_site(const void *a, const void *b)
+{
+	const struct pv_site *x = a, *y = b;
+
+	return x->site_id < y->site_id ? -1 : x->site_id > y->site_id;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	return strcmp(((const struct pv_group *)a)->department,
+		      ((const struct pv_group *)b)->department);
+}
+
+static json_t *local_or_null(const struct medfw_tz *tz, int64_t t)
+{
+	char s[MEDFW_TZ_LOCAL_TIME_MAX + 1];
+
+	if (tz == NULL || medfw_tz_format_local(tz, t, s, sizeof(s)) != MEDFW_OK)
+		return json_null();
+	return json_string(s);
+}
+
+/* The next install window of every group of devices that would install, as the engine
+ * would give it now (start_at counted), with the no-window warnings. */
+static enum medfw_err pv_windows(struct preview *p, json_t **out, json_t *warnings,
+				 struct medfw_diag *diag)
+{
+	struct medfwd_window_cache *wc = medfwd_window_cache_new(p->app);
+	json_t *arr = json_array();
+	int64_t now = medfw_ctx_now(p->app->ctx);
+	uint64_t unwarned_devices = 0, unlisted = 0, no_window_groups = 0;
+	size_t unwarned_groups = 0;
+	enum medfw_err err = MEDFW_OK;
+
+	*out = NULL;
+	if (wc == NULL || arr == NULL) {
+		medfwd_window_cache_free(wc);
+		json_decref(arr);
+		return medfw_diag_set(diag, MEDFW_ERR_NOMEM, "out of memory");
+	}
+	if (p->n_sites > 1)
+		qsort(p->sites, p->n_sites, sizeof(*p->sites), cmp_site);
+	for (size_t i = 0; err == MEDFW_OK && i < p->n_sites; i++) {
+		struct pv_site *s = &p->sites[i];
+		struct medfw_store_site site;
+		struct medfw_tz *tz = NULL;
+
+		err = medfw_store_site_get(p->app->store, p->scope, s->site_id, &site, diag);
+		if (err != MEDFW_OK)
+			break;
+		if (medfw_tz_load(NULL, site.time_zone, &tz, NULL) != MEDFW_OK)
+			tz = NULL; /* the window says why (medfwd_window_for loads it too) */
+		if (s->n_groups > 2)
+			qsort(s->groups + 1, s->n_groups - 1, sizeof(*s->groups), cmp_group);
+		for (size_t g = 0; g < s->n_groups; g++) {
+			const struct pv_group *gr = &s->groups[g];
+			struct medfw_diag wd;
+			int64_t start = 0, end = 0;
+			enum medfw_err werr;
+			json_t *o;
+
+			if (gr->devices == 0)
+				continue;
+			medfw_diag_clear(&wd);
+			werr = medfwd_window_for(wc, s->site_id, gr->department, p->b->start_at, now,
+						 &start, &end, &wd);
+			if (werr != MEDFW_OK && ++no_window_groups > PREVIEW_WINDOW_WARNINGS) {
+				unwarned_devices += gr->devices;
+				unwarned_groups++;
+			} else if (werr == MEDFW_ERR_NOT_FOUND) {
+				warn(warnings,
+				     "%llu %s %s at a site without a maintenance window (site %lld, "
+				     "%.128s%s%.128s%s): %s would wait until one is set",
+				     (unsigned long long)gr->devices, devices_word(gr->devices),
+				     gr->devices == 1 ? "is" : "are", (long long)s->site_id, site.name,
+				     gr->department[0] ? ", department \"" : "", gr->department,
+				     gr->department[0] ? "\"" : "", gr->devices == 1 ? "it" : "they");
+			} else if (werr != MEDFW_OK) {
+				warn(warnings, "%llu %s at site %lld (%.128s%s%.128s%s) would get no "
+					       "install window: %s",
+				     (unsigned long long)gr->devices, devices_word(gr->devices),
+				     (long long)s->site_id, site.name,
+				     gr->department[0] ? ", department \"" : "", gr->department,
+				     gr->department[0] ? "\"" : "", wd.msg);
+			}
+			if (json_array_size(arr) >= PREVIEW_WINDOWS_MAX) {
+				unlisted++;
+				continue;
+			}
+			o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:b}", "site_id",
+				      (json_int_t)s->site_id, "site_name", site.name, "time_zone",
+				      site.time_zone, "department", gr->department, "devices",
+				      (json_int_t)gr->devices, "no_window", werr != MEDFW_OK);
+			if (o == NULL)
+				continue;
+			json_object_set_new(o, "start", werr == MEDFW_OK ? time_or_null(start)
+									  : json_null());
+			json_object_set_new(o, "end", werr == MEDFW_OK ? time_or_null(end)
+									: json_null());
+			json_object_set_new(o, "start_local", werr == MEDFW_OK ? local_or_null(tz, start)
+									       : json_null());
+			json_object_set_new(o, "end_local", werr == MEDFW_OK ? local_or_null(tz, end)
+									     : json_null());
+			json_object_set_new(o, "reason",
+					    werr == MEDFW_OK ? json_null() : json_string(wd.msg));
+			json_array_append_new(arr, o);
+		}
+		medfw_tz_free(tz);
+	}
+	medfwd_window_cache_free(wc);
+	if (err != MEDFW_OK) {
+		json_decref(arr);
+		return err;
+	}
+	if (unwarned_groups > 0)
+		warn(warnings, "%llu more %s in %zu more sites or departments would get no install "
+			       "window",
+		     (unsigned long long)unwarned_devices, devices_word(unwarned_devices),
+		     unwarned_groups);
+	if (unlisted > 0)
+		warn(warnings, "the windows of %llu more sites or departments are not listed "
+			       "(at most %d are)",
+		     (unsigned long long)unlisted, PREVIEW_WINDOWS_MAX);
+	*out = arr;
+	return MEDFW_OK;
+}
+
+static json_t *pv_target(const struct release *rel)
+{
+	const struct medfw_release_notice *n = rel->notice;
+
+	return json_pack("{s:s, s:I, s:s, s:s, s:I, s:{s:I, s:I, s:b}, s:s, s:b}", "name",
+			 rel->name, "length", (json_int_t)rel->length, "sha256", rel->sha256,
+			 "product_version", n->product_version, "security_version",
+			 (json_int_t)n->security_version, "install", "estimated_minutes",
+			 (json_int_t)n->install.estimated_minutes, "downtime_minutes",
+			 (json_int_t)n->install.downtime_minutes, "reboot_required",
+			 n->install.reboot_required, "clinical_impact", n->clinical_impact,
+			 "rollback_supported", n->rollback_supported);
+}
+
+static json_t *pv_excluded(const struct preview *p, json_t *warnings)
+{
+	json_t *ids = json_array(), *rollouts = json_array();
+
+	for (size_t i = 0; ids != NULL && i < p->n_excluded_ids; i++)
+		json_array_append_new(ids, json_integer((json_int_t)p->excluded_ids[i]));
+	for (size_t i = 0; rollouts != NULL && i < p->n_others; i++) {
+		const struct pv_other *o = &p->others[i];
+
+		json_array_append_new(rollouts, json_pack("{s:I, s:I}", "rollout_id",
+							  (json_int_t)o->rollout_id, "devices",
+							  (json_int_t)o->devices));
+		warn(warnings,
+		     "%llu %s already in rollout %lld: left out until it finishes (then %s the "
+		     "last wave)",
+		     (unsigned long long)o->devices, o->devices == 1 ? "device is" : "devices are",
+		     (long long)o->rollout_id, o->devices == 1 ? "it joins" : "they join");
+	}
+	if (p->excluded_elsewhere > 0)
+		warn(warnings, "%llu more %s in other unfinished rollouts: left out",
+		     (unsigned long long)p->excluded_elsewhere,
+		     p->excluded_elsewhere == 1 ? "device is" : "devices are");
+	return json_pack("{s:I, s:o, s:o}", "count", (json_int_t)p->excluded, "device_ids", ids,
+			 "rollouts", rollouts);
+}
+
+static void rollouts_preview(struct medfwd_request *req, struct medfwd_response *resp)
+{
+	struct medfwd_app *app = medfwd_app_of(req);
+	struct rollout_body *b = calloc(1, sizeof(*b));
+	struct medfw_rollout_selector *sel = calloc(1, sizeof(*sel));
+	struct preview *p = calloc(1, sizeof(*p));
+	uint64_t sizes[MEDFW_ROLLOUT_WAVES_MAX] = {0};
+	json_t *o = NULL, *warnings = NULL, *excluded = NULL, *waves = NULL, *windows = NULL;
+	int64_t next_id = 0;
+	char note[768];
+	struct medfw_diag diag;
+	enum medfw_err err;
+
+	if (b == NULL || sel == NULL || p == NULL) {
+		medfwd_respond_error(resp, 500, "internal", NULL, "out of memory");
+		goto out;
+	}
+	if (!rollout_body_parse(req, resp, b))
+		goto out;
+	p->app = app;
+	p->b = b;
+	p->scope = b->site_id != 0 ? medfw_store_scope_site(b->site_id) : medfw_store_scope_all();
+	p->rows = calloc(MEDFW_STORE_WINDOW_RULES_MAX, sizeof(*p->rows));
+	p->blackouts = calloc(MEDFW_STORE_BLACKOUTS_MAX, sizeof(*p->blackouts));
+	warnings = json_array();
+	medfw_diag_clear(&diag);
+	err = p->rows == NULL || p->blackouts == NULL || warnings == NULL
+		      ? medfw_diag_set(&diag, MEDFW_ERR_NOMEM, "out of memory")
+		      : medfw_rollout_selector_from_json(b->selector, sel, &diag);
+	if (err == MEDFW_OK) {
+		err = medfw_store_rollout_next_id(app->store, &next_id, &diag);
+		if (err == MEDFW_ERR_NOT_FOUND) { /* unknowable: the counts stay exact */
+			next_id = 0;
+			err = MEDFW_OK;
+		}
+	}
+	if (err == MEDFW_OK)
+		err = pv_collect(p, sel, next_id, &diag);
+	if (err != MEDFW_OK) {
+		medfwd_respond_medfw_error(resp, err, &diag);
+		goto out;
+	}
+	medfw_rollout_split(&b->plan, next_id, p->slots, p->n_slots, sizes);
+	if (p->selected == 0)
+		warn(warnings, "the selection is empty: no enrolled device matches it");
+	else if (p->n_slots == 0)
+		warn(warnings, "every matching device is in another unfinished rollout: this one "
+			       "would start with none");
+	excluded = pv_excluded(p, warnings);
+	if (p->already_running > 0)
+		warn(warnings, "%llu %s already %s %s: %s as committed and %s no instruction",
+		     (unsigned long long)p->already_running, devices_word(p->already_running),
+		     p->already_running == 1 ? "runs" : "run", b->rel.notice->product_version,
+		     p->already_running == 1 ? "it joins" : "they join",
+		     p->already_running == 1 ? "gets" : "get");
+	medfw_diag_clear(&diag);
+	err = pv_waves(p, sizes, &waves, warnings, &diag);
+	if (err == MEDFW_OK)
+		err = pv_windows(p, &windows, warnings, &diag);
+	if (err != MEDFW_OK) {
+		json_decref(excluded);
+		json_decref(waves);
+		medfwd_respond_medfw_error(resp, err, &diag);
+		goto out;
+	}
+	if (next_id != 0)
+		snprintf(note, sizeof(note),
+			 "Devices are put into waves when the rollout starts (after its approval, "
+			 "not before start_at), in the order of SHA-256(rollout id, device id). "
+			 "This preview uses id %lld, the id a rollout created now gets, and the fleet "
+			 "as it is now: the counts are exact now; the membership is the same if no "
+			 "other rollout is created first and no matching device changes before the "
+			 "start.",
+			 (long long)next_id);
+	else
+		snprintf(note, sizeof(note),
+			 "Devices are put into waves when the rollout starts (after its approval, "
+			 "not before start_at), in the order of SHA-256(rollout id, device id). The "
+			 "id a rollout created now gets cannot be known, so the samples show one "
+			 "possible split (as if its id were 0): which devices fall in which wave is "
+			 "fixed when the rollout starts; the counts are exact for the fleet as it "
+			 "is now.");
+	o = json_pack("{s:o, s:s, s:o, s:o, s:o, s:o, s:I, s:o, s:I, s:I, s:o, s:o, s:o}",
+		      "rollout_id", id_or_null(next_id), "order_note", note, "target",
+		      pv_target(&b->rel), "site_id", id_or_null(b->site_id), "start_at",
+		      time_or_null(b->start_at), "selector", json_deep_copy(b->selector),
+		      "selected", (json_int_t)p->selected, "excluded", excluded, "members",
+		      (json_int_t)p->n_slots, "already_running", (json_int_t)p->already_running,
+		      "waves", waves, "windows", windows, "warnings", warnings);
+	warnings = NULL; /* json_pack took it, or dropped it on failure */
+	if (o == NULL) {
+		medfwd_respond_error(resp, 500, "internal", NULL, "out of memory");
+		goto out;
+	}
+	medfwd_respond_json(resp, 200, o);
+out:
+	json_decref(warnings);
+	preview_free(p);
+	free(sel);
+	rollout_body_free(b);
+	free(b);
 }
 
 /* ---------------------------------------------------------------- read */
@@ -765,20 +1412,10 @@ static void rollout_cancel(struct medfwd_request *req, struct medfwd_response *r
 /* ---------------------------------------------------------------- rollback campaign */
 
 struct ranked_member {
-	uint64_t rank;
 	int64_t device_id;
 	char firmware_version[MEDFW_STORE_SHORT_MAX + 1];
 	char image_sha256[MEDFW_STORE_SHORT_MAX + 1];
 };
-
-static int cmp_member(const void *a, const void *b)
-{
-	const struct ranked_member *x = a, *y = b;
-
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return x->device_id < y->device_id ? -1 : x->device_id > y->device_id;
-}
 
 /* The committed members of `of` that ran `sha256` before it. */
 static enum medfw_err members_from(struct medfwd_app *app, const struct medfw_store_rollout *of,
@@ -841,6 +1478,7 @@ static void rollout_rollback(struct medfwd_request *req, struct medfwd_response 
 	struct medfw_store_rollout_device *chunk = NULL;
 	struct medfw_release_notice *of_notice = NULL;
 	struct ranked_member *members = NULL;
+	struct medfw_rollout_slot *slots = NULL;
 	struct medfw_rollout_plan plan;
 	struct release rel;
 	struct medfw_diag diag;
@@ -962,37 +1600,35 @@ static void rollout_rollback(struct medfwd_request *req, struct medfwd_response 
 	err = medfw_store_rollout_create(app->store, r, &diag);
 	if (err == MEDFW_OK) {
 		/* Members now, in waves: a campaign takes exactly these devices back. */
-		uint64_t sizes[MEDFW_ROLLOUT_WAVES_MAX] = {0};
-		size_t k = 0, wave = 0, filled = 0;
+		size_t k = 0;
 		int64_t now = medfw_ctx_now(app->ctx);
 
-		for (size_t i = 0; i < n_members; i++)
-			members[i].rank = medfw_rollout_rank(r->id, members[i].device_id);
-		qsort(members, n_members, sizeof(*members), cmp_member);
-		medfw_rollout_wave_sizes(&plan, n_members, sizes);
+		slots = calloc(n_members, sizeof(*slots));
 		chunk = calloc(MEDFWD_ROLLOUT_PAGE, sizeof(*chunk));
-		if (chunk == NULL)
+		if (slots == NULL || chunk == NULL)
 			err = medfw_diag_set(&diag, MEDFW_ERR_NOMEM, "out of memory");
+		for (size_t i = 0; err == MEDFW_OK && i < n_members; i++) {
+			slots[i].device_id = members[i].device_id;
+			slots[i].index = i;
+		}
+		if (err == MEDFW_OK)
+			medfw_rollout_split(&plan, r->id, slots, n_members, NULL);
 		while (err == MEDFW_OK && k < n_members) {
 			size_t c = 0;
 
 			while (k < n_members && c < MEDFWD_ROLLOUT_PAGE) {
 				struct medfw_store_rollout_device *m = &chunk[c++];
+				const struct ranked_member *from = &members[slots[k].index];
 
-				while (wave + 1 < plan.wave_count && filled >= sizes[wave]) {
-					wave++;
-					filled = 0;
-				}
-				filled++;
 				memset(m, 0, sizeof(*m));
 				m->rollout_id = r->id;
-				m->device_id = members[k].device_id;
-				m->wave = (int64_t)wave;
+				m->device_id = slots[k].device_id;
+				m->wave = (int64_t)slots[k].wave;
 				m->state = MEDFW_RD_PENDING;
 				snprintf(m->from_version, sizeof(m->from_version), "%s",
-					 members[k].firmware_version);
+					 from->firmware_version);
 				snprintf(m->from_image_sha256, sizeof(m->from_image_sha256), "%s",
-					 members[k].image_sha256);
+					 from->image_sha256);
 				m->joined_at = now;
 				m->updated_at = now;
 				k++;
@@ -1014,6 +1650,7 @@ out:
 	medfw_notice_free(of_notice);
 	medfw_notice_free(rel.notice);
 	free(members);
+	free(slots);
 	free(chunk);
 	free(waves_text);
 	free(of);
@@ -1023,6 +1660,8 @@ out:
 const struct medfwd_route medfwd_routes_rollouts[] = {
 	{"POST", "/api/v1/rollouts", rollouts_create, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_JSON,
 	 "rollouts.create"},
+	{"POST", "/api/v1/rollouts/preview", rollouts_preview, MEDFWD_AUTH_TOKEN,
+	 MEDFWD_BODY_JSON, "rollouts.preview"},
 	{"GET", "/api/v1/rollouts", rollouts_list, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,
 	 "rollouts.list"},
 	{"GET", "/api/v1/rollouts/{rollout}", rollout_get, MEDFWD_AUTH_TOKEN, MEDFWD_BODY_NONE,
