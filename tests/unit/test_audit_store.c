@@ -184,6 +184,26 @@ static void test_verify_intact_and_tail(void **state)
 	}
 }
 
+/* Longer than the verifier's window of recent hashes (MEDFW_AUDIT_CHECKPOINT_REACH):
+ * checkpoints far into the chain still find their record; one changed there too. */
+static void test_verify_long_chain(void **state)
+{
+	struct fx *f = *state;
+	struct medfw_audit_chain_report r;
+	struct medfw_diag d;
+
+	fill_system(f, (int)MEDFW_AUDIT_CHECKPOINT_REACH + 900, 1000);
+	assert_int_equal(verify(f, &r, &d), MEDFW_OK);
+	assert_int_equal(r.verified.records, MEDFW_AUDIT_CHECKPOINT_REACH + 900);
+	assert_int_equal(r.verified.checkpoints, 4);
+	assert_int_equal(r.verified.last_checkpoint, 4000);
+	assert_int_equal(r.verified.uncovered, MEDFW_AUDIT_CHECKPOINT_REACH + 900 - 4000);
+	tamper(f, "UPDATE audit_log SET event = 'test.other' WHERE seq = 4500");
+	assert_int_equal(verify(f, &r, &d), MEDFW_ERR_HASH_MISMATCH);
+	assert_int_equal(r.problem_seq, 4500);
+	assert_int_equal(r.verified.checkpoints, 4);
+}
+
 static void test_verify_changed_record(void **state)
 {
 	struct fx *f = *state;
@@ -391,6 +411,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_verify_intact_and_tail, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verify_long_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_changed_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_removed_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verify_removed_first_and_tail, setup, teardown),
