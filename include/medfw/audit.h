@@ -56,6 +56,7 @@ struct medfw_audit_verify_result {
 	int64_t first_seq;        /* seq of the first record (0 if none) */
 	int64_t last_seq;         /* seq of the last record */
 	int64_t last_checkpoint;  /* seq covered by the last valid checkpoint (0 if none) */
+	int64_t last_checkpoint_time; /* the time that checkpoint signed (0 if none) */
 	size_t uncovered;         /* records after the last checkpoint */
 };
 
@@ -69,6 +70,40 @@ enum medfw_err medfw_audit_verify_export(const uint8_t *data, size_t len,
 					 const struct medfw_pubkey *server_key,
 					 struct medfw_audit_verify_result *out,
 					 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* ---- incremental verification ----
+ *
+ * One verifier checks a chain fed to it an item at a time, in order: records and
+ * checkpoints as the JSON objects of an export's lines. medfw_audit_verify_export runs
+ * it over an export, medfw_audit_verify_store over the trail in the store, so both
+ * check exactly the same properties, in bounded memory whatever the chain's length
+ * (the hashes of the last MEDFW_AUDIT_CHECKPOINT_REACH records, for the checkpoints
+ * that follow them). */
+struct medfw_audit_verifier;
+
+/* A verifier checking checkpoints against `server_key` (borrowed: it must outlive the
+ * verifier). from_genesis 1: the first record must be record 1 (a whole chain); 0: the
+ * first record is taken as given (an export that starts later). *out is freed by
+ * medfw_audit_verifier_free (NULL is a no-op). */
+enum medfw_err medfw_audit_verifier_new(const struct medfw_pubkey *server_key, int from_genesis,
+					struct medfw_audit_verifier **out) MEDFW_WARN_UNUSED;
+void medfw_audit_verifier_free(struct medfw_audit_verifier *v);
+
+/* Check the next item (a record, or a checkpoint object {"checkpoint", "keyid", "sig"}).
+ * A problem: MEDFW_ERR_HASH_MISMATCH (changed, missing, inserted or reordered records; a
+ * checkpoint naming a record the chain does not have), MEDFW_ERR_SIGNATURE,
+ * MEDFW_ERR_FIELD_MISSING / MEDFW_ERR_FIELD_VALUE / MEDFW_ERR_FIELD_TYPE (malformed),
+ * with what is wrong in diag (naming the record, without a position in any file) and
+ * *out_problem_seq (may be NULL) = the seq of the record at fault (for a missing record:
+ * the first one missing; for a checkpoint: the record it names). After a problem every
+ * call fails with MEDFW_ERR_STATE. */
+enum medfw_err medfw_audit_verifier_add(struct medfw_audit_verifier *v, const json_t *item,
+					int64_t *out_problem_seq,
+					struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* What was verified so far (records and checkpoints that passed). */
+void medfw_audit_verifier_result(const struct medfw_audit_verifier *v,
+				 struct medfw_audit_verify_result *out);
 
 /* ---- the trail in the fleet server's store ---- */
 
@@ -100,6 +135,36 @@ enum medfw_err medfw_audit_checkpoint(struct medfw_store *store, const struct me
 typedef enum medfw_err (*medfw_audit_write_fn)(void *user, const char *line, size_t len);
 enum medfw_err medfw_audit_export(struct medfw_store *store, medfw_audit_write_fn write,
 				  void *user, struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* Verification of the trail in the store, as `medfw audit verify` verifies an export:
+ * the hash chain from record 1, every stored checkpoint against `server_key`, and no
+ * checkpoint naming a record the trail does not have (records cut off its end). */
+enum medfw_audit_chain_state {
+	MEDFW_AUDIT_CHAIN_UNCHECKED = 0, /* the trail could not be read: no verdict */
+	MEDFW_AUDIT_CHAIN_VERIFIED = 1,
+	MEDFW_AUDIT_CHAIN_BROKEN = 2,
+};
+
+struct medfw_audit_chain_report {
+	enum medfw_audit_chain_state state;
+	/* What passed: every record and checkpoint when VERIFIED, those before the problem
+	 * when BROKEN. */
+	struct medfw_audit_verify_result verified;
+	int64_t head_seq;    /* the newest record when the verification started */
+	int64_t problem_seq; /* BROKEN: the record at fault (see medfw_audit_verifier_add) */
+	char problem[MEDFW_DIAG_MSG_MAX]; /* BROKEN: what is wrong; names no record content */
+};
+
+/* Verify the stored trail up to its head at the start (records appended meanwhile are
+ * left for the next verification), reading it page by page: memory stays bounded
+ * whatever its length. MEDFW_OK: state VERIFIED. A problem in the trail: its error
+ * code (as medfw_audit_verifier_add), state BROKEN, problem_seq and problem set (diag
+ * too). Any other failure (the store cannot be read): state UNCHECKED, counts zero.
+ * Reads only: nothing is appended, not even a checkpoint. */
+enum medfw_err medfw_audit_verify_store(struct medfw_store *store,
+					const struct medfw_pubkey *server_key,
+					struct medfw_audit_chain_report *out,
+					struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 /* A stored record as its JSON form (new reference; what is hashed, plus "hash"). */
 struct medfw_store_audit;

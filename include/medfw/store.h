@@ -269,6 +269,11 @@ enum medfw_err medfw_store_user_login_failed(struct medfw_store *store, int64_t 
 					     int64_t max_failures, int64_t lock_seconds,
 					     int64_t *out_locked_until,
 					     struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* *out_count = enabled manufacturer-wide administrators (role admin, no site, not
+ * disabled): the accounts that can still administer the whole server. */
+enum medfw_err medfw_store_user_count_global_admins(struct medfw_store *store,
+						    int64_t *out_count,
+						    struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 /* Reset failed_logins and locked_until. */
 enum medfw_err medfw_store_user_login_succeeded(struct medfw_store *store, int64_t id,
 						struct medfw_diag *diag) MEDFW_WARN_UNUSED;
@@ -334,14 +339,28 @@ enum medfw_err medfw_store_api_token_find(struct medfw_store *store,
 					  const uint8_t token_hash[MEDFW_STORE_HASH_LEN],
 					  struct medfw_store_api_token *out,
 					  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* One token by id, whatever its state (unknown: MEDFW_ERR_NOT_FOUND). */
+enum medfw_err medfw_store_api_token_get(struct medfw_store *store, int64_t id,
+					 struct medfw_store_api_token *out,
+					 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 /* A user's tokens ordered by id. */
 enum medfw_err medfw_store_api_token_list(struct medfw_store *store, int64_t user_id,
 					  struct medfw_store_api_token *out, size_t cap,
 					  size_t *out_count, struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* The same, skipping `offset` (0..INT32_MAX); *out_total (may be NULL) gets how many
+ * tokens the user has (live, expired and revoked). */
+enum medfw_err medfw_store_api_token_list_page(struct medfw_store *store, int64_t user_id,
+					       int64_t offset, struct medfw_store_api_token *out,
+					       size_t cap, size_t *out_count, int64_t *out_total,
+					       struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 enum medfw_err medfw_store_api_token_touch(struct medfw_store *store, int64_t id, int64_t now,
 					   struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 enum medfw_err medfw_store_api_token_revoke(struct medfw_store *store, int64_t id,
 					    struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* Revoke every live API token of a user; *out_count (may be NULL) gets how many. */
+enum medfw_err medfw_store_api_token_revoke_user(struct medfw_store *store, int64_t user_id,
+						 size_t *out_count,
+						 struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 /* ---------------------------------------------------------------- bootstrap */
 
@@ -613,9 +632,19 @@ struct medfw_store_audit_filter {
 	enum medfw_store_actor_type actor_type; /* 0: any */
 	int64_t actor_id;                     /* 0: any */
 	char event[MEDFW_STORE_EVENT_MAX + 1]; /* exact, "" any */
+	/* Zeroed: no filter (older callers leave them zeroed). */
+	int64_t before_seq; /* records with seq < before_seq; 0: unbounded */
+	int descending;     /* newest first (continue with before_seq = last seq returned) */
+	int64_t site_id;    /* records of this site (within the scope); 0: any */
+	int64_t user_id;    /* a person's records: as the user, or through one of their API
+			     * tokens; 0: any */
+	/* events starting with this (printable ASCII), "" any */
+	char event_prefix[MEDFW_STORE_EVENT_MAX + 1];
 };
-/* In seq order. A site scope sees only records of that site. Continue with
- * after_seq = last seq returned. */
+/* In seq order (descending: newest first). A site scope sees only records of that
+ * site. Continue with after_seq (descending: before_seq) = last seq returned. A bad
+ * filter (event_prefix not printable ASCII, negative ids or cursors) is
+ * MEDFW_ERR_FIELD_VALUE naming the field. */
 enum medfw_err medfw_store_audit_list(struct medfw_store *store, struct medfw_store_scope scope,
 				      const struct medfw_store_audit_filter *filter,
 				      struct medfw_store_audit *out, size_t cap, size_t *out_count,

@@ -91,46 +91,204 @@ enum medfw_err medfw_audit_checkpoint_new(int64_t seq, const char *hash, int64_t
 	return err;
 }
 
-/* A checkpoint line: signature by server_key over the canonical checkpoint object. */
-static enum medfw_err check_checkpoint(const json_t *line, const struct medfw_pubkey *server_key,
-				       int64_t *out_seq, const char **out_hash, size_t lineno,
-				       struct medfw_diag *diag)
+struct recent_record {
+	int64_t seq;
+	char hash[MEDFW_AUDIT_HASH_HEX_LEN + 1];
+};
+
+struct medfw_audit_verifier {
+	const struct medfw_pubkey *server_key;
+	int from_genesis;
+	int failed;
+	struct medfw_audit_verify_result r;
+	char prev[MEDFW_AUDIT_HASH_HEX_LEN + 1];
+	/* The hashes of the last MEDFW_AUDIT_CHECKPOINT_REACH records, at seq % reach, for
+	 * the checkpoints that follow them. */
+	struct recent_record *recent;
+};
+
+enum medfw_err medfw_audit_verifier_new(const struct medfw_pubkey *server_key, int from_genesis,
+					struct medfw_audit_verifier **out)
 {
-	const json_t *cp = json_object_get(line, "checkpoint");
-	const char *sighex, *keyid, *hash;
-	json_int_t seq;
+	struct medfw_audit_verifier *v;
+
+	*out = NULL;
+	if (server_key == NULL)
+		return MEDFW_ERR_INVALID_ARG;
+	v = calloc(1, sizeof(*v));
+	if (v == NULL)
+		return MEDFW_ERR_NOMEM;
+	v->recent = calloc(MEDFW_AUDIT_CHECKPOINT_REACH, sizeof(*v->recent));
+	if (v->recent == NULL) {
+		free(v);
+		return MEDFW_ERR_NOMEM;
+	}
+	v->server_key = server_key;
+	v->from_genesis = from_genesis != 0;
+	*out = v;
+	return MEDFW_OK;
+}
+
+void medfw_audit_verifier_free(struct medfw_audit_verifier *v)
+{
+	if (v == NULL)
+		return;
+	free(v->recent);
+	free(v);
+}
+
+void medfw_audit_verifier_result(const struct medfw_audit_verifier *v,
+				 struct medfw_audit_verify_result *out)
+{
+	*out = v->r;
+}
+
+/* A checkpoint: signed by the server key over its canonical "checkpoint" object, naming
+ * a record of the chain with that record's hash. *seq is the record it names (as soon
+ * as it is known). */
+static enum medfw_err check_checkpoint(struct medfw_audit_verifier *v, const json_t *item,
+				       int64_t *seq, struct medfw_diag *diag)
+{
+	const json_t *cp = json_object_get(item, "checkpoint");
+	const json_t *seqj = json_object_get(cp, "seq");
+	const char *sighex, *keyid, *hash, *when;
+	const struct recent_record *rec;
 	struct medfw_buf canon;
 	uint8_t sig[MEDFW_SIG_MAX_LEN];
 	size_t sig_len;
+	int64_t t = 0;
 	enum medfw_err err;
 
-	sighex = json_string_value(json_object_get(line, "sig"));
-	keyid = json_string_value(json_object_get(line, "keyid"));
+	*seq = json_is_integer(seqj) ? (int64_t)json_integer_value(seqj) : v->r.last_seq;
+	sighex = json_string_value(json_object_get(item, "sig"));
+	keyid = json_string_value(json_object_get(item, "keyid"));
 	hash = json_string_value(json_object_get(cp, "hash"));
+	when = json_string_value(json_object_get(cp, "time"));
 	if (!json_is_object(cp) || sighex == NULL || keyid == NULL || hash == NULL ||
-	    !json_is_integer(json_object_get(cp, "seq")) ||
-	    !json_is_string(json_object_get(cp, "time")) || json_object_size(cp) != 3 ||
-	    json_object_size(line) != 3)
-		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "line %zu: malformed checkpoint",
-				      lineno);
-	seq = json_integer_value(json_object_get(cp, "seq"));
-	if (strcmp(keyid, medfw_pubkey_keyid(server_key)) != 0)
+	    !json_is_integer(seqj) || when == NULL || json_object_size(cp) != 3 ||
+	    json_object_size(item) != 3 || *seq < 1 || medfw_parse_utc_time(when, &t) != MEDFW_OK)
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "malformed checkpoint");
+	if (strcmp(keyid, medfw_pubkey_keyid(v->server_key)) != 0)
 		return medfw_diag_set(diag, MEDFW_ERR_SIGNATURE,
-				      "line %zu: checkpoint signed by key %.64s, not the server key",
-				      lineno, keyid);
+				      "checkpoint of record %lld signed by key %.64s, not the "
+				      "server key",
+				      (long long)*seq, keyid);
 	if (strlen(sighex) > 2 * sizeof(sig) ||
 	    medfw_hex_decode(sighex, sig, sizeof(sig), &sig_len) != MEDFW_OK)
-		return medfw_diag_set(diag, MEDFW_ERR_SIGNATURE, "line %zu: malformed signature",
-				      lineno);
+		return medfw_diag_set(diag, MEDFW_ERR_SIGNATURE,
+				      "checkpoint of record %lld: malformed signature",
+				      (long long)*seq);
 	medfw_buf_init(&canon, 4096);
 	err = medfw_json_canonical(cp, &canon, diag);
 	if (err == MEDFW_OK &&
-	    medfw_pubkey_verify(server_key, canon.data, canon.len, sig, sig_len, NULL) != MEDFW_OK)
+	    medfw_pubkey_verify(v->server_key, canon.data, canon.len, sig, sig_len, NULL) !=
+		    MEDFW_OK)
 		err = medfw_diag_set(diag, MEDFW_ERR_SIGNATURE,
-				     "line %zu: checkpoint signature does not verify", lineno);
+				     "checkpoint of record %lld: signature does not verify",
+				     (long long)*seq);
 	medfw_buf_free(&canon);
-	*out_seq = (int64_t)seq;
-	*out_hash = hash;
+	if (err != MEDFW_OK)
+		return err;
+	rec = &v->recent[(uint64_t)*seq % MEDFW_AUDIT_CHECKPOINT_REACH];
+	if (rec->seq != *seq || strcmp(rec->hash, hash) != 0)
+		return medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
+				      "checkpoint names record %lld with a hash the chain does not "
+				      "have",
+				      (long long)*seq);
+	v->r.checkpoints++;
+	v->r.last_checkpoint = *seq;
+	v->r.last_checkpoint_time = t;
+	v->r.uncovered = (size_t)(v->r.last_seq - *seq);
+	return MEDFW_OK;
+}
+
+/* A record: the next seq, chained to the previous record, hashed as it says. *seq is
+ * the record at fault on failure (the first missing one for a gap). */
+static enum medfw_err check_record(struct medfw_audit_verifier *v, const json_t *item,
+				   int64_t *seq, struct medfw_diag *diag)
+{
+	struct medfw_audit_verify_result *r = &v->r;
+	const char *got = json_string_value(json_object_get(item, "hash"));
+	const char *p = json_string_value(json_object_get(item, "prev"));
+	const json_t *seqj = json_object_get(item, "seq");
+	char want[MEDFW_AUDIT_HASH_HEX_LEN + 1];
+	struct recent_record *slot;
+	enum medfw_err err;
+
+	*seq = json_is_integer(seqj) ? (int64_t)json_integer_value(seqj) : 0;
+	if (got == NULL || p == NULL || *seq < 1 || !json_is_string(json_object_get(item, "event"))) {
+		if (*seq < 1)
+			*seq = r->last_seq + 1;
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_MISSING,
+				      "record lacks seq, event, prev or hash");
+	}
+	if (r->records == 0 && v->from_genesis && *seq != 1) {
+		long long first = (long long)*seq;
+
+		*seq = 1;
+		return medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
+				      "record 1 is missing: the chain starts at record %lld", first);
+	}
+	if (r->records > 0 && *seq != r->last_seq + 1) {
+		long long found = (long long)*seq;
+
+		if (*seq > r->last_seq + 1)
+			*seq = r->last_seq + 1;
+		return medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
+				      "record %lld follows record %lld (missing, inserted or "
+				      "reordered records)",
+				      found, (long long)r->last_seq);
+	}
+	if (r->records == 0 && *seq == 1 && strcmp(p, MEDFW_AUDIT_ZERO_HASH) != 0)
+		return medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH, "record 1 must start the chain");
+	if (r->records > 0 && strcmp(p, v->prev) != 0)
+		return medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
+				      "record %lld does not follow the previous record (chain "
+				      "broken)",
+				      (long long)*seq);
+	err = hash_without(item, want, diag);
+	if (err != MEDFW_OK)
+		return medfw_diag_set(diag, err, "record %lld cannot be hashed", (long long)*seq);
+	if (strcmp(want, got) != 0)
+		return medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
+				      "record %lld was changed (its hash does not match its content)",
+				      (long long)*seq);
+	if (r->records == 0)
+		r->first_seq = *seq;
+	r->records++;
+	r->last_seq = *seq;
+	r->uncovered++;
+	snprintf(v->prev, sizeof(v->prev), "%s", got);
+	slot = &v->recent[(uint64_t)*seq % MEDFW_AUDIT_CHECKPOINT_REACH];
+	slot->seq = *seq;
+	snprintf(slot->hash, sizeof(slot->hash), "%s", got);
+	return MEDFW_OK;
+}
+
+enum medfw_err medfw_audit_verifier_add(struct medfw_audit_verifier *v, const json_t *item,
+					int64_t *out_problem_seq, struct medfw_diag *diag)
+{
+	int64_t seq = 0;
+	enum medfw_err err;
+
+	if (out_problem_seq != NULL)
+		*out_problem_seq = 0;
+	if (v->failed)
+		return medfw_diag_set(diag, MEDFW_ERR_STATE,
+				      "the chain already failed verification");
+	if (!json_is_object(item)) {
+		seq = v->r.last_seq + 1;
+		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "not a JSON object");
+	} else if (json_object_get(item, "checkpoint") != NULL) {
+		err = check_checkpoint(v, item, &seq, diag);
+	} else {
+		err = check_record(v, item, &seq, diag);
+	}
+	if (err != MEDFW_OK) {
+		v->failed = 1;
+		if (out_problem_seq != NULL)
+			*out_problem_seq = seq;
+	}
 	return err;
 }
 
@@ -139,27 +297,18 @@ enum medfw_err medfw_audit_verify_export(const uint8_t *data, size_t len,
 					 struct medfw_audit_verify_result *out,
 					 struct medfw_diag *diag)
 {
-	struct medfw_audit_verify_result r = {0};
-	char prev[MEDFW_AUDIT_HASH_HEX_LEN + 1] = "";
-	/* The hashes of the last MEDFW_AUDIT_CHECKPOINT_REACH records, by seq, for the
-	 * checkpoints that follow them. */
-	const size_t recent_cap = MEDFW_AUDIT_CHECKPOINT_REACH;
-	struct {
-		int64_t seq;
-		char hash[MEDFW_AUDIT_HASH_HEX_LEN + 1];
-	} *recent = NULL;
+	struct medfw_audit_verifier *v = NULL;
 	size_t off = 0, lineno = 0;
-	enum medfw_err err = MEDFW_OK;
+	enum medfw_err err;
 
 	memset(out, 0, sizeof(*out));
 	if (len > MEDFW_AUDIT_EXPORT_MAX)
 		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, "audit export too large");
-	recent = calloc(recent_cap, sizeof(*recent));
-	if (recent == NULL)
-		return MEDFW_ERR_NOMEM;
+	err = medfw_audit_verifier_new(server_key, 0, &v);
 	while (err == MEDFW_OK && off < len) {
 		const uint8_t *line = data + off, *nl = memchr(line, '\n', len - off);
 		size_t n = nl != NULL ? (size_t)(nl - line) : len - off;
+		struct medfw_diag inner;
 		json_t *obj = NULL;
 
 		lineno++;
@@ -177,74 +326,15 @@ enum medfw_err medfw_audit_verify_export(const uint8_t *data, size_t len,
 					     lineno);
 			break;
 		}
-		if (json_object_get(obj, "checkpoint") != NULL) {
-			int64_t seq = 0;
-			const char *hash = NULL;
-			size_t i;
-
-			err = check_checkpoint(obj, server_key, &seq, &hash, lineno, diag);
-			for (i = 0; err == MEDFW_OK && i < recent_cap; i++)
-				if (recent[i].seq == seq && seq != 0)
-					break;
-			if (err == MEDFW_OK && (i == recent_cap || strcmp(recent[i].hash, hash) != 0))
-				err = medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
-						     "line %zu: checkpoint names record %lld with a "
-						     "hash the export does not have",
-						     lineno, (long long)seq);
-			if (err == MEDFW_OK) {
-				r.checkpoints++;
-				r.last_checkpoint = seq;
-				r.uncovered = (size_t)(r.last_seq - seq);
-			}
-		} else {
-			const char *got = json_string_value(json_object_get(obj, "hash"));
-			const char *p = json_string_value(json_object_get(obj, "prev"));
-			json_t *seqj = json_object_get(obj, "seq");
-			char want[MEDFW_AUDIT_HASH_HEX_LEN + 1];
-			int64_t seq = json_is_integer(seqj) ? (int64_t)json_integer_value(seqj) : 0;
-
-			if (got == NULL || p == NULL || seq < 1 ||
-			    !json_is_string(json_object_get(obj, "event")))
-				err = medfw_diag_set(diag, MEDFW_ERR_FIELD_MISSING,
-						     "line %zu: record lacks seq, event, prev or hash",
-						     lineno);
-			if (err == MEDFW_OK && r.records > 0 && seq != r.last_seq + 1)
-				err = medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
-						     "line %zu: record %lld follows record %lld "
-						     "(missing, inserted or reordered records)",
-						     lineno, (long long)seq, (long long)r.last_seq);
-			if (err == MEDFW_OK && r.records == 0 && seq == 1 &&
-			    strcmp(p, MEDFW_AUDIT_ZERO_HASH) != 0)
-				err = medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
-						     "line %zu: record 1 must start the chain", lineno);
-			if (err == MEDFW_OK && r.records > 0 && strcmp(p, prev) != 0)
-				err = medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
-						     "line %zu: record %lld does not follow the "
-						     "previous record (chain broken)",
-						     lineno, (long long)seq);
-			if (err == MEDFW_OK)
-				err = hash_without(obj, want, diag);
-			if (err == MEDFW_OK && strcmp(want, got) != 0)
-				err = medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
-						     "line %zu: record %lld was changed (its hash does "
-						     "not match its content)",
-						     lineno, (long long)seq);
-			if (err == MEDFW_OK) {
-				if (r.records == 0)
-					r.first_seq = seq;
-				r.records++;
-				r.last_seq = seq;
-				r.uncovered++;
-				snprintf(prev, sizeof(prev), "%s", got);
-				recent[(size_t)seq % recent_cap].seq = seq;
-				snprintf(recent[(size_t)seq % recent_cap].hash,
-					 sizeof(recent[0].hash), "%s", got);
-			}
-		}
+		medfw_diag_clear(&inner);
+		err = medfw_audit_verifier_add(v, obj, NULL, &inner);
+		if (err != MEDFW_OK)
+			(void)medfw_diag_set(diag, err, "line %zu: %s", lineno,
+					     medfw_diag_message(&inner, err));
 		json_decref(obj);
 	}
-	free(recent);
 	if (err == MEDFW_OK)
-		*out = r;
+		medfw_audit_verifier_result(v, out);
+	medfw_audit_verifier_free(v);
 	return err;
 }

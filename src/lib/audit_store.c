@@ -239,3 +239,202 @@ enum medfw_err medfw_audit_export(struct medfw_store *store, medfw_audit_write_f
 	free(page);
 	return err;
 }
+
+/* ---- verification of the stored trail ---- */
+
+#define VERIFY_PAGE 256
+#define VERIFY_CP_PAGE 64
+
+/* The stored checkpoints in seq order, a page at a time. */
+struct cp_cursor {
+	struct medfw_store *store;
+	struct medfw_store_checkpoint page[VERIFY_CP_PAGE];
+	size_t n, i;
+	int64_t after; /* seq of the last one read */
+	int done;
+};
+
+/* *out = the next checkpoint (NULL when there is none); it stays valid until the next
+ * call. */
+static enum medfw_err cp_peek(struct cp_cursor *c, const struct medfw_store_checkpoint **out,
+			      struct medfw_diag *diag)
+{
+	enum medfw_err err;
+
+	*out = NULL;
+	if (c->i == c->n && !c->done) {
+		err = medfw_store_checkpoint_list(c->store, c->after, c->page, VERIFY_CP_PAGE, &c->n,
+						  diag);
+		if (err != MEDFW_OK)
+			return err;
+		c->i = 0;
+		c->done = c->n < VERIFY_CP_PAGE;
+		if (c->n > 0)
+			c->after = c->page[c->n - 1].seq;
+	}
+	if (c->i < c->n)
+		*out = &c->page[c->i];
+	return MEDFW_OK;
+}
+
+/* One verification of the stored trail. */
+struct walk {
+	struct medfw_store *store;
+	struct medfw_audit_verifier *v;
+	struct medfw_store_audit *page; /* VERIFY_PAGE records */
+	struct cp_cursor *cps;
+	int64_t head;        /* the newest record when the walk started */
+	int problem;         /* 1: the failure is a problem of the trail (in `what`) */
+	int64_t problem_seq; /* the record at fault */
+	struct medfw_diag what; /* the problem */
+	struct medfw_diag io;   /* why the trail could not be read */
+};
+
+/* The failures that leave no verdict (the trail could not be read); anything else the
+ * store reports about a stored row is a problem of the trail. */
+static int is_io(enum medfw_err err)
+{
+	return err == MEDFW_ERR_IO || err == MEDFW_ERR_NOMEM || err == MEDFW_ERR_INVALID_ARG ||
+	       err == MEDFW_ERR_VERSION_MISMATCH;
+}
+
+/* A problem of the trail at record `seq`, as the verifier found it (diag `what`). */
+static enum medfw_err trail_problem(struct walk *w, enum medfw_err err, int64_t seq)
+{
+	w->problem = 1;
+	w->problem_seq = seq;
+	return err;
+}
+
+/* Feed the checkpoints that name records up to `upto` (the last record fed). */
+static enum medfw_err feed_checkpoints(struct walk *w, int64_t upto)
+{
+	const struct medfw_store_checkpoint *cp = NULL;
+	enum medfw_err err;
+
+	for (;;) {
+		char when[MEDFW_UTC_TIME_LEN + 1];
+		int64_t seq = 0;
+		json_t *doc;
+
+		err = cp_peek(w->cps, &cp, &w->io);
+		if (err != MEDFW_OK || cp == NULL || cp->seq > upto)
+			return err;
+		if (medfw_format_utc_time(cp->time, when, sizeof(when)) != MEDFW_OK)
+			return trail_problem(w,
+					     medfw_diag_set(&w->what, MEDFW_ERR_FIELD_VALUE,
+							    "checkpoint of record %lld has a bad "
+							    "time",
+							    (long long)cp->seq),
+					     cp->seq);
+		doc = checkpoint_json(cp);
+		if (doc == NULL)
+			return MEDFW_ERR_NOMEM;
+		err = medfw_audit_verifier_add(w->v, doc, &seq, &w->what);
+		json_decref(doc);
+		if (err != MEDFW_OK)
+			return trail_problem(w, err, seq);
+		w->cps->i++;
+	}
+}
+
+static enum medfw_err walk_trail(struct walk *w)
+{
+	struct medfw_store_audit_filter filter;
+	const struct medfw_store_checkpoint *cp = NULL;
+	char head_hash[MEDFW_STORE_HEX_HASH_MAX + 1];
+	int64_t now_head = 0, last = 0;
+	size_t n = 0;
+	enum medfw_err err;
+
+	err = medfw_store_audit_head(w->store, &w->head, head_hash, &w->io);
+	if (err != MEDFW_OK)
+		return err;
+	memset(&filter, 0, sizeof(filter));
+	filter.before_seq = w->head + 1;
+	do {
+		filter.after_seq = last;
+		err = medfw_store_audit_list(w->store, medfw_store_scope_all(), &filter, w->page,
+					     VERIFY_PAGE, &n, &w->io);
+		if (err != MEDFW_OK && !is_io(err)) { /* a stored row that cannot be read back */
+			w->what = w->io;
+			return trail_problem(w, err, last + 1);
+		}
+		for (size_t i = 0; err == MEDFW_OK && i < n; i++) {
+			const struct medfw_store_audit *rec = &w->page[i];
+			int64_t seq = 0;
+			json_t *doc = NULL;
+
+			err = medfw_audit_record_json(rec, &doc, &w->what);
+			if (err != MEDFW_OK)
+				return is_io(err) ? err : trail_problem(w, err, rec->seq);
+			err = medfw_audit_verifier_add(w->v, doc, &seq, &w->what);
+			json_decref(doc);
+			if (err != MEDFW_OK)
+				return trail_problem(w, err, seq);
+			err = feed_checkpoints(w, rec->seq);
+			last = rec->seq;
+		}
+	} while (err == MEDFW_OK && n == VERIFY_PAGE);
+	if (err != MEDFW_OK)
+		return err;
+	/* A checkpoint beyond the last record: records appended since the head was read
+	 * (fine), or records cut off the end of the trail (not). The head is read after
+	 * the checkpoint; a checkpoint is made after its record, so that record is below
+	 * the head read then, unless it was removed. */
+	err = cp_peek(w->cps, &cp, &w->io);
+	if (err == MEDFW_OK && cp != NULL)
+		err = medfw_store_audit_head(w->store, &now_head, head_hash, &w->io);
+	if (err == MEDFW_OK && cp != NULL && cp->seq > now_head)
+		return trail_problem(w,
+				     medfw_diag_set(&w->what, MEDFW_ERR_HASH_MISMATCH,
+						    "a checkpoint signs record %lld, which the trail "
+						    "does not have (records removed from its end)",
+						    (long long)cp->seq),
+				     cp->seq);
+	return err;
+}
+
+enum medfw_err medfw_audit_verify_store(struct medfw_store *store,
+					const struct medfw_pubkey *server_key,
+					struct medfw_audit_chain_report *out,
+					struct medfw_diag *diag)
+{
+	struct walk w;
+	enum medfw_err err;
+
+	memset(out, 0, sizeof(*out));
+	memset(&w, 0, sizeof(w));
+	w.store = store;
+	err = medfw_audit_verifier_new(server_key, 1, &w.v);
+	if (err == MEDFW_OK) {
+		w.page = calloc(VERIFY_PAGE, sizeof(*w.page));
+		w.cps = calloc(1, sizeof(*w.cps));
+		err = w.page != NULL && w.cps != NULL ? MEDFW_OK : MEDFW_ERR_NOMEM;
+	}
+	if (err == MEDFW_OK) {
+		w.cps->store = store;
+		err = walk_trail(&w);
+	}
+	if (err == MEDFW_OK) {
+		/* every record up to the head and every checkpoint naming one passed */
+		medfw_audit_verifier_result(w.v, &out->verified);
+		out->head_seq = w.head;
+		out->state = MEDFW_AUDIT_CHAIN_VERIFIED;
+	} else if (w.problem) {
+		medfw_audit_verifier_result(w.v, &out->verified);
+		out->head_seq = w.head;
+		out->problem_seq = w.problem_seq;
+		snprintf(out->problem, sizeof(out->problem), "%s",
+			 medfw_diag_message(&w.what, err));
+		out->state = MEDFW_AUDIT_CHAIN_BROKEN;
+		(void)medfw_diag_set(diag, err, "audit trail: %s", out->problem);
+	} else {
+		(void)medfw_diag_set(diag, err, "audit trail cannot be read: %s",
+				     medfw_diag_message(&w.io, err));
+	}
+	free(w.page);
+	free(w.cps);
+	medfw_audit_verifier_free(w.v);
+	return err;
+}

@@ -191,10 +191,17 @@ MATRIX_ROUTES = [
     ("GET", "/api/v1/users", None, "users.read", False),
     ("POST", "/api/v1/users", {"username": "n", "password": PASSWORD, "role": "auditor"},
      "users.write", False),
+    ("PATCH", "/api/v1/users/{target}", {"display_name": "Target"}, "users.write", False),
+    ("POST", "/api/v1/users/{target}/totp-reset", None, "users.write", False),
+    ("GET", "/api/v1/tokens", None, "tokens.own", False),
     ("GET", "/api/v1/audit", None, "audit.read", False),
+    ("GET", "/api/v1/audit/verification", None, "audit.read", False),
     ("GET", "/api/v1/audit/export", None, "audit.export", True),
     ("GET", "/api/v1/audit/server-key", None, "audit.read", False),
 ]
+# what an allowed request answers when it is not 200 / 201 (the target has no second
+# factor to reset)
+MATRIX_ALLOWED_STATUS = {("POST", "/api/v1/users/{target}/totp-reset"): 409}
 
 
 def permissions():
@@ -220,6 +227,8 @@ def test_permission_matrix(server, site_staff):
     c = admin(server)
     site = make_site(c, "Matrix")
     matrix = permissions()
+    # a user every site administrator may change: of the site, or manufacturer-wide
+    target = make_user(c, "target", "auditor", site if site_staff else 0)
     for i, role in enumerate(ROLES):
         name = f"{role}_{int(site_staff)}"
         make_user(c, name, role, site if site_staff else 0)
@@ -231,9 +240,10 @@ def test_permission_matrix(server, site_staff):
                             site_id=site if site_staff else 0)
             if body and "name" in body:
                 body = dict(body, name=f"S{i}{int(site_staff)}")
-            status, _, resp = u.call(method, path, body)
+            status, _, resp = u.call(method, path.replace("{target}", str(target["id"])), body)
             allowed = perm in matrix[role] and not (global_only and site_staff)
-            want = (201 if method == "POST" else 200) if allowed else 403
+            want = MATRIX_ALLOWED_STATUS.get(
+                (method, path), 201 if method == "POST" else 200) if allowed else 403
             assert status == want, (role, site_staff, method, path, resp)
 
 

@@ -188,6 +188,114 @@ static void test_forged_checkpoint(void **state)
 	assert_int_equal(verify_lines(copy, nlines, &r, &d), MEDFW_ERR_JSON_SYNTAX);
 }
 
+/* Feed lines[0..n) except `skip` (-1: none) to a verifier; returns the first failure. */
+static enum medfw_err feed(struct medfw_audit_verifier *v, size_t n, long skip,
+			   int64_t *problem_seq, struct medfw_diag *d)
+{
+	enum medfw_err err = MEDFW_OK;
+
+	medfw_diag_clear(d);
+	for (size_t i = 0; err == MEDFW_OK && i < n; i++) {
+		json_t *obj;
+
+		if ((long)i == skip)
+			continue;
+		obj = json_loads(lines[i], 0, NULL);
+		assert_non_null(obj);
+		err = medfw_audit_verifier_add(v, obj, problem_seq, d);
+		json_decref(obj);
+	}
+	return err;
+}
+
+/* The verifier names the record at fault, without a position in a file; after a
+ * problem it refuses to go on. */
+static void test_verifier_problem_seq(void **state)
+{
+	struct medfw_audit_verifier *v = NULL;
+	struct medfw_audit_verify_result r;
+	struct medfw_diag d;
+	int64_t seq = -1;
+	json_t *obj;
+	char *p;
+
+	(void)state;
+	build();
+	/* intact, from the genesis: the same counts as the export check */
+	assert_int_equal(medfw_audit_verifier_new(pub, 1, &v), MEDFW_OK);
+	assert_int_equal(feed(v, nlines, -1, &seq, &d), MEDFW_OK);
+	assert_int_equal(seq, 0);
+	medfw_audit_verifier_result(v, &r);
+	assert_int_equal(r.records, NREC);
+	assert_int_equal(r.checkpoints, 2);
+	assert_int_equal(r.last_checkpoint, NREC);
+	assert_int_equal(r.last_checkpoint_time, 1795305600);
+	assert_int_equal(r.uncovered, 0);
+	medfw_audit_verifier_free(v);
+	/* record 3 (line 2) removed: the problem is record 3, found at record 4 */
+	assert_int_equal(medfw_audit_verifier_new(pub, 1, &v), MEDFW_OK);
+	assert_int_equal(feed(v, nlines, 2, &seq, &d), MEDFW_ERR_HASH_MISMATCH);
+	assert_int_equal(seq, 3);
+	assert_null(strstr(d.msg, "line"));
+	assert_non_null(strstr(d.msg, "record 4 follows record 2"));
+	medfw_audit_verifier_result(v, &r);
+	assert_int_equal(r.records, 2);
+	/* ...and then refuses everything */
+	obj = json_loads(lines[3], 0, NULL);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_audit_verifier_add(v, obj, &seq, &d), MEDFW_ERR_STATE);
+	json_decref(obj);
+	medfw_audit_verifier_free(v);
+	/* from the genesis, record 1 removed: record 1 is at fault */
+	assert_int_equal(medfw_audit_verifier_new(pub, 1, &v), MEDFW_OK);
+	assert_int_equal(feed(v, nlines, 0, &seq, &d), MEDFW_ERR_HASH_MISMATCH);
+	assert_int_equal(seq, 1);
+	medfw_audit_verifier_free(v);
+	/* not from the genesis (an export that starts later): fine */
+	assert_int_equal(medfw_audit_verifier_new(pub, 0, &v), MEDFW_OK);
+	assert_int_equal(feed(v, nlines, 0, &seq, &d), MEDFW_OK);
+	medfw_audit_verifier_free(v);
+	/* a changed record */
+	p = strstr(lines[6], "alice");
+	p[0] = 'A';
+	assert_int_equal(medfw_audit_verifier_new(pub, 1, &v), MEDFW_OK);
+	assert_int_equal(feed(v, nlines, -1, &seq, &d), MEDFW_ERR_HASH_MISMATCH);
+	assert_int_equal(seq, 6);
+	assert_non_null(strstr(d.msg, "record 6 was changed"));
+	medfw_audit_verifier_free(v);
+	/* a checkpoint naming a record the chain does not have (signed, but for a hash
+	 * that is not record 5's) */
+	build();
+	{
+		json_t *cp = NULL;
+		char *text;
+
+		assert_int_equal(medfw_audit_checkpoint_new(5, MEDFW_AUDIT_ZERO_HASH, 1795305600,
+							    key, &cp, NULL),
+				 MEDFW_OK);
+		text = json_dumps(cp, JSON_COMPACT);
+		snprintf(lines[5], sizeof(lines[0]), "%s", text);
+		free(text);
+		json_decref(cp);
+	}
+	assert_int_equal(medfw_audit_verifier_new(pub, 1, &v), MEDFW_OK);
+	assert_int_equal(feed(v, nlines, -1, &seq, &d), MEDFW_ERR_HASH_MISMATCH);
+	assert_int_equal(seq, 5);
+	assert_non_null(strstr(d.msg, "checkpoint names record 5"));
+	medfw_audit_verifier_free(v);
+	/* not an object */
+	assert_int_equal(medfw_audit_verifier_new(pub, 1, &v), MEDFW_OK);
+	obj = json_integer(7);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_audit_verifier_add(v, obj, &seq, &d), MEDFW_ERR_FIELD_TYPE);
+	assert_int_equal(seq, 1);
+	json_decref(obj);
+	medfw_audit_verifier_free(v);
+	medfw_audit_verifier_free(NULL);
+	assert_int_equal(medfw_audit_verifier_new(NULL, 1, &v), MEDFW_ERR_INVALID_ARG);
+	assert_null(v);
+}
+
 /* Threads append and sign the head at once, as medfwd's request threads do: two that
  * find the same head unsigned both try to add its checkpoint; the second finds the
  * first one's and that is not an error. Every call succeeds and the export verifies. */
@@ -261,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_changed_record),
 		cmocka_unit_test(test_deleted_inserted_reordered),
 		cmocka_unit_test(test_forged_checkpoint),
+		cmocka_unit_test(test_verifier_problem_seq),
 		cmocka_unit_test(test_concurrent_checkpoints),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -19,7 +19,33 @@ static const char SQL_CHECKPOINT_LIST[] =
 	"SELECT seq, hash, signature, key_id, time FROM audit_checkpoints WHERE seq > ?"
 	" ORDER BY seq LIMIT ?";
 
+/* A person's records: their own, and those of their API tokens (the trail names a
+ * token by its id; tokens are never deleted while their user exists). */
+#define SQL_AUDIT_BY_USER                                                                  \
+	" AND ((actor_type = 'user' AND actor_id = ?) OR (actor_type = 'token' AND actor_id"  \
+	" IN (SELECT id FROM api_tokens WHERE user_id = ?)))"
+
 #define SQL_MAX 1024
+
+/* The filter's values, before any SQL is made of them. */
+static enum medfw_err check_filter(const struct medfw_store_audit_filter *f,
+				   struct medfw_diag *diag)
+{
+	if (f->after_seq < 0)
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "audit filter: after_seq < 0");
+	if (f->before_seq < 0)
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "audit filter: before_seq < 0");
+	if (f->site_id < 0)
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "audit filter: site_id < 0");
+	if (f->user_id < 0)
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE, "audit filter: user_id < 0");
+	/* printable ASCII: substr() counts characters, which are bytes then */
+	for (const char *c = f->event_prefix; *c != '\0'; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+					      "audit filter: event_prefix must be printable ASCII");
+	return MEDFW_OK;
+}
 
 static enum medfw_err read_head(struct medfw_store *store, int64_t *out_seq, char *out_hash,
 				size_t cap, struct medfw_diag *diag)
@@ -139,6 +165,11 @@ enum medfw_err medfw_store_audit_list(struct medfw_store *store, struct medfw_st
 	if (err == MEDFW_OK)
 		err = medfwi_check_str(f->event, MEDFW_STORE_EVENT_MAX, 0, "audit filter", "event",
 				       diag);
+	if (err == MEDFW_OK)
+		err = medfwi_check_str(f->event_prefix, MEDFW_STORE_EVENT_MAX, 0, "audit filter",
+				       "event_prefix", diag);
+	if (err == MEDFW_OK)
+		err = check_filter(f, diag);
 	if (err != MEDFW_OK)
 		return err;
 	if (cap > INT32_MAX || (f->actor_type != 0 && medfw_store_actor_type_name(f->actor_type) == NULL))
@@ -146,6 +177,10 @@ enum medfw_err medfw_store_audit_list(struct medfw_store *store, struct medfw_st
 	medfw_buf_init(&sql, SQL_MAX);
 	err = medfw_buf_append_str(&sql, "SELECT " AUDIT_COLS
 				   " FROM audit_log WHERE seq > ? AND (? OR site_id = ?)");
+	if (err == MEDFW_OK && f->before_seq != 0)
+		err = medfw_buf_append_str(&sql, " AND seq < ?");
+	if (err == MEDFW_OK && f->site_id != 0)
+		err = medfw_buf_append_str(&sql, " AND site_id = ?");
 	if (err == MEDFW_OK && f->time_from != 0)
 		err = medfw_buf_append_str(&sql, " AND time >= ?");
 	if (err == MEDFW_OK && f->time_to != 0)
@@ -154,10 +189,15 @@ enum medfw_err medfw_store_audit_list(struct medfw_store *store, struct medfw_st
 		err = medfw_buf_append_str(&sql, " AND actor_type = ?");
 	if (err == MEDFW_OK && f->actor_id != 0)
 		err = medfw_buf_append_str(&sql, " AND actor_id = ?");
+	if (err == MEDFW_OK && f->user_id != 0)
+		err = medfw_buf_append_str(&sql, SQL_AUDIT_BY_USER);
 	if (err == MEDFW_OK && f->event[0] != '\0')
 		err = medfw_buf_append_str(&sql, " AND event = ?");
+	if (err == MEDFW_OK && f->event_prefix[0] != '\0')
+		err = medfw_buf_append_str(&sql, " AND substr(event, 1, ?) = ?");
 	if (err == MEDFW_OK)
-		err = medfw_buf_append_str(&sql, " ORDER BY seq LIMIT ?");
+		err = medfw_buf_append_str(&sql, f->descending ? " ORDER BY seq DESC LIMIT ?"
+							       : " ORDER BY seq LIMIT ?");
 	if (err != MEDFW_OK) {
 		medfw_buf_free(&sql);
 		return medfw_diag_set(diag, err, "audit: query too large");
@@ -165,6 +205,10 @@ enum medfw_err medfw_store_audit_list(struct medfw_store *store, struct medfw_st
 	if (medfwi_q_begin_dynamic(&q, store, "audit", (const char *)sql.data, diag) == MEDFW_OK) {
 		medfwi_q_int(&q, f->after_seq);
 		medfwi_q_scope(&q, scope);
+		if (f->before_seq != 0)
+			medfwi_q_int(&q, f->before_seq);
+		if (f->site_id != 0)
+			medfwi_q_int(&q, f->site_id);
 		if (f->time_from != 0)
 			medfwi_q_int(&q, f->time_from);
 		if (f->time_to != 0)
@@ -173,8 +217,16 @@ enum medfw_err medfw_store_audit_list(struct medfw_store *store, struct medfw_st
 			medfwi_q_text(&q, medfw_store_actor_type_name(f->actor_type));
 		if (f->actor_id != 0)
 			medfwi_q_int(&q, f->actor_id);
+		if (f->user_id != 0) {
+			medfwi_q_int(&q, f->user_id);
+			medfwi_q_int(&q, f->user_id);
+		}
 		if (f->event[0] != '\0')
 			medfwi_q_text(&q, f->event);
+		if (f->event_prefix[0] != '\0') {
+			medfwi_q_int(&q, (int64_t)strlen(f->event_prefix));
+			medfwi_q_text(&q, f->event_prefix);
+		}
 		medfwi_q_int(&q, (int64_t)cap);
 		while (n < cap && medfwi_q_step(&q, &row) == MEDFW_OK && row) {
 			struct medfw_store_audit *r = &out[n++];

@@ -163,8 +163,12 @@ static const char SQL_TOKEN_INSERT[] =
 	"INSERT INTO api_tokens (user_id, name, token_hash, scopes, created_at, expires_at)"
 	" VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 static const char SQL_TOKEN_FIND[] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE token_hash = ?";
+static const char SQL_TOKEN_GET[] = "SELECT " TOKEN_COLS " FROM api_tokens WHERE id = ?";
 static const char SQL_TOKEN_LIST[] =
-	"SELECT " TOKEN_COLS " FROM api_tokens WHERE user_id = ? ORDER BY id LIMIT ?";
+	"SELECT " TOKEN_COLS " FROM api_tokens WHERE user_id = ? ORDER BY id LIMIT ? OFFSET ?";
+static const char SQL_TOKEN_COUNT[] = "SELECT count(*) FROM api_tokens WHERE user_id = ?";
+static const char SQL_TOKEN_REVOKE_USER[] =
+	"UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL";
 static const char SQL_TOKEN_TOUCH[] =
 	"UPDATE api_tokens SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL";
 static const char SQL_TOKEN_REVOKE[] =
@@ -217,18 +221,21 @@ enum medfw_err medfw_store_api_token_create(struct medfw_store *store,
 	return medfwi_q_end(&q);
 }
 
-enum medfw_err medfw_store_api_token_find(struct medfw_store *store,
-					  const uint8_t token_hash[MEDFW_STORE_HASH_LEN],
-					  struct medfw_store_api_token *out,
-					  struct medfw_diag *diag)
+/* One token by its hash (sql SQL_TOKEN_FIND) or id (SQL_TOKEN_GET). */
+static enum medfw_err token_one(struct medfw_store *store, const char *sql,
+				const uint8_t *token_hash, int64_t id,
+				struct medfw_store_api_token *out, struct medfw_diag *diag)
 {
 	struct medfwi_q q;
 	int row = 0;
 	enum medfw_err err;
 
 	memset(out, 0, sizeof(*out));
-	if (medfwi_q_begin(&q, store, "api_token", SQL_TOKEN_FIND, diag) == MEDFW_OK) {
-		medfwi_q_blob(&q, token_hash, MEDFW_STORE_HASH_LEN);
+	if (medfwi_q_begin(&q, store, "api_token", sql, diag) == MEDFW_OK) {
+		if (token_hash != NULL)
+			medfwi_q_blob(&q, token_hash, MEDFW_STORE_HASH_LEN);
+		else
+			medfwi_q_int(&q, id);
 		if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
 			read_token(&q, out);
 	}
@@ -240,31 +247,68 @@ enum medfw_err medfw_store_api_token_find(struct medfw_store *store,
 	return err;
 }
 
-enum medfw_err medfw_store_api_token_list(struct medfw_store *store, int64_t user_id,
-					  struct medfw_store_api_token *out, size_t cap,
-					  size_t *out_count, struct medfw_diag *diag)
+enum medfw_err medfw_store_api_token_find(struct medfw_store *store,
+					  const uint8_t token_hash[MEDFW_STORE_HASH_LEN],
+					  struct medfw_store_api_token *out,
+					  struct medfw_diag *diag)
+{
+	return token_one(store, SQL_TOKEN_FIND, token_hash, 0, out, diag);
+}
+
+enum medfw_err medfw_store_api_token_get(struct medfw_store *store, int64_t id,
+					 struct medfw_store_api_token *out,
+					 struct medfw_diag *diag)
+{
+	return token_one(store, SQL_TOKEN_GET, NULL, id, out, diag);
+}
+
+enum medfw_err medfw_store_api_token_list_page(struct medfw_store *store, int64_t user_id,
+					       int64_t offset, struct medfw_store_api_token *out,
+					       size_t cap, size_t *out_count, int64_t *out_total,
+					       struct medfw_diag *diag)
 {
 	struct medfwi_q q;
 	int row = 0;
 	size_t n = 0;
+	int64_t total = 0;
 	enum medfw_err err;
 
 	*out_count = 0;
-	if (cap > INT32_MAX)
+	if (out_total != NULL)
+		*out_total = 0;
+	if (cap > INT32_MAX || offset < 0 || offset > INT32_MAX)
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "api_token: bad page");
 	if (medfwi_q_begin(&q, store, "api_token", SQL_TOKEN_LIST, diag) == MEDFW_OK) {
 		medfwi_q_int(&q, user_id);
 		medfwi_q_int(&q, (int64_t)cap);
+		medfwi_q_int(&q, offset);
 		while (n < cap && medfwi_q_step(&q, &row) == MEDFW_OK && row)
 			read_token(&q, &out[n++]);
 	}
 	err = medfwi_q_end(&q);
+	if (err == MEDFW_OK && out_total != NULL &&
+	    medfwi_q_begin(&q, store, "api_token", SQL_TOKEN_COUNT, diag) == MEDFW_OK) {
+		medfwi_q_int(&q, user_id);
+		if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
+			total = medfwi_q_col_int(&q, 0);
+		err = medfwi_q_end(&q);
+	}
 	if (err != MEDFW_OK) {
 		memset(out, 0, n * sizeof(*out));
 		n = 0;
+		total = 0;
 	}
 	*out_count = n;
+	if (out_total != NULL)
+		*out_total = total;
 	return err;
+}
+
+enum medfw_err medfw_store_api_token_list(struct medfw_store *store, int64_t user_id,
+					  struct medfw_store_api_token *out, size_t cap,
+					  size_t *out_count, struct medfw_diag *diag)
+{
+	return medfw_store_api_token_list_page(store, user_id, 0, out, cap, out_count, NULL, diag);
 }
 
 enum medfw_err medfw_store_api_token_touch(struct medfw_store *store, int64_t id, int64_t now,
@@ -287,6 +331,19 @@ enum medfw_err medfw_store_api_token_revoke(struct medfw_store *store, int64_t i
 					  &changed, diag);
 
 	return need_change(err, changed, "api_token", diag);
+}
+
+enum medfw_err medfw_store_api_token_revoke_user(struct medfw_store *store, int64_t user_id,
+						 size_t *out_count, struct medfw_diag *diag)
+{
+	int64_t ints[2] = {medfwi_now(store), user_id};
+	int64_t changed;
+	enum medfw_err err = exec_changes(store, "api_token", SQL_TOKEN_REVOKE_USER, ints, 2, NULL,
+					  0, &changed, diag);
+
+	if (out_count != NULL)
+		*out_count = err == MEDFW_OK ? (size_t)changed : 0;
+	return err;
 }
 
 /* ------------------------------------------------------------------ bootstrap */

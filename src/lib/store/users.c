@@ -30,6 +30,8 @@ static const char SQL_USER_OK[] =
 static const char SQL_USER_TOTP[] =
 	"UPDATE users SET totp_last_counter = ? WHERE id = ? AND totp_last_counter < ?";
 static const char SQL_USER_EXISTS[] = "SELECT 1 FROM users WHERE id = ?";
+static const char SQL_USER_GLOBAL_ADMINS[] =
+	"SELECT count(*) FROM users WHERE site_id IS NULL AND role = 'admin' AND disabled = 0";
 
 static enum medfw_err check_user(const struct medfw_store_user *u, struct medfw_diag *diag)
 {
@@ -281,6 +283,23 @@ enum medfw_err medfw_store_user_login_failed(struct medfw_store *store, int64_t 
 				     (long long)id);
 	if (err == MEDFW_OK && out_locked_until != NULL)
 		*out_locked_until = locked;
+	return err;
+}
+
+enum medfw_err medfw_store_user_count_global_admins(struct medfw_store *store,
+						    int64_t *out_count, struct medfw_diag *diag)
+{
+	struct medfwi_q q;
+	int row = 0;
+	enum medfw_err err;
+
+	*out_count = 0;
+	if (medfwi_q_begin(&q, store, "user", SQL_USER_GLOBAL_ADMINS, diag) == MEDFW_OK &&
+	    medfwi_q_step(&q, &row) == MEDFW_OK && row)
+		*out_count = medfwi_q_col_int(&q, 0);
+	err = medfwi_q_end(&q);
+	if (err != MEDFW_OK)
+		*out_count = 0;
 	return err;
 }
 
