@@ -51,13 +51,13 @@ e2e: build
 # The server's and the agent's end-to-end tests again, against the ASan+UBSan build: the
 # fixture fails a test whose medfwd reports a leak, a memory error or undefined behaviour,
 # and an agent run that does exits with status 86, which no test accepts.
-E2E_SERVER_TESTS = test_server.py test_people.py test_devices.py test_device_sessions.py \
+E2E_SERVER_TESTS = test_server.py test_people.py test_people_admin.py test_devices.py test_device_sessions.py \
 	test_device_events.py test_device_client.py \
 	test_device_statement.py test_repo_server.py test_repo_stream.py \
 	test_director_rotation.py test_fleet_flow.py test_agent.py test_agent_inputs.py \
-	test_sim.py test_rollouts.py test_rollout_fleet.py test_rollout_clock.py \
+	test_sim.py test_rollouts.py test_rollout_fleet.py test_rollout_clock.py test_rollout_preview.py \
 	test_vulns_server.py test_vuln_import_cli.py test_vex_roundtrip.py test_sbom_attach.py \
-	test_web_static.py
+	test_web_static.py test_browser_fleet.py
 
 e2e-asan: build-asan
 	cd tests/e2e && MEDFW_BUILD_DIR=$(CURDIR)/$(ASAN) TZ=UTC LC_ALL=C \

@@ -439,8 +439,15 @@ events = [json.loads(l).get("event") for l in open(sys.argv[1])]
 print("  " + ", ".join(dict.fromkeys(e for e in events if e)))' fleet/audit.jsonl
 "$medfw" audit verify fleet/audit.jsonl --server-key fleet/server-key.json
 
+step "the web dashboard, served by medfwd itself (no second server, nothing from the internet)"
+csp=$(curl -sS -D - -o fleet/index.html "$url/ui" | tr -d '\r' | sed -n 's/^[Cc]ontent-[Ss]ecurity-[Pp]olicy: //p')
+script=$(sed -n 's|.*<script type="module" crossorigin src="\(/assets/[^"]*\.js\)".*|\1|p' fleet/index.html)
+[[ -n $script && $csp == *"script-src 'self'"* ]] || { echo "medfwd does not serve the dashboard (build/web)"; exit 1; }
+echo "  $url/ui  Content-Security-Policy: $csp"
+echo "  the app: $script, $(curl -sS "$url$script" | wc -c) bytes; its data comes from /api/v1 like the command line's"
+
 step "done: only what the manufacturer signed, for this hardware, and still fresh, is accepted"
-echo "  medfwd: $url   (data: $work/fleet/data)"
+echo "  medfwd: $url   dashboard: $url/ui   (data: $work/fleet/data)"
 echo "  sign in as ce-admin, biomed (clinical engineer) or secoff (security officer),"
 echo "  password: $pw"
 if [[ -t 0 && -z ${CI:-} ]]; then

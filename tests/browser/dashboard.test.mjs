@@ -1,6 +1,8 @@
 // The dashboard in a real browser against a real medfwd and a medfw-sim fleet: sign-in
 // with TOTP, the fleet overview, finding a device by UDI, the device page, CSV export,
-// site scoping, reload and deep links, tablet width, sign-out. Every page passes axe-core
+// site scoping, reload and deep links, releases, a rollout refused until a second person
+// approves it that pauses itself on a bad canary, a finding marked not affected,
+// administration, tablet width, keyboard use, sign-out. Every page passes axe-core
 // with no serious or critical violation, keeps its Content-Security-Policy without a
 // single violation, and is saved as a screenshot in artifacts/dashboard/.
 import assert from 'node:assert/strict';
@@ -379,17 +381,26 @@ test('administration: people, API tokens, sites, maintenance windows', async () 
   await biomed.close();
 });
 
-test('tablet width: overview and devices fit without sideways scrolling of the page', async () => {
+test('tablet width: every page fits without sideways scrolling of the page', async () => {
   const page = await pageAs('biomed', { width: 768, height: 1024 });
   await page.goto(`${fleet.url}/ui`);
   await page.getByRole('heading', { name: 'Fleet overview' }).waitFor();
   await page.getByRole('img', { name: 'Devices by model and firmware version' }).waitFor();
+  const device = fleet.devices.find((d) => d.site === fleet.sites.st_marys);
   for (const [path, shot] of [
     ['/ui', '07-overview-tablet'],
     ['/ui/devices', '08-devices-tablet'],
+    [`/ui/devices/${device.id}`, '08b-device-tablet'],
+    ['/ui/releases', '08c-releases-tablet'],
+    [`/ui/releases/${fleet.releases.new}`, '08d-release-tablet'],
+    ['/ui/rollouts', '08e-rollouts-tablet'],
+    ['/ui/rollouts/new', '08f-rollout-new-tablet'],
+    ['/ui/vulnerabilities', '08g-vulnerabilities-tablet'],
+    ['/ui/admin?tab=windows', '08h-admin-tablet'],
   ]) {
     await page.goto(`${fleet.url}${path}`);
     await page.locator('main h1').waitFor();
+    await page.waitForLoadState('networkidle');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${path} is ${overflow} px wider than a tablet`);
     await checkPage(page, shot);

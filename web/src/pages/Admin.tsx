@@ -64,7 +64,7 @@ function Users() {
         <ErrorNote error={list.error} what="Cannot list the users" />
         {list.loading && !list.data ? <Loading what="users" /> : null}
         {list.data && list.data.users.length > 0 ? (
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0}>
             <table class="table" aria-label="Users">
               <thead>
                 <tr>
@@ -227,7 +227,8 @@ function Sites() {
         <h2 id="sites-title">Sites</h2>
         {sites.length === 0 ? <Empty title="No site yet.">A site is a hospital (a tenant): its staff see only its devices.</Empty> : null}
         {sites.length > 0 ? (
-          <table class="table" aria-label="Sites">
+          <div class="table-wrap" tabIndex={0}>
+<table class="table" aria-label="Sites">
             <thead>
               <tr>
                 <th scope="col">Site</th>
@@ -247,6 +248,7 @@ function Sites() {
               ))}
             </tbody>
           </table>
+          </div>
         ) : null}
       </section>
       {s.can('sites.write') ? (
@@ -372,7 +374,8 @@ function Windows() {
               void save.run();
             }}
           >
-            <table class="table compact" aria-label="Weekly windows">
+            <div class="table-wrap" tabIndex={0}>
+<table class="table compact" aria-label="Weekly windows">
               <thead>
                 <tr>
                   <th scope="col">Department</th>
@@ -417,9 +420,11 @@ function Windows() {
                 ))}
               </tbody>
             </table>
+            </div>
             {rules.length === 0 ? <p class="notice">No window: devices of this site install nothing until one is added.</p> : null}
             <h3>Blackout dates</h3>
-            <table class="table compact" aria-label="Blackout dates">
+            <div class="table-wrap" tabIndex={0}>
+<table class="table compact" aria-label="Blackout dates">
               <thead>
                 <tr>
                   <th scope="col">Department</th>
@@ -457,6 +462,7 @@ function Windows() {
                 ))}
               </tbody>
             </table>
+            </div>
             {may ? (
               <>
                 <div class="row">

@@ -129,7 +129,7 @@ export function Device({ id }: { id: string }) {
         <ErrorNote error={events.error} what="Cannot list the events" />
         {events.data && events.data.events.length === 0 ? <Empty title="No update events yet.">The device reports its downloads and installs here when it updates.</Empty> : null}
         {events.data && events.data.events.length > 0 ? (
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0}>
             <table class="table" aria-label="Update history">
               <thead>
                 <tr>
@@ -241,7 +241,7 @@ export function NoticeView({ target, notice }: { target: string; notice: Release
 
 export function FindingTable({ findings, showRelease = false }: { findings: Finding[]; showRelease?: boolean }) {
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0}>
       <table class="table" aria-label="Findings">
         <thead>
           <tr>

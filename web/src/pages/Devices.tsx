@@ -166,7 +166,7 @@ export function Devices() {
             {p.total.toLocaleString('en')} device{p.total === 1 ? '' : 's'}
             {p.total > p.devices.length ? ` · ${p.offset + 1}–${p.offset + p.devices.length} shown` : ''}
           </p>
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0}>
             <table class="table" aria-label="Devices">
               <thead>
                 <tr>

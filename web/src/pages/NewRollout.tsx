@@ -179,7 +179,7 @@ export function NewRollout() {
         </fieldset>
         <fieldset>
           <legend>Waves</legend>
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0}>
             <table class="table compact waves-edit" aria-label="Waves">
               <thead>
                 <tr>

@@ -167,7 +167,7 @@ export function Overview() {
         <h2 id="overdue-title">Overdue vulnerabilities</h2>
         {vr.data && overdueList.length === 0 ? <Empty title="Nothing is past its remediation due date." /> : null}
         {overdueList.length > 0 ? (
-          <div class="table-wrap">
+          <div class="table-wrap" tabIndex={0}>
             <table class="table" aria-label="Overdue vulnerabilities">
               <thead>
                 <tr>

@@ -156,7 +156,7 @@ export function Releases() {
         </Empty>
       ) : null}
       {p && p.releases.length > 0 ? (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table class="table" aria-label="Releases">
             <thead>
               <tr>
@@ -242,7 +242,7 @@ export function Release({ target }: { target: string }) {
               <p>
                 Listed by <Signatures s={r.signed_by} />
               </p>
-              <div class="table-wrap">
+              <div class="table-wrap" tabIndex={0}>
                 <table class="table compact" aria-label="Metadata signatures">
                   <thead>
                     <tr>

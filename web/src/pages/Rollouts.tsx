@@ -116,7 +116,7 @@ export function Rollouts() {
         </Empty>
       ) : null}
       {list.data && list.data.rollouts.length > 0 ? (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table class="table" aria-label="Rollouts">
             <thead>
               <tr>
@@ -287,7 +287,7 @@ export function RolloutView({ id }: { id: string }) {
               horizontal
               series={memberStates.map(([k, color]) => ({ label: stateLabel(k), color, values: progress.map((w) => w.devices[k] ?? 0) }))}
             />
-            <div class="table-wrap">
+            <div class="table-wrap" tabIndex={0}>
               <table class="table" aria-label="Waves">
                 <thead>
                   <tr>

@@ -133,7 +133,7 @@ function ExposureView({ sites, loading }: { sites: SiteReport[]; loading: boolea
           {s.exposures.filter((e) => !e.closed_at).length === 0 ? (
             <Empty title="No open exposure at this site." />
           ) : (
-            <div class="table-wrap">
+            <div class="table-wrap" tabIndex={0}>
               <table class="table" aria-label={`Open exposures at ${s.name}`}>
                 <thead>
                   <tr>
@@ -441,7 +441,7 @@ function Statements() {
       {list.loading && !list.data ? <Loading what="VEX statements" /> : null}
       {list.data && list.data.statements.length === 0 ? <Empty title="No VEX statement yet.">Decide a finding in the review queue, or import a VEX file with medfw vuln import.</Empty> : null}
       {list.data && list.data.statements.length > 0 ? (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table class="table" aria-label="VEX statements">
             <thead>
               <tr>
