@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { assertClean, axe, launchBrowser, newContext, newPage, screenshot, signIn, startFleet } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { artifactsDir, assertClean, axe, buildDir, launchBrowser, newContext, newPage, screenshot, signIn, startFleet } from './harness.mjs';
 
 const NAME = 'dashboard';
 let fleet;
@@ -289,6 +291,15 @@ test('rollouts: made by one person, refused until a second approves, pauses itse
   await page.getByLabel('Signed release').selectOption(fleet.releases.bad);
   await page.getByRole('group', { name: /Firmware versions/ }).getByLabel('4.1.1').check();
   await page.getByLabel('Departments (comma-separated; empty: any)').fill('ICU');
+  // the preview: which devices fall in which wave, and the site's next window
+  await page.getByRole('button', { name: 'Preview the waves' }).click();
+  const preview = page.getByRole('region', { name: 'Preview' });
+  await preview.getByText('Wave 1, canary: 3 devices').waitFor();
+  await preview.getByText('Wave 2, early: 7 devices').waitFor();
+  await preview.getByText('Wave 3, all: 10 devices').waitFor();
+  await preview.getByText(/next window/).first().waitFor();
+  const canarySerials = (await preview.getByRole('table', { name: 'Devices of wave 1' }).locator('tbody tr td:first-child').allTextContents()).sort();
+  assert.equal(canarySerials.length, 3);
   await checkPage(page, '15-rollout-new');
   await page.getByRole('button', { name: 'Create rollout' }).click();
   await page.getByRole('heading', { name: 'InfuPump 4.2.0, ICU' }).waitFor();
@@ -306,6 +317,15 @@ test('rollouts: made by one person, refused until a second approves, pauses itse
   await approver.getByRole('button', { name: 'Approve' }).click();
   await approver.getByText(/^running$/).first().waitFor();
   await approver.close();
+  // the canary is the one the preview showed
+  let members = [];
+  for (let i = 0; i < 30 && members.length < 3; i++) {
+    const r = await fleet.cmd({ cmd: 'api', user: 'biomed', method: 'GET', path: `/api/v1/rollouts/${id}/devices?wave=1` });
+    members = r.body.devices ?? [];
+    if (members.length < 3) await new Promise((res) => setTimeout(res, 500));
+  }
+  const bySerial = new Map(fleet.devices.map((d) => [d.id, d.serial]));
+  assert.deepEqual(members.map((m) => m.serial ?? bySerial.get(m.device_id ?? m.id)).sort(), canarySerials);
 
   // every canary install fails its health check: the rollout pauses itself and says why
   await fleet.cmd({ cmd: 'sim_start', health_fail_rate: 1 });
@@ -379,6 +399,50 @@ test('administration: people, API tokens, sites, maintenance windows', async () 
   const r = await fleet.cmd({ cmd: 'api', user: 'admin', method: 'GET', path: `/api/v1/sites/${fleet.sites.st_marys}/maintenance-windows` });
   assert.ok(r.body.blackouts.some((b) => b.from === '2030-12-24' && b.reason === 'holidays'), JSON.stringify(r.body.blackouts));
   await biomed.close();
+});
+
+test('audit trail: the chain verified, filtered, exported and verified offline', async () => {
+  const page = await pageAs('auditor');
+  await page.goto(`${fleet.url}/ui`);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+  const chain = page.getByRole('region', { name: /Chain/ });
+  await chain.getByText('verified', { exact: true }).waitFor();
+  await page.getByRole('table', { name: 'Audit records' }).waitFor();
+  await checkPage(page, '22-audit');
+  // what happened to the rollout, newest first
+  await page.getByLabel('Event starts with').fill('rollout.');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL(/event_prefix=rollout/);
+  const records = page.getByRole('table', { name: 'Audit records' });
+  for (const e of ['rollout.created', 'rollout.approve_refused', 'rollout.approved', 'rollout.paused', 'rollout.cancelled'])
+    await records.getByRole('cell', { name: e, exact: true }).first().waitFor();
+  const events = await records.locator('tbody tr td:nth-child(3)').allTextContents();
+  assert.ok(events.every((e) => e.startsWith('rollout.')), events.join(','));
+  await checkPage(page, '23-audit-filtered');
+  // the export and the server key, verified offline with medfw audit verify
+  const [exp] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export the trail' }).click()]);
+  const [key] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Server key' }).click()]);
+  const dir = join(artifactsDir, NAME);
+  await exp.saveAs(join(dir, 'audit.jsonl'));
+  await key.saveAs(join(dir, 'server-key.json'));
+  const v = spawnSync(join(buildDir, 'medfw'), ['audit', 'verify', join(dir, 'audit.jsonl'), '--server-key', join(dir, 'server-key.json')], { encoding: 'utf8' });
+  assert.equal(v.status, 0, `medfw audit verify: ${v.stdout}${v.stderr}`);
+  const lines = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n');
+  assert.ok(lines.some((l) => l.includes('"rollout.approved"')));
+  // a tablet's width too
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.reload();
+  await page.getByRole('table', { name: 'Audit records' }).waitFor();
+  assert.ok((await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 0, 'the audit page is wider than a tablet');
+  await checkPage(page, '24-audit-tablet');
+  // a role without audit.read does not get the page (and the server would refuse it)
+  const biomed = await pageAs('biomed');
+  await biomed.goto(`${fleet.url}/ui/audit`);
+  await biomed.getByText('Your role (clinical engineer) cannot see this page.').waitFor();
+  assert.equal(await biomed.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).count(), 0);
+  await biomed.close();
+  await page.close();
 });
 
 test('tablet width: every page fits without sideways scrolling of the page', async () => {

@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '../..');
 export const artifactsDir = resolve(process.env.MEDFW_BROWSER_ARTIFACTS ?? join(here, 'artifacts'));
-const buildDir = resolve(process.env.MEDFW_BUILD_DIR ?? join(repoRoot, 'build/release'));
+export const buildDir = resolve(process.env.MEDFW_BUILD_DIR ?? join(repoRoot, 'build/release'));
 const webDir = resolve(process.env.MEDFW_WEB_DIR ?? join(repoRoot, 'build/web'));
 const chromiumPath = process.env.MEDFW_CHROMIUM ?? '/usr/bin/chromium';
 

@@ -11,9 +11,10 @@ import { Release, Releases } from './pages/Releases';
 import { Vulnerabilities } from './pages/Vulnerabilities';
 import { NewRollout } from './pages/NewRollout';
 import { Admin } from './pages/Admin';
+import { Audit } from './pages/Audit';
 import { RolloutView, Rollouts } from './pages/Rollouts';
 import { EnrolTotp, SignIn } from './pages/SignIn';
-import { SessionProvider, useSessionState } from './session';
+import { SessionProvider, useSession, useSessionState } from './session';
 
 function NotFound() {
   return (
@@ -25,6 +26,26 @@ function NotFound() {
     </>
   );
 }
+
+/** A page the user's role may not read: said plainly (medfwd would refuse its data anyway). */
+function guarded(permission: string, Page: (props: any) => preact.JSX.Element) {
+  return function Guarded(props: Record<string, unknown>) {
+    const s = useSession();
+    if (!s.can(permission))
+      return (
+        <>
+          <PageTitle title="Not available" />
+          <Empty title={`Your role (${s.me.user.role.replace(/_/g, ' ')}) cannot see this page.`}>
+            <a href="/ui">Go to the overview</a> or ask an administrator for a role that includes {permission}.
+          </Empty>
+        </>
+      );
+    return <Page {...props} />;
+  };
+}
+
+const AuditPage = guarded('audit.read', Audit);
+const NewRolloutPage = guarded('rollouts.write', NewRollout);
 
 function App() {
   const st = useSessionState();
@@ -42,8 +63,9 @@ function App() {
         <Route path="/ui/releases/:target+" component={Release} />
         <Route path="/ui/vulnerabilities" component={Vulnerabilities} />
         <Route path="/ui/rollouts" component={Rollouts} />
-        <Route path="/ui/rollouts/new" component={NewRollout} />
+        <Route path="/ui/rollouts/new" component={NewRolloutPage} />
         <Route path="/ui/rollouts/:id" component={RolloutView} />
+        <Route path="/ui/audit" component={AuditPage} />
         <Route path="/ui/admin" component={Admin} />
         <Route default component={NotFound} />
       </Router>

@@ -18,6 +18,7 @@ export const navItems: NavItem[] = [
   { href: '/ui/releases', label: 'Releases', permission: 'devices.read' },
   { href: '/ui/rollouts', label: 'Rollouts', permission: 'devices.read' },
   { href: '/ui/vulnerabilities', label: 'Vulnerabilities', permission: 'devices.read' },
+  { href: '/ui/audit', label: 'Audit', permission: 'audit.read' },
   { href: '/ui/admin', label: 'Administration', permission: 'tokens.own' },
 ];
 

@@ -25,7 +25,7 @@ interface Preview {
   selected: number;
   excluded?: { count: number; ids?: number[] };
   waves: { name: string; devices: number; sample?: { id: number; serial: string; model: string; site_id: number; department: string; location: string; firmware_version: string }[] }[];
-  windows?: { site_id: number; department?: string | null; no_window?: boolean; next?: { start: string; end: string } | null; start?: string; end?: string }[];
+  windows?: { site_id: number; site_name: string; time_zone: string; department: string; devices: number; no_window: boolean; start: string | null; end: string | null; start_local: string | null; end_local: string | null; reason: string | null }[];
   warnings?: string[];
   order_note?: string;
 }
@@ -259,7 +259,7 @@ export function NewRollout() {
 function PreviewView({ p }: { p: Preview }) {
   const s = useSession();
   return (
-    <section class="card" aria-labelledby="preview-title">
+    <section class="card" aria-labelledby="preview-title" aria-live="polite">
       <h2 id="preview-title">Preview</h2>
       <p>
         {p.selected.toLocaleString('en')} device{p.selected === 1 ? '' : 's'} match
@@ -306,17 +306,19 @@ function PreviewView({ p }: { p: Preview }) {
         <>
           <h3>Maintenance windows</h3>
           <ul class="plain">
-            {p.windows.map((w, i) => {
-              const start = w.next?.start ?? w.start;
-              const end = w.next?.end ?? w.end;
-              return (
-                <li key={i}>
-                  {s.siteName(w.site_id)}
-                  {w.department ? ` · ${w.department}` : ''}:{' '}
-                  {w.no_window ? <Badge tone="bad">no maintenance window: its devices will wait</Badge> : start ? `next window ${start.replace('T', ' ').replace('Z', ' UTC')} to ${(end ?? '').replace('T', ' ').replace('Z', ' UTC')}` : '—'}
-                </li>
-              );
-            })}
+            {p.windows.map((w, i) => (
+              <li key={i}>
+                <strong>{w.site_name}</strong>
+                {w.department ? ` · ${w.department}` : ''} ({w.devices.toLocaleString('en')} devices):{' '}
+                {w.no_window ? (
+                  <Badge tone="bad">{w.reason ?? 'no maintenance window: its devices will wait'}</Badge>
+                ) : (
+                  <>
+                    next window {(w.start_local ?? '').replace('T', ' ')} to {(w.end_local ?? '').replace('T', ' ')} <span class="muted">({w.time_zone})</span>
+                  </>
+                )}
+              </li>
+            ))}
           </ul>
         </>
       ) : null}
