@@ -365,8 +365,8 @@ test('administration: people, API tokens, sites, maintenance windows', async () 
   // a weak password is refused by medfwd, next to the form, naming the field
   await page.getByLabel('Username').fill('nurse.lead');
   await page.getByLabel('Initial password').fill('short');
-  await page.getByLabel('Role').selectOption('clinical_engineer');
-  await page.getByLabel('Site').selectOption({ label: "St. Mary's Hospital" });
+  await page.getByLabel('Role', { exact: true }).selectOption('clinical_engineer');
+  await page.getByLabel('Site', { exact: true }).selectOption({ label: "St. Mary's Hospital" });
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   const refusal = page.getByRole('alert').filter({ hasText: 'The person was not added' });
   await refusal.waitFor();
@@ -374,6 +374,16 @@ test('administration: people, API tokens, sites, maintenance windows', async () 
   await page.getByLabel('Initial password').fill('a long and unusual passphrase 2026');
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await users.getByRole('cell', { name: 'nurse.lead', exact: true }).first().waitFor();
+  // change the new person's role, then disable them
+  await page.getByLabel('Role of nurse.lead').selectOption('security_officer');
+  await users.getByRole('row', { name: /nurse\.lead/ }).getByRole('combobox').and(page.getByLabel('Role of nurse.lead')).waitFor();
+  await page.getByRole('button', { name: 'Disable nurse.lead' }).click();
+  await users.getByRole('row', { name: /nurse\.lead/ }).getByText('disabled', { exact: true }).waitFor();
+  const nurse = (await fleet.cmd({ cmd: 'api', user: 'admin', method: 'GET', path: '/api/v1/users' })).body.users.find((u) => u.username === 'nurse.lead');
+  assert.equal(nurse.role, 'security_officer');
+  assert.equal(nurse.disabled, true);
+  // nobody changes their own role: the admin's own row has no role control
+  assert.equal(await page.getByLabel('Role of admin').count(), 0);
 
   await page.getByRole('link', { name: 'API tokens' }).click();
   await page.getByLabel('Name').fill('inventory export');
@@ -381,7 +391,11 @@ test('administration: people, API tokens, sites, maintenance windows', async () 
   const token = page.getByLabel('The new API token');
   await token.waitFor();
   assert.match(await token.textContent(), /^mft_/);
+  const tokens = page.getByRole('table', { name: 'API tokens' });
+  await tokens.getByRole('cell', { name: 'inventory export', exact: true }).waitFor();
   await checkPage(page, '20-admin-token');
+  await page.getByRole('button', { name: 'Revoke the token inventory export' }).click();
+  await tokens.getByText('revoked', { exact: true }).waitFor();
   await page.close();
 
   // the hospital's clinical engineer keeps the site's maintenance windows

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, ApiError, withQuery, type Site, type User } from '../api';
 import { useAction, useLoad } from '../hooks';
+import { dateTime } from '../format';
 import { PageTitle } from '../components/layout';
 import { Badge, Empty, ErrorNote, Loading } from '../components/status';
 import { useSession } from '../session';
@@ -74,6 +75,11 @@ function Users() {
                   <th scope="col">Site</th>
                   <th scope="col">Second factor</th>
                   <th scope="col">State</th>
+                  {s.can('users.write') ? (
+                    <th scope="col">
+                      <span class="sr-only">Actions</span>
+                    </th>
+                  ) : null}
                 </tr>
               </thead>
               <tbody>
@@ -81,10 +87,21 @@ function Users() {
                   <tr key={u.id}>
                     <td class="mono">{u.username}</td>
                     <td>{u.display_name}</td>
-                    <td>{roleLabel(u.role)}</td>
+                    <td>
+                      {s.can('users.write') && u.id !== s.me.user.id ? (
+                        <RoleSelect user={u} onDone={list.reload} />
+                      ) : (
+                        roleLabel(u.role)
+                      )}
+                    </td>
                     <td>{u.site_id === null ? 'manufacturer-wide' : s.siteName(u.site_id)}</td>
                     <td>{u.totp_enrolled ? <Badge tone="ok">enrolled</Badge> : u.totp_required ? <Badge tone="warn">required, not enrolled</Badge> : <Badge tone="muted">none</Badge>}</td>
                     <td>{u.disabled ? <Badge tone="bad">disabled</Badge> : 'active'}</td>
+                    {s.can('users.write') ? (
+                      <td>
+                        <UserActions user={u} self={u.id === s.me.user.id} onDone={list.reload} />
+                      </td>
+                    ) : null}
                   </tr>
                 ))}
               </tbody>
@@ -160,7 +177,119 @@ function Users() {
   );
 }
 
+function RoleSelect({ user, onDone }: { user: User; onDone: () => void }) {
+  const change = useAction(async (role: string) => {
+    await api('PATCH', `/api/v1/users/${user.id}`, { role });
+    onDone();
+  });
+  return (
+    <>
+      <select aria-label={`Role of ${user.username}`} value={user.role} disabled={change.running} onChange={(e) => void change.run(e.currentTarget.value)}>
+        {roles.map((r) => (
+          <option key={r} value={r}>
+            {roleLabel(r)}
+          </option>
+        ))}
+      </select>
+      <ErrorNote error={change.error} what="Role not changed" />
+    </>
+  );
+}
+
+function UserActions({ user, self, onDone }: { user: User; self: boolean; onDone: () => void }) {
+  const toggle = useAction(async () => {
+    await api('PATCH', `/api/v1/users/${user.id}`, { disabled: !user.disabled });
+    onDone();
+  });
+  const reset = useAction(async () => {
+    await api('POST', `/api/v1/users/${user.id}/totp-reset`, {});
+    onDone();
+  });
+  return (
+    <div class="action">
+      <div class="row tight">
+        <button type="button" class={user.disabled ? '' : 'danger'} disabled={toggle.running} onClick={() => void toggle.run()} aria-label={`${user.disabled ? 'Enable' : 'Disable'} ${user.username}`}>
+          {user.disabled ? 'Enable' : 'Disable'}
+        </button>
+        {user.totp_enrolled && !self ? (
+          <button type="button" disabled={reset.running} onClick={() => void reset.run()} aria-label={`Reset authenticator of ${user.username}`}>
+            Reset authenticator
+          </button>
+        ) : null}
+      </div>
+      <ErrorNote error={toggle.error} what="Not changed" />
+      <ErrorNote error={reset.error} what="Authenticator not reset" />
+    </div>
+  );
+}
+
+interface Token {
+  id: number;
+  name: string;
+  state: 'active' | 'expired' | 'revoked';
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+}
+
 function Tokens() {
+  const list = useLoad(() => api<{ tokens: Token[] }>('GET', '/api/v1/tokens', undefined, { limit: 100 }), []);
+  const revoke = useAction(async (id: number) => {
+    await api('DELETE', `/api/v1/tokens/${id}`);
+    list.reload();
+  });
+  return (
+    <>
+      <section class="card" aria-labelledby="tokens-title">
+        <h2 id="tokens-title">Your API tokens</h2>
+        <ErrorNote error={list.error} what="Cannot list your tokens" />
+        <ErrorNote error={revoke.error} what="Not revoked" />
+        {list.data && list.data.tokens.length === 0 ? <Empty title="You have no API token." /> : null}
+        {list.data && list.data.tokens.length > 0 ? (
+          <div class="table-wrap" tabIndex={0}>
+            <table class="table" aria-label="API tokens">
+              <thead>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">State</th>
+                  <th scope="col">Made</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">
+                    <span class="sr-only">Revoke</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.tokens.map((t) => (
+                  <tr key={t.id}>
+                    <td>{t.name}</td>
+                    <td>
+                      <Badge tone={t.state === 'active' ? 'ok' : 'muted'}>{t.state}</Badge>
+                    </td>
+                    <td>{dateTime(t.created_at)}</td>
+                    <td>{dateTime(t.expires_at)}</td>
+                    <td>{dateTime(t.last_used_at)}</td>
+                    <td>
+                      {t.state === 'active' ? (
+                        <button type="button" class="danger" disabled={revoke.running} onClick={() => void revoke.run(t.id)} aria-label={`Revoke the token ${t.name}`}>
+                          Revoke
+                        </button>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ) : null}
+      </section>
+      <NewToken onMade={list.reload} />
+    </>
+  );
+}
+
+function NewToken({ onMade }: { onMade: () => void }) {
   const [name, setName] = useState('');
   const [days, setDays] = useState('90');
   const [secret, setSecret] = useState<string | null>(null);
@@ -170,6 +299,7 @@ function Tokens() {
     const t = await api<{ token: string }>('POST', '/api/v1/tokens', body);
     setSecret(t.token);
     setName('');
+    onMade();
   });
   return (
     <form

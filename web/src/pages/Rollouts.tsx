@@ -9,7 +9,7 @@ import { BarChart } from '../components/chart';
 import { PageTitle } from '../components/layout';
 import { Badge, Empty, ErrorNote, Loading, Progress } from '../components/status';
 import { NoticeView, type ReleaseNotice } from './Device';
-import { targetPath } from './Releases';
+import { targetPath, type Release } from './Releases';
 import { useSession } from '../session';
 
 export interface WaveSpec {
@@ -195,10 +195,43 @@ function ActionButton({ label, onRun, danger, disabled }: { label: string; onRun
   );
 }
 
+function RollbackCampaign({ ro }: { ro: Rollout }) {
+  const loc = useLocation();
+  const releases = useLoad(() => api<{ releases: Release[] }>('GET', '/api/v1/repository/releases', undefined, { limit: 200 }), []);
+  const [target, setTarget] = useState('');
+  const start = useAction(async () => {
+    const made = await api<Rollout>('POST', `/api/v1/rollouts/${ro.id}/rollback`, { target });
+    loc.route(`/ui/rollouts/${made.id}`);
+  });
+  const others = (releases.data?.releases ?? []).filter((r) => r.target !== ro.target);
+  return (
+    <section class="card" aria-labelledby="ro-rollback">
+      <h2 id="ro-rollback">Rollback campaign</h2>
+      <p class="muted">Sends a previous release back to this rollout's devices that committed {ro.version} and ran that release before. A second person approves it like any rollout.</p>
+      <ErrorNote error={releases.error} what="Cannot list the releases" />
+      <div class="row">
+        <label for="rb-target">Previous release</label>
+        <select id="rb-target" value={target} onChange={(e) => setTarget(e.currentTarget.value)}>
+          <option value="">Choose…</option>
+          {others.map((r) => (
+            <option key={r.target} value={r.target}>
+              {r.product_version} — {r.target}
+              {r.notice_summary.rollback_supported === false ? ' (no rollback)' : ''}
+            </option>
+          ))}
+        </select>
+        <button type="button" class="primary" disabled={!target || start.running} onClick={() => void start.run()}>
+          Start rollback campaign
+        </button>
+      </div>
+      <ErrorNote error={start.error} what="No rollback campaign" />
+    </section>
+  );
+}
+
 export function RolloutView({ id }: { id: string }) {
   const s = useSession();
   const r = useLoad(() => api<Rollout>('GET', `/api/v1/rollouts/${encodeURIComponent(id)}`), [id], 3);
-  const [rollbackTarget, setRollbackTarget] = useState('');
   const ro = r.data;
   if (r.error && !ro)
     return (
@@ -322,24 +355,7 @@ export function RolloutView({ id }: { id: string }) {
           </>
         )}
       </section>
-      {ro.kind === 'update' && ['running', 'paused', 'completed', 'cancelled'].includes(ro.state) && s.can('rollouts.write') ? (
-        <section class="card" aria-labelledby="ro-rollback">
-          <h2 id="ro-rollback">Rollback campaign</h2>
-          <p class="muted">Sends the previous release back to this rollout's devices that committed {ro.version} and ran that release before. A second person approves it like any rollout.</p>
-          <div class="row">
-            <label for="rb-target">Previous release</label>
-            <input id="rb-target" class="mono" placeholder="pump/fw-4.1.1.img" value={rollbackTarget} onInput={(e) => setRollbackTarget(e.currentTarget.value)} />
-            <ActionButton
-              label="Start rollback campaign"
-              disabled={!rollbackTarget.trim()}
-              onRun={async () => {
-                const made = await api<Rollout>('POST', `/api/v1/rollouts/${ro.id}/rollback`, { target: rollbackTarget.trim() });
-                window.location.assign(`/ui/rollouts/${made.id}`);
-              }}
-            />
-          </div>
-        </section>
-      ) : null}
+      {ro.kind === 'update' && ['running', 'paused', 'completed', 'cancelled'].includes(ro.state) && s.can('rollouts.write') ? <RollbackCampaign ro={ro} /> : null}
       {ro.notice ? (
         <section class="card" aria-labelledby="ro-notice">
           <h2 id="ro-notice">Release notice</h2>
