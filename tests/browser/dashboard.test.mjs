@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { artifactsDir, assertClean, axe, buildDir, launchBrowser, newContext, newPage, screenshot, signIn, startFleet } from './harness.mjs';
+import { artifactsDir, assertClean, axe, buildDir, launchBrowser, newContext, newPage, screenshot, signIn, startFleet, totpCode } from './harness.mjs';
 
 const NAME = 'dashboard';
 let fleet;
@@ -384,6 +384,27 @@ test('administration: people, API tokens, sites, maintenance windows', async () 
   assert.equal(nurse.disabled, true);
   // nobody changes their own role: the admin's own row has no role control
   assert.equal(await page.getByLabel('Role of admin').count(), 0);
+
+  // a new person whose role needs a second factor enrols it at the first sign-in
+  await page.getByLabel('Username').fill('tech.amy');
+  await page.getByLabel('Initial password').fill('another long passphrase for amy');
+  await page.getByLabel('Role', { exact: true }).selectOption('clinical_engineer');
+  await page.getByLabel('Site', { exact: true }).selectOption({ label: "St. Mary's Hospital" });
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await users.getByRole('cell', { name: 'tech.amy', exact: true }).first().waitFor();
+  const amy = await newPage(browser);
+  await amy.goto(`${fleet.url}/ui`);
+  await amy.getByLabel('Username').fill('tech.amy');
+  await amy.getByLabel('Password').fill('another long passphrase for amy');
+  await amy.getByRole('button', { name: 'Sign in' }).click();
+  await amy.getByRole('heading', { name: 'Set up your authenticator' }).waitFor();
+  await amy.getByRole('button', { name: 'Show my secret' }).click();
+  const secret = (await amy.locator('code.secret').textContent()).replace(/\s+/g, '');
+  await checkPage(amy, '19b-totp-enrolment');
+  await amy.getByLabel('First code from the app').fill(totpCode(secret));
+  await amy.getByRole('button', { name: 'Confirm' }).click();
+  await amy.getByRole('heading', { name: 'Fleet overview' }).waitFor();
+  await amy.context().close();
 
   await page.getByRole('link', { name: 'API tokens' }).click();
   await page.getByLabel('Name').fill('inventory export');
