@@ -189,6 +189,41 @@ enum medfw_err medfw_advisory_input_load(const char *path, struct medfw_advisory
 
 void medfw_advisory_input_free(struct medfw_advisory_input *in);
 
+/* An input whose releases the caller keeps (medfwd: the releases its repository signs,
+ * with their SBOMs and findings). What the caller says about one release: */
+struct medfw_advisory_resolved {
+	/* Its release notice (new, or NULL: none). The parse takes it, also when the
+	 * callback or the parse fails. */
+	struct medfw_release_notice *notice;
+	/* The name its findings carry as their "sbom" (copied): it replaces the release's
+	 * `sbom` (a file name: no '/', one line, at most MEDFW_ADVISORY_NAME_MAX bytes).
+	 * NULL: the input's stays. */
+	const char *sbom;
+};
+
+/* Called once per release, in input order, after the release's own fields were checked
+ * (`release->notice` is still NULL; `product` has its id, model and UDI-DIs, its
+ * releases are being read). `path` is the release's JSON path
+ * ("products[0].releases[1]"). Returns MEDFW_OK with *out filled, or an error with
+ * `diag` set (the message naming `path`), which the parse returns as it is. */
+typedef enum medfw_err (*medfw_advisory_resolve_fn)(void *user, const char *path,
+						     const struct medfw_advisory_product *product,
+						     const struct medfw_advisory_release *release,
+						     struct medfw_advisory_resolved *out,
+						     struct medfw_diag *diag);
+
+/* Parse an advisory input as medfw_advisory_input_parse does, for a caller that knows
+ * the releases (medfwd), and read no file: a release's "notice" and "notice_file" are
+ * refused (MEDFW_ERR_FIELD_VALUE naming the path), and `resolve` gives each release's
+ * notice, checked as one from a notice_file is (its product_version must be the
+ * release's version, its release_date agree with the release's; its UDI-DIs and the
+ * CVE ids of its reason the advisory lists count as for a notice_file), and the name
+ * of its findings. Other errors as medfw_advisory_input_parse. */
+enum medfw_err medfw_advisory_input_parse_resolved(const char *source, const uint8_t *data,
+						   size_t len, medfw_advisory_resolve_fn resolve,
+						   void *user, struct medfw_advisory_input **out,
+						   struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
 /* ------------------------------------------------------------ the findings */
 
 /* One finding as the advisory needs it (strings owned by the set). */
@@ -232,6 +267,24 @@ enum medfw_err medfw_advisory_findings_parse(const char *source, const uint8_t *
 enum medfw_err medfw_advisory_findings_from_match(const struct medfw_match_result *result,
 						  struct medfw_advisory_findings **out,
 						  struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+
+/* Findings added one by one (medfwd: the findings it keeps per release). An empty set
+ * named `source`, for medfw_advisory_findings_add_json and medfw_advisory_build; NULL
+ * when out of memory. Freed by medfw_advisory_findings_free. */
+struct medfw_advisory_findings *medfw_advisory_findings_new(const char *source);
+
+/* The largest JSON of one finding medfw_advisory_findings_add_json reads. */
+#define MEDFW_ADVISORY_FINDING_MAX_BYTES (16u * 1024u * 1024u)
+
+/* Add one finding from its JSON (`len` bytes): an item of the "findings" of
+ * `medfw vuln match --json` (medfw_finding_json), checked as
+ * medfw_advisory_findings_parse checks one (the message names "findings[N]", N its
+ * index in the set), with `sbom` as the name of its SBOM instead of the JSON's "sbom".
+ * At most MEDFW_ADVISORY_FINDINGS_MAX findings and MEDFW_ADVISORY_FINDING_MAX_BYTES
+ * per JSON (MEDFW_ERR_TOO_LARGE). On failure the set holds the findings it held. */
+enum medfw_err medfw_advisory_findings_add_json(struct medfw_advisory_findings *findings,
+						const char *sbom, const uint8_t *json, size_t len,
+						struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 void medfw_advisory_findings_free(struct medfw_advisory_findings *findings);
 
@@ -335,6 +388,27 @@ enum medfw_advisory_profile {
 	MEDFW_ADVISORY_PROFILE_SECURITY_ADVISORY = 1, /* csaf_security_advisory */
 	MEDFW_ADVISORY_PROFILE_VEX = 2,               /* csaf_vex */
 };
+
+/* The renderings of an advisory. */
+enum medfw_advisory_output {
+	MEDFW_ADVISORY_OUT_CSAF = 1,
+	MEDFW_ADVISORY_OUT_MARKDOWN = 2,
+	MEDFW_ADVISORY_OUT_HTML = 3,
+};
+
+/* Room for any name medfw_advisory_file_name writes, with its NUL. */
+#define MEDFW_ADVISORY_FILE_NAME_MAX (MEDFW_ADVISORY_NAME_MAX + 16u)
+
+/* The file name an advisory is published under, from its tracking id as CSAF 2.0
+ * (section 5.1) derives it: lowercase, every run of characters other than a-z, 0-9,
+ * '+' and '-' as one '_', then ".json" (CSAF), ".vex.json" (CSAF, the VEX profile),
+ * ".md" or ".html" (`profile` is read for CSAF only). "ACME-SA-2024-003" ->
+ * "acme-sa-2024-003.json". Writes into out[cap]; MEDFW_ERR_TOO_LARGE when it does not
+ * fit, MEDFW_ERR_INVALID_ARG; out is "" on failure. */
+enum medfw_err medfw_advisory_file_name(const struct medfw_advisory_input *in,
+					enum medfw_advisory_output output,
+					enum medfw_advisory_profile profile, char *out, size_t cap)
+	MEDFW_WARN_UNUSED;
 
 /* Append the CSAF 2.0 document (UTF-8 JSON, keys sorted, indented, product ids
  * sorted within each list, a final newline) to `out`. The bytes are parsed with

@@ -14,6 +14,7 @@
 	X(medfwd_routes_repo) X(medfwd_routes_director) \
 	X(medfwd_routes_releases) \
 	X(medfwd_routes_rollouts) X(medfwd_routes_windows) X(medfwd_routes_vulns) \
+	X(medfwd_routes_advisories) \
 	X(medfwd_routes_web)
 
 #define DECLARE(table) extern const struct medfwd_route table[];

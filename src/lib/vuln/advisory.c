@@ -31,6 +31,45 @@ const char *medfw_advisory_status_name(enum medfw_advisory_status status)
 	return NULL;
 }
 
+enum medfw_err medfw_advisory_file_name(const struct medfw_advisory_input *in,
+					enum medfw_advisory_output output,
+					enum medfw_advisory_profile profile, char *out, size_t cap)
+{
+	const char *ext, *s;
+	size_t n = 0, e;
+	int run = 0;
+
+	if (out == NULL || cap == 0)
+		return MEDFW_ERR_INVALID_ARG;
+	out[0] = '\0';
+	switch (output) {
+	case MEDFW_ADVISORY_OUT_CSAF:
+		ext = profile == MEDFW_ADVISORY_PROFILE_VEX ? ".vex.json" : ".json";
+		break;
+	case MEDFW_ADVISORY_OUT_MARKDOWN: ext = ".md"; break;
+	case MEDFW_ADVISORY_OUT_HTML: ext = ".html"; break;
+	default: return MEDFW_ERR_INVALID_ARG;
+	}
+	if (in == NULL || in->tracking_id == NULL || in->tracking_id[0] == '\0')
+		return MEDFW_ERR_INVALID_ARG;
+	e = strlen(ext);
+	for (s = in->tracking_id; *s != '\0'; s++) {
+		char c = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+		int keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-';
+
+		if (!keep && run)
+			continue; /* a run of other characters is one '_' */
+		run = !keep;
+		if (n >= cap - 1 || cap - 1 - n <= e) {
+			out[0] = '\0';
+			return MEDFW_ERR_TOO_LARGE;
+		}
+		out[n++] = keep ? c : '_';
+	}
+	memcpy(out + n, ext, e + 1);
+	return MEDFW_OK;
+}
+
 static const char *const flag_labels[] = {
 	NULL,
 	"component_not_present",

@@ -19,6 +19,8 @@
 
 struct storage {
 	struct medfwi_arena arena;
+	struct medfw_advisory_finding *grown; /* the items of a set filled one by one */
+	size_t cap;
 };
 
 void medfw_advisory_findings_free(struct medfw_advisory_findings *findings)
@@ -30,6 +32,7 @@ void medfw_advisory_findings_free(struct medfw_advisory_findings *findings)
 	st = findings->priv_;
 	if (st != NULL) {
 		medfwi_arena_free(&st->arena);
+		free(st->grown);
 		free(st);
 	}
 	free(findings);
@@ -248,8 +251,9 @@ static enum medfw_err parse_evidence(struct medfwi_jr *jr, const json_t *f, cons
 	return MEDFW_OK;
 }
 
+/* One finding; `sbom` (NULL: the JSON's) names its SBOM. */
 static enum medfw_err parse_finding(struct medfwi_jr *jr, const json_t *f, const char *p,
-				    struct medfw_advisory_finding *a)
+				    const char *sbom, struct medfw_advisory_finding *a)
 {
 	const unsigned req = MEDFWI_REQUIRED | MEDFWI_NONEMPTY;
 	char q[MEDFWI_PATH_MAX];
@@ -259,8 +263,10 @@ static enum medfw_err parse_finding(struct medfwi_jr *jr, const json_t *f, const
 	enum medfw_err err;
 
 	err = medfwi_jr_expect_object(jr, f, p);
-	if (err == MEDFW_OK)
+	if (err == MEDFW_OK && sbom == NULL)
 		err = medfwi_jr_str(jr, f, p, "sbom", req, SOURCE_MAX, &a->sbom);
+	if (err == MEDFW_OK && sbom != NULL && (a->sbom = dup_str(jr, sbom)) == NULL)
+		err = medfwi_jr_alloc_failed(jr);
 	if (err == MEDFW_OK)
 		err = medfwi_jr_str(jr, f, p, "vulnerability", req, ID_MAX, &a->vuln_id);
 	if (err == MEDFW_OK)
@@ -379,7 +385,7 @@ enum medfw_err medfw_advisory_findings_parse(const char *source, const uint8_t *
 	}
 	for (i = 0; err == MEDFW_OK && i < n; i++) {
 		medfwi_path_item(p, "", "findings", i);
-		err = parse_finding(&jr, json_array_get(arr, i), p, &set->items[i]);
+		err = parse_finding(&jr, json_array_get(arr, i), p, NULL, &set->items[i]);
 	}
 	json_decref(root);
 	if (err != MEDFW_OK) {
@@ -388,5 +394,72 @@ enum medfw_err medfw_advisory_findings_parse(const char *source, const uint8_t *
 	}
 	set->count = n;
 	*out = set;
+	return MEDFW_OK;
+}
+
+/* ------------------------------------------------------------ one by one */
+
+struct medfw_advisory_findings *medfw_advisory_findings_new(const char *source)
+{
+	struct medfw_advisory_findings *set;
+	struct medfwi_jr jr;
+	struct medfw_diag d;
+
+	if (source == NULL)
+		return NULL;
+	medfw_diag_clear(&d);
+	set = new_set(&jr, &d);
+	if (set != NULL && (set->source = dup_str(&jr, source)) == NULL) {
+		medfw_advisory_findings_free(set);
+		return NULL;
+	}
+	return set;
+}
+
+enum medfw_err medfw_advisory_findings_add_json(struct medfw_advisory_findings *findings,
+						const char *sbom, const uint8_t *json, size_t len,
+						struct medfw_diag *diag)
+{
+	struct storage *st = findings != NULL ? findings->priv_ : NULL;
+	struct medfw_advisory_finding one;
+	struct medfwi_jr jr;
+	struct medfw_diag d;
+	char p[MEDFWI_PATH_MAX];
+	json_t *root = NULL;
+	enum medfw_err err;
+
+	if (st == NULL || sbom == NULL || sbom[0] == '\0' || json == NULL ||
+	    (findings->count > 0 && findings->items != st->grown))
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, WHAT ": invalid argument");
+	if (findings->count >= MEDFW_ADVISORY_FINDINGS_MAX)
+		return medfw_diag_set(diag, MEDFW_ERR_TOO_LARGE, WHAT ": more than %u findings",
+				      MEDFW_ADVISORY_FINDINGS_MAX);
+	if (findings->count == st->cap) {
+		size_t cap = st->cap > 0 ? st->cap * 2 : 64;
+		struct medfw_advisory_finding *grown;
+
+		if (cap > MEDFW_ADVISORY_FINDINGS_MAX)
+			cap = MEDFW_ADVISORY_FINDINGS_MAX;
+		grown = realloc(st->grown, cap * sizeof(*grown));
+		if (grown == NULL)
+			return medfw_diag_set(diag, MEDFW_ERR_NOMEM, WHAT ": out of memory");
+		st->grown = grown;
+		st->cap = cap;
+		findings->items = grown;
+	}
+	medfwi_path_item(p, "", "findings", findings->count);
+	medfw_diag_clear(&d);
+	err = medfw_json_parse(json, len, MEDFW_ADVISORY_FINDING_MAX_BYTES, MAX_DEPTH, &root, &d);
+	if (err != MEDFW_OK)
+		return medfw_diag_set(diag, err, WHAT ": %s: %s", p, medfw_diag_message(&d, err));
+	memset(&one, 0, sizeof(one));
+	jr.arena = &st->arena;
+	jr.diag = diag;
+	jr.what = WHAT;
+	err = parse_finding(&jr, root, p, sbom, &one);
+	json_decref(root);
+	if (err != MEDFW_OK)
+		return err;
+	findings->items[findings->count++] = one;
 	return MEDFW_OK;
 }

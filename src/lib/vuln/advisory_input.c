@@ -31,6 +31,8 @@ struct storage {
 struct parser {
 	struct medfwi_jr jr;
 	const char *base_dir;
+	medfw_advisory_resolve_fn resolve; /* NULL: notices from the input */
+	void *resolve_user;
 	struct storage *st;
 	size_t notice_cap;
 };
@@ -371,6 +373,18 @@ static enum medfw_err parse_tracking(struct parser *ps, const json_t *root,
 	return MEDFW_OK;
 }
 
+/* The input owns the notices of its releases. */
+static enum medfw_err keep_notice(struct parser *ps, struct medfw_release_notice **notice)
+{
+	if (ps->st->notice_count == ps->notice_cap) {
+		medfw_notice_free(*notice);
+		*notice = NULL;
+		return medfw_diag_set(ps->jr.diag, MEDFW_ERR_NOMEM, WHAT ": out of memory");
+	}
+	ps->st->notices[ps->st->notice_count++] = *notice;
+	return MEDFW_OK;
+}
+
 /* The release notice of a release: an object, or a file relative to base_dir. */
 static enum medfw_err load_notice(struct parser *ps, const json_t *rel, const char *p,
 				  struct medfw_release_notice **out)
@@ -424,13 +438,49 @@ static enum medfw_err load_notice(struct parser *ps, const json_t *rel, const ch
 	if (err != MEDFW_OK)
 		return medfw_diag_set(ps->jr.diag, err, WHAT ": %s: %s", q,
 				      medfw_diag_message(&d, err));
-	if (ps->st->notice_count == ps->notice_cap) {
-		medfw_notice_free(*out);
-		*out = NULL;
-		return medfw_diag_set(ps->jr.diag, MEDFW_ERR_NOMEM, WHAT ": out of memory");
+	return keep_notice(ps, out);
+}
+
+/* The caller's word on a release (medfw_advisory_input_parse_resolved): its notice and
+ * the name of its findings; the input may not bring a notice of its own. */
+static enum medfw_err resolve_release(struct parser *ps, const json_t *rel, const char *p,
+				      const struct medfw_advisory_product *pr,
+				      struct medfw_advisory_release *r,
+				      struct medfw_release_notice **out)
+{
+	struct medfw_advisory_resolved res;
+	char q[MEDFWI_PATH_MAX];
+	const char *own = json_object_get(rel, "notice") != NULL ? "notice"
+			  : json_object_get(rel, "notice_file") != NULL ? "notice_file"
+									: NULL;
+	enum medfw_err err;
+
+	*out = NULL;
+	if (own != NULL) {
+		medfwi_path_key(q, p, own);
+		return medfw_diag_set(ps->jr.diag, MEDFW_ERR_FIELD_VALUE,
+				      WHAT ": %s: not accepted here: a release's notice is the one "
+					   "kept with the release (medfwd: signed by the repository "
+					   "it serves); leave notice and notice_file out",
+				      q);
 	}
-	ps->st->notices[ps->st->notice_count++] = *out;
-	return MEDFW_OK;
+	memset(&res, 0, sizeof(res));
+	err = ps->resolve(ps->resolve_user, p, pr, r, &res, ps->jr.diag);
+	if (err == MEDFW_OK && res.sbom != NULL &&
+	    (res.sbom[0] == '\0' || strlen(res.sbom) > MEDFW_ADVISORY_NAME_MAX ||
+	     !text_ok(res.sbom, 0) || strchr(res.sbom, '/') != NULL))
+		err = medfw_diag_set(ps->jr.diag, MEDFW_ERR_INVALID_ARG,
+				     WHAT ": %s: the name of its findings is no file name", p);
+	if (err == MEDFW_OK && res.sbom != NULL && (r->sbom = arena_dup(ps, res.sbom)) == NULL)
+		err = medfwi_jr_alloc_failed(&ps->jr);
+	if (err != MEDFW_OK) {
+		medfw_notice_free(res.notice);
+		return err;
+	}
+	if (res.notice == NULL)
+		return MEDFW_OK;
+	*out = res.notice;
+	return keep_notice(ps, out);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -577,7 +627,8 @@ static enum medfw_err parse_release(struct parser *ps, const json_t *o, const ch
 	if (err == MEDFW_OK)
 		err = get_url(ps, o, p, "url", 0, &r->url);
 	if (err == MEDFW_OK)
-		err = load_notice(ps, o, p, &notice);
+		err = ps->resolve != NULL ? resolve_release(ps, o, p, pr, r, &notice)
+					  : load_notice(ps, o, p, &notice);
 	if (err != MEDFW_OK)
 		return err;
 	r->notice = notice;
@@ -993,10 +1044,10 @@ static enum medfw_err parse_root(struct parser *ps, const json_t *root,
 	return cross_checks(ps, in);
 }
 
-enum medfw_err medfw_advisory_input_parse(const char *source, const uint8_t *data, size_t len,
-					  const char *base_dir,
-					  struct medfw_advisory_input **out,
-					  struct medfw_diag *diag)
+static enum medfw_err parse_input(const char *source, const uint8_t *data, size_t len,
+				  const char *base_dir, medfw_advisory_resolve_fn resolve,
+				  void *user, struct medfw_advisory_input **out,
+				  struct medfw_diag *diag)
 {
 	struct medfw_advisory_input *in = NULL;
 	struct parser ps;
@@ -1025,6 +1076,8 @@ enum medfw_err medfw_advisory_input_parse(const char *source, const uint8_t *dat
 	ps.jr.diag = diag;
 	ps.jr.what = WHAT;
 	ps.base_dir = base_dir;
+	ps.resolve = resolve;
+	ps.resolve_user = user;
 	in->source = arena_dup(&ps, source);
 	err = in->source == NULL ? medfwi_jr_alloc_failed(&ps.jr) : parse_root(&ps, root, in);
 	json_decref(root);
@@ -1034,6 +1087,26 @@ enum medfw_err medfw_advisory_input_parse(const char *source, const uint8_t *dat
 	}
 	*out = in;
 	return MEDFW_OK;
+}
+
+enum medfw_err medfw_advisory_input_parse(const char *source, const uint8_t *data, size_t len,
+					  const char *base_dir,
+					  struct medfw_advisory_input **out,
+					  struct medfw_diag *diag)
+{
+	return parse_input(source, data, len, base_dir, NULL, NULL, out, diag);
+}
+
+enum medfw_err medfw_advisory_input_parse_resolved(const char *source, const uint8_t *data,
+						   size_t len, medfw_advisory_resolve_fn resolve,
+						   void *user, struct medfw_advisory_input **out,
+						   struct medfw_diag *diag)
+{
+	if (out != NULL)
+		*out = NULL;
+	if (resolve == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, WHAT ": invalid argument");
+	return parse_input(source, data, len, NULL, resolve, user, out, diag);
 }
 
 enum medfw_err medfw_advisory_input_load(const char *path, struct medfw_advisory_input **out,
