@@ -280,6 +280,43 @@ test('vulnerabilities: a security decision marks a finding not affected with a j
   await page.close();
 });
 
+test('vulnerabilities: a customer advisory exported as CSAF 2.0 from the findings medfwd keeps', async () => {
+  const page = await pageAs('admin');
+  await page.goto(`${fleet.url}/ui/vulnerabilities?tab=advisory`);
+  await page.getByRole('heading', { name: 'Customer advisory' }).waitFor();
+  await page.getByLabel('Manufacturer', { exact: true }).fill('Acme Medical');
+  await page.getByLabel("Manufacturer's web address").fill('https://psirt.acme-medical.example');
+  await page.getByLabel('Advisory id').fill('ACME-SA-2026-007');
+  await page.getByLabel('Title', { exact: true }).fill('InfuPump 3: backdoored XZ Utils in firmware 4.1.1');
+  await page.getByLabel('Summary for hospital staff (plain words)').fill('Firmware 4.1.1 contains a backdoored compression library. Update to 4.2.1.');
+  await page.getByLabel('Model').selectOption('InfuPump 3');
+  const rels = page.getByRole('group', { name: 'Releases (oldest first)' });
+  await rels.getByLabel(/4\.1\.1 \(/).check();
+  await rels.getByLabel(/4\.2\.1 \(/).check();
+  const cve = fleet.findings.critical.vulnerability;
+  await page.getByLabel(cve, { exact: true }).check();
+  await page.getByLabel(`Title of ${cve}`).fill('XZ Utils: malicious code in liblzma');
+  await page.getByLabel(`Impact of ${cve}`).fill('An attacker could take control of the service shell over the network.');
+  await page.getByLabel(`Description of ${cve}`).fill('liblzma 5.6.0 contains a backdoor.');
+  await checkPage(page, '18b-advisory');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export the advisory' }).click()]);
+  assert.equal(download.suggestedFilename(), 'acme-sa-2026-007.json');
+  const doc = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(doc.document.tracking.id, 'ACME-SA-2026-007');
+  const v = doc.vulnerabilities.find((x) => x.cve === cve);
+  assert.ok(v, 'the CVE is in the advisory');
+  assert.ok((v.product_status.known_affected ?? []).some((p) => p.endsWith(':4.1.1')), JSON.stringify(v.product_status));
+  assert.ok((v.product_status.fixed ?? []).some((p) => p.endsWith(':4.2.1')), JSON.stringify(v.product_status));
+  await page.getByText('acme-sa-2026-007.json').waitFor();
+  // a hospital's security officer has no advisory export
+  const secoff = await pageAs('secoff');
+  await secoff.goto(`${fleet.url}/ui/vulnerabilities`);
+  await secoff.getByRole('navigation', { name: 'Vulnerability views' }).waitFor();
+  assert.equal(await secoff.getByRole('link', { name: 'Advisory export' }).count(), 0);
+  await secoff.close();
+  await page.close();
+});
+
 test('rollouts: made by one person, refused until a second approves, pauses itself on a bad canary', async () => {
   const page = await pageAs('biomed');
   await page.goto(`${fleet.url}/ui/rollouts`);

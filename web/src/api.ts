@@ -44,8 +44,9 @@ export function withQuery(path: string, query?: Query): string {
 /** The largest answer the dashboard reads (the server's own pages are far smaller). */
 const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
-export async function api<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+/** Sends a request; an answer that is not 2xx becomes an ApiError with medfwd's words. */
+async function request(method: string, path: string, body: unknown, query: Query | undefined, accept: string): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let r: Response;
@@ -61,23 +62,38 @@ export async function api<T>(method: string, path: string, body?: unknown, query
   } catch (e) {
     throw new ApiError(0, 'network', `medfwd cannot be reached (${(e as Error).message}); check the connection and try again`);
   }
-  const text = await r.text();
-  if (text.length > MAX_ANSWER_BYTES) throw new ApiError(r.status, 'too_large', 'the answer is larger than the dashboard reads');
-  let data: unknown = null;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      if (r.ok) throw new ApiError(r.status, 'bad_answer', 'medfwd answered with something that is not JSON');
-    }
-  }
   if (!r.ok) {
+    let data: unknown = null;
+    try {
+      data = JSON.parse(await r.text());
+    } catch {
+      data = null;
+    }
     const e = (data as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
     const err = new ApiError(r.status, e?.code ?? `http_${r.status}`, e?.message ?? `medfwd answered HTTP ${r.status}`, e?.field);
     if (r.status === 401 && path !== '/api/v1/session' && onSignedOut) onSignedOut(err.message);
     throw err;
   }
-  return data as T;
+  return r;
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, query?: Query): Promise<T> {
+  const r = await request(method, path, body, query, 'application/json');
+  const text = await r.text();
+  if (text.length > MAX_ANSWER_BYTES) throw new ApiError(r.status, 'too_large', 'the answer is larger than the dashboard reads');
+  if (!text) return null as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(r.status, 'bad_answer', 'medfwd answered with something that is not JSON');
+  }
+}
+
+/** A document to save (an advisory): its bytes and the file name medfwd gave it. */
+export async function apiDocument(method: string, path: string, body?: unknown): Promise<{ blob: Blob; filename: string | null }> {
+  const r = await request(method, path, body, undefined, '*/*');
+  const filename = /filename="([^"/\\]+)"/.exec(r.headers.get('Content-Disposition') ?? '')?.[1] ?? null;
+  return { blob: await r.blob(), filename };
 }
 
 // ---- the shapes the dashboard reads (docs/api/openapi.yaml) ----

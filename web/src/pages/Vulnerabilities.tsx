@@ -10,6 +10,7 @@ import { Badge, Empty, ErrorNote, Loading, Progress } from '../components/status
 import { FindingTable } from './Device';
 import { severities, severityTone, type Exposure, type Finding } from './findings';
 import { useSession } from '../session';
+import { AdvisoryExport } from './Advisory';
 
 interface SiteReport {
   site_id: number;
@@ -63,11 +64,16 @@ const tabs = [
   ['review', 'Review queue'],
   ['findings', 'All findings'],
   ['vex', 'VEX statements'],
+  ['advisory', 'Advisory export'],
 ] as const;
 
 export function Vulnerabilities() {
+  const s = useSession();
   const loc = useLocation();
-  const tab = tabs.some(([k]) => k === loc.query.tab) ? loc.query.tab : 'exposure';
+  // customer advisories are the manufacturer's: vulns.write, manufacturer-wide
+  const mayExport = s.can('vulns.write') && s.me.user.site_id === null;
+  const shown = tabs.filter(([k]) => k !== 'advisory' || mayExport);
+  const tab = shown.some(([k]) => k === loc.query.tab) ? loc.query.tab : 'exposure';
   const report = useLoad(() => api<{ sites: SiteReport[] }>('GET', '/api/v1/reports/vulnerabilities'), [], 60);
   const sites = report.data?.sites ?? [];
   const sev: Record<string, number> = {};
@@ -96,7 +102,7 @@ export function Vulnerabilities() {
       </section>
       <nav class="tabs" aria-label="Vulnerability views">
         <ul>
-          {tabs.map(([k, label]) => (
+          {shown.map(([k, label]) => (
             <li key={k}>
               <a href={withQuery('/ui/vulnerabilities', { tab: k })} aria-current={tab === k ? 'page' : undefined}>
                 {label}
@@ -109,6 +115,7 @@ export function Vulnerabilities() {
       {tab === 'review' ? <ReviewQueue onChange={report.reload} /> : null}
       {tab === 'findings' ? <AllFindings /> : null}
       {tab === 'vex' ? <Statements /> : null}
+      {tab === 'advisory' ? <AdvisoryExport /> : null}
     </>
   );
 }
