@@ -1,5 +1,6 @@
 /* libFuzzer target: the two inputs of medfw vuln advisory that are read from files,
- * the advisory input (medfw_advisory_input_parse) and a findings JSON
+ * the advisory input (medfw_advisory_input_parse, and medfw_advisory_input_parse_resolved
+ * as medfwd reads it with releases resolved by the server) and a findings JSON
  * (medfw_advisory_findings_parse), each taken through the model and every rendering.
  *
  * The bytes are tried as an advisory input (with fixed findings) and as findings (with
@@ -11,6 +12,7 @@
  * MEDFW_ERR_FIELD_VALUE and leaves its buffer alone; the HTML has only the elements
  * and attributes the renderer writes, whatever the strings were (no script, no event
  * handler, no attribute broken out of). */
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +180,25 @@ static void run(const struct medfw_advisory_input *in, const struct medfw_adviso
 	medfw_advisory_free(adv);
 }
 
+/* medfwd's resolver stand-in: no notice, the findings' name from the version; a
+ * version starting with '9' is a release the server does not know. */
+static enum medfw_err resolve(void *user, const char *path,
+			      const struct medfw_advisory_product *product,
+			      const struct medfw_advisory_release *release,
+			      struct medfw_advisory_resolved *out, struct medfw_diag *diag)
+{
+	static char name[96];
+
+	(void)user;
+	(void)product;
+	if (release->version[0] == '9')
+		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "%s: no such release", path);
+	snprintf(name, sizeof(name), "r-%.64s.cdx.json", release->version);
+	out->notice = NULL;
+	out->sbom = name;
+	return MEDFW_OK;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct medfw_advisory_input *base_in;
@@ -197,6 +218,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	medfw_diag_clear(&d);
 	if (medfw_advisory_input_parse("fuzz.json", data, size, NULL, &in, &d) != MEDFW_OK) {
+		if (in != NULL || d.msg[0] == '\0')
+			abort();
+	} else {
+		check_input(in);
+		run(in, base_findings);
+		medfw_advisory_input_free(in);
+	}
+	/* as medfwd reads it: no file, releases resolved by the server */
+	medfw_diag_clear(&d);
+	in = NULL;
+	if (medfw_advisory_input_parse_resolved("fuzz.json", data, size, resolve, NULL, &in,
+						&d) != MEDFW_OK) {
 		if (in != NULL || d.msg[0] == '\0')
 			abort();
 	} else {
