@@ -54,11 +54,10 @@ export function Layout({ children }: { children: ComponentChildren }) {
           </ul>
         </nav>
         <div class="who">
-          <span>
+          <span class="who-name">
             <strong>{s.me.user.display_name || s.me.user.username}</strong>
             <span class="muted">
-              {' '}
-              · {roleName(s.me.user.role)} · {s.siteName(s.me.user.site_id)}
+              {roleName(s.me.user.role)} · {s.siteName(s.me.user.site_id)}
             </span>
           </span>
           <button type="button" class="link" onClick={() => void s.signOut()}>

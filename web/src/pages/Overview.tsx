@@ -22,8 +22,16 @@ interface VulnSiteReport {
   exposures: Exposure[];
 }
 
+interface ModelExposure {
+  model: string;
+  devices: number;
+  exposed_devices: number;
+  overdue_devices: number;
+}
+
 interface VulnReport {
   sites: VulnSiteReport[];
+  models: ModelExposure[];
 }
 
 interface Rollout {
@@ -140,6 +148,24 @@ export function Overview() {
             />
           ) : null}
         </section>
+        {(vr.data?.models ?? []).length > 0 ? (
+          <section class="card">
+            <BarChart
+              id="chart-exposure"
+              title="Devices by model and exposure"
+              labels={(vr.data?.models ?? []).map((m) => m.model)}
+              stacked
+              series={[
+                { label: 'exposed, overdue', color: '#922b21', values: (vr.data?.models ?? []).map((m) => m.overdue_devices) },
+                { label: 'exposed', color: '#b9770e', values: (vr.data?.models ?? []).map((m) => m.exposed_devices - m.overdue_devices) },
+                { label: 'not exposed', color: '#1e8449', values: (vr.data?.models ?? []).map((m) => m.devices - m.exposed_devices) },
+              ]}
+            />
+            <p class="hint">Devices running a release with a stored SBOM; the others' exposure is unknown.</p>
+          </section>
+        ) : null}
+      </div>
+      <div class="grid two">
         <section class="card" aria-labelledby="not-signed-title">
           <h2 id="not-signed-title">Devices not running a signed release</h2>
           {fw.data && fw.data.not_signed_devices.length === 0 ? <Empty title="Every device reports a signed release." /> : null}
@@ -160,6 +186,19 @@ export function Overview() {
               </ul>
               {fw.data.not_signed_total > 10 ? <a href="/ui/devices?signed=no">All {fw.data.not_signed_total.toLocaleString('en')}</a> : null}
             </>
+          ) : null}
+        </section>
+        <section class="card" aria-labelledby="rollouts-title">
+          <h2 id="rollouts-title">Active rollouts</h2>
+          {ro.data && active.length === 0 ? <Empty title="No rollout is running.">A clinical engineer or release manager starts one from a signed release.</Empty> : null}
+          {active.length > 0 ? (
+            <ul class="plain">
+              {active.map((r) => (
+                <li key={r.id}>
+                  <strong>{r.name}</strong> <span class="muted">({r.target})</span> — {r.state.replace(/_/g, ' ')}
+                </li>
+              ))}
+            </ul>
           ) : null}
         </section>
       </div>
@@ -199,19 +238,6 @@ export function Overview() {
               </tbody>
             </table>
           </div>
-        ) : null}
-      </section>
-      <section class="card" aria-labelledby="rollouts-title">
-        <h2 id="rollouts-title">Active rollouts</h2>
-        {ro.data && active.length === 0 ? <Empty title="No rollout is running.">A clinical engineer or release manager starts one from a signed release.</Empty> : null}
-        {active.length > 0 ? (
-          <ul class="plain">
-            {active.map((r) => (
-              <li key={r.id}>
-                <strong>{r.name}</strong> <span class="muted">({r.target})</span> — {r.state.replace(/_/g, ' ')}
-              </li>
-            ))}
-          </ul>
         ) : null}
       </section>
     </>
