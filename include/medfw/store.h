@@ -282,6 +282,21 @@ enum medfw_err medfw_store_user_login_succeeded(struct medfw_store *store, int64
 enum medfw_err medfw_store_user_totp_accept(struct medfw_store *store, int64_t id,
 					    int64_t counter,
 					    struct medfw_diag *diag) MEDFW_WARN_UNUSED;
+/* Complete user `id`'s pending TOTP enrolment, in one write transaction (joins the
+ * caller's when `store` is a pinned handle): one statement sets the TOTP columns only
+ * -- the secret (1..MEDFW_STORE_TOTP_SECRET_MAX bytes) and totp_last_counter =
+ * `counter`, the time step of the code that confirmed it -- while the user is not
+ * disabled and the setting `pending_key` still holds `pending_value` (the enrolment
+ * the code was checked against); then that setting is deleted. Every other column
+ * (role, disabled, names, password, totp_required) keeps what is stored, so a change
+ * made meanwhile is not undone. A disabled user or a pending enrolment deleted or
+ * replaced meanwhile: MEDFW_ERR_STATE (diag says which), nothing changed; no such
+ * user: MEDFW_ERR_NOT_FOUND. */
+enum medfw_err medfw_store_user_totp_enrol(struct medfw_store *store, int64_t id,
+					   const char *pending_key, const char *pending_value,
+					   const uint8_t *secret, size_t secret_len,
+					   int64_t counter,
+					   struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 
 /* ---------------------------------------------------------------- sessions */
 

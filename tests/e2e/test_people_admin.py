@@ -2,7 +2,8 @@
 filters and paging with site scoping, the stored chain's verification (verified, a
 changed record, a removed record), changing users (role, name, disabled, TOTP
 requirement) and their refusals (own role, the last manufacturer-wide admin, another
-site), disabling revokes sessions and API tokens, resetting a lost second factor, and
+site), disabling revokes sessions and API tokens, resetting a lost second factor, a TOTP
+confirmation at the same moment as an administrator's change (the change stays), and
 listing API tokens without their secrets."""
 import json
 import re
@@ -381,6 +382,104 @@ def test_totp_reset(server):
     st, _, got = c.call("POST", f"/api/v1/users/{aud['id']}/totp-reset")
     assert st == 409 and got["error"]["field"] == "user"
     assert len(audit_all(c, "&event=user.totp_reset")) == 1
+
+
+# ---- TOTP enrolment against an administrator's change at the same moment ----
+
+def run_together(*calls):
+    """Run the calls at once (one thread each); their results in order."""
+    results = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def run(i, fn):
+        start.wait()
+        results[i] = fn()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_totp_confirm_keeps_a_concurrent_disable_and_role_change(server):
+    """The confirmation writes the second factor only: an administrator disabling the
+    user and changing role and name at the same moment always stays, whichever comes
+    first; a confirmation that loses is refused (401: its session was revoked first;
+    409: the user was disabled while it ran), never a 500, and enrols nothing. (Four
+    rounds: each sign-in and each refused session counts against the sign-in rate
+    limit of the address.)"""
+    c = admin(server)
+    for round_ in range(4):
+        name = f"racer{round_}"
+        user = make_user(c, name, "clinical_engineer")
+        u = Client(server)
+        u.login(name)
+        status, _, body = u.call("POST", "/api/v1/me/totp")
+        assert status == 200, body
+        code = totp(body["secret"], time.time())
+        confirm, change = run_together(
+            lambda: u.call("POST", "/api/v1/me/totp/confirm", {"code": code}),
+            lambda: c.call("PATCH", f"/api/v1/users/{user['id']}",
+                           {"disabled": True, "role": "auditor",
+                            "display_name": f"Racer {round_}"}))
+        assert change[0] == 200, change
+        assert confirm[0] in (200, 401, 409), confirm
+        if confirm[0] == 409:
+            assert "disabled" in confirm[2]["error"]["message"], confirm
+        got = users_by_name(c)[name]
+        assert (got["disabled"], got["role"], got["display_name"]) == \
+            (True, "auditor", f"Racer {round_}"), (confirm, got)
+        assert got["totp_enrolled"] is (confirm[0] == 200), (confirm, got)
+    enrolled = audit_all(c, "&event=totp.enrolled")
+    assert len(enrolled) == sum(1 for r in range(4) if users_by_name(c)[f"racer{r}"]
+                                ["totp_enrolled"])
+
+
+def test_totp_confirm_disabled_restarted_and_used_up(server):
+    """A pending enrolment completes once, with the secret begun last, and not for a
+    user disabled meanwhile."""
+    c = admin(server)
+    eng = make_user(c, "eng", "clinical_engineer")
+    u = Client(server)
+    u.login("eng")
+    status, _, first = u.call("POST", "/api/v1/me/totp")
+    assert status == 200
+    # disabled after beginning: the confirmation is refused and the user stays disabled
+    assert patch(c, eng["id"], {"disabled": True})["disabled"] is True
+    st, _, got = u.call("POST", "/api/v1/me/totp/confirm",
+                        {"code": totp(first["secret"], time.time())})
+    assert st == 401, got
+    after = users_by_name(c)["eng"]
+    assert after["disabled"] is True and after["totp_enrolled"] is False
+    assert patch(c, eng["id"], {"disabled": False})["disabled"] is False
+    u = Client(server)
+    u.login("eng")
+    # restarted: the code of the first secret no longer confirms anything
+    status, _, second = u.call("POST", "/api/v1/me/totp")
+    assert status == 200 and second["secret"] != first["secret"]
+    now = time.time()
+    st, _, got = u.call("POST", "/api/v1/me/totp/confirm", {"code": totp(first["secret"], now)})
+    assert st == 400 and got["error"]["field"] == "code", got
+    assert users_by_name(c)["eng"]["totp_enrolled"] is False
+    # the same good code sent several times at once: enrolled once, the rest refused
+    code = totp(second["secret"], now)
+    results = run_together(*[
+        (lambda: u.call("POST", "/api/v1/me/totp/confirm", {"code": code}))
+        for _ in range(4)])
+    statuses = sorted(r[0] for r in results)
+    assert statuses == [200, 409, 409, 409], results
+    for r in results:
+        if r[0] == 409:
+            assert r[2]["error"]["code"] == "conflict", r
+    assert users_by_name(c)["eng"]["totp_enrolled"] is True
+    assert len(audit_all(c, "&event=totp.enrolled")) == 1
+    # the enrolled factor is the second secret: signing in takes its next code
+    b = Client(server)
+    assert b.login("eng", expect=401)["error"]["code"] == "totp_required"
+    b.login("eng", totp_code=totp(first["secret"], now + 30), expect=401)
+    b.login("eng", totp_code=totp(second["secret"], now + 30))
 
 
 # ---- API tokens ----

@@ -278,6 +278,164 @@ static void test_sites_and_users(void **state)
 	assert_int_equal(medfw_store_site_delete(f->store, f->site_a, NULL), MEDFW_ERR_NOT_FOUND);
 }
 
+/* Completing a TOTP enrolment writes the TOTP columns only, and is refused (nothing
+ * changed) for a user disabled meanwhile or an enrolment cancelled or restarted
+ * meanwhile: the interleavings of POST /api/v1/me/totp/confirm with an
+ * administrator's change, replayed step by step. */
+static void expect_user(struct fixture *f, int64_t id, struct medfw_store_user *out)
+{
+	assert_int_equal(medfw_store_user_get(f->store, medfw_store_scope_all(), id, out, NULL),
+			 MEDFW_OK);
+}
+
+struct enrol_in_tx {
+	int64_t id;
+	const char *key, *value;
+	const uint8_t *secret;
+	size_t len;
+	enum medfw_err enrol_result;
+};
+
+/* Enrols, then fails the transaction. */
+static enum medfw_err enrol_in_tx_fn(struct medfw_store *tx, void *user, struct medfw_diag *diag)
+{
+	struct enrol_in_tx *a = user;
+
+	a->enrol_result = medfw_store_user_totp_enrol(tx, a->id, a->key, a->value, a->secret,
+						      a->len, 56666670, diag);
+	return a->enrol_result == MEDFW_OK ? MEDFW_ERR_IO : a->enrol_result;
+}
+
+static void test_user_totp_enrol(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t secret[20], other[20];
+	static const char key[] = "totp_pending:x", value[] = "6162636465666768696a6b6c6d6e6f7071727374";
+	struct medfw_store_user u, admin_copy, got;
+	struct enrol_in_tx tx_arg;
+	char buf[128];
+	struct medfw_diag d;
+
+	memcpy(secret, "abcdefghijklmnopqrst", sizeof(secret));
+	memcpy(other, "ABCDEFGHIJKLMNOPQRST", sizeof(other));
+	memset(&u, 0, sizeof(u));
+	u.site_id = f->site_a;
+	snprintf(u.username, sizeof(u.username), "carol");
+	snprintf(u.display_name, sizeof(u.display_name), "Carol C.");
+	u.role = MEDFW_ROLE_CLINICAL_ENGINEER;
+	snprintf(u.password_hash, sizeof(u.password_hash), "$argon2id$hash");
+	assert_int_equal(medfw_store_user_create(f->store, &u, NULL), MEDFW_OK);
+
+	/* an administrator changes role, name and requirement meanwhile: all of it stays */
+	assert_int_equal(medfw_store_setting_set(f->store, key, value, NULL), MEDFW_OK);
+	expect_user(f, u.id, &admin_copy);
+	admin_copy.role = MEDFW_ROLE_AUDITOR;
+	snprintf(admin_copy.display_name, sizeof(admin_copy.display_name), "Carol (audit)");
+	admin_copy.totp_required = 1;
+	assert_int_equal(medfw_store_user_update(f->store, medfw_store_scope_all(), &admin_copy, NULL),
+			 MEDFW_OK);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, key, value, secret,
+						     sizeof(secret), 56666666, &d),
+			 MEDFW_OK);
+	expect_user(f, u.id, &got);
+	assert_int_equal(got.role, MEDFW_ROLE_AUDITOR);
+	assert_string_equal(got.display_name, "Carol (audit)");
+	assert_int_equal(got.totp_required, 1);
+	assert_int_equal(got.disabled, 0);
+	assert_string_equal(got.password_hash, "$argon2id$hash");
+	assert_int_equal(got.totp_secret_len, sizeof(secret));
+	assert_memory_equal(got.totp_secret, secret, sizeof(secret));
+	assert_int_equal(got.totp_last_counter, 56666666);
+	/* the pending enrolment is used up: the same confirmation again is refused */
+	assert_int_equal(medfw_store_setting_get(f->store, key, buf, sizeof(buf), NULL),
+			 MEDFW_ERR_NOT_FOUND);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, key, value, other,
+						     sizeof(other), 56666667, &d),
+			 MEDFW_ERR_STATE);
+	assert_non_null(strstr(d.msg, "pending TOTP enrolment was cancelled or restarted"));
+	expect_user(f, u.id, &got);
+	assert_memory_equal(got.totp_secret, secret, sizeof(secret));
+	assert_int_equal(got.totp_last_counter, 56666666);
+
+	/* restarted meanwhile (another secret pending): refused, the new one stays pending */
+	assert_int_equal(medfw_store_setting_set(f->store, key, "00ff", NULL), MEDFW_OK);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, key, value, other,
+						     sizeof(other), 56666668, &d),
+			 MEDFW_ERR_STATE);
+	assert_non_null(strstr(d.msg, "cancelled or restarted"));
+	assert_int_equal(medfw_store_setting_get(f->store, key, buf, sizeof(buf), NULL), MEDFW_OK);
+	assert_string_equal(buf, "00ff");
+	expect_user(f, u.id, &got);
+	assert_memory_equal(got.totp_secret, secret, sizeof(secret));
+
+	/* disabled meanwhile: refused, the user stays disabled, the enrolment stays pending */
+	assert_int_equal(medfw_store_setting_set(f->store, key, value, NULL), MEDFW_OK);
+	expect_user(f, u.id, &admin_copy);
+	admin_copy.disabled = 1;
+	assert_int_equal(medfw_store_user_update(f->store, medfw_store_scope_all(), &admin_copy, NULL),
+			 MEDFW_OK);
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, key, value, other,
+						     sizeof(other), 56666669, &d),
+			 MEDFW_ERR_STATE);
+	assert_non_null(strstr(d.msg, "was disabled"));
+	expect_user(f, u.id, &got);
+	assert_int_equal(got.disabled, 1);
+	assert_int_equal(got.role, MEDFW_ROLE_AUDITOR);
+	assert_memory_equal(got.totp_secret, secret, sizeof(secret));
+	assert_int_equal(got.totp_last_counter, 56666666);
+	assert_int_equal(medfw_store_setting_get(f->store, key, buf, sizeof(buf), NULL), MEDFW_OK);
+	assert_string_equal(buf, value);
+
+	/* enabled again; inside a caller's transaction that then fails, nothing stays */
+	admin_copy.disabled = 0;
+	assert_int_equal(medfw_store_user_update(f->store, medfw_store_scope_all(), &admin_copy, NULL),
+			 MEDFW_OK);
+	tx_arg = (struct enrol_in_tx){u.id, key, value, other, sizeof(other), MEDFW_ERR_INVALID_ARG};
+	assert_int_equal(medfw_store_tx(f->store, enrol_in_tx_fn, &tx_arg, NULL), MEDFW_ERR_IO);
+	assert_int_equal(tx_arg.enrol_result, MEDFW_OK);
+
+	/* bad arguments and unknown users change nothing */
+	medfw_diag_clear(&d);
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, 424242, key, value, other,
+						     sizeof(other), 1, &d),
+			 MEDFW_ERR_NOT_FOUND);
+	assert_non_null(strstr(d.msg, "no user with id 424242"));
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, key, value, other, 0, 1, NULL),
+			 MEDFW_ERR_FIELD_VALUE);
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, key, value, other,
+						     MEDFW_STORE_TOTP_SECRET_MAX + 1, 1, NULL),
+			 MEDFW_ERR_FIELD_VALUE);
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, key, value, NULL, 20, 1, NULL),
+			 MEDFW_ERR_INVALID_ARG);
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, key, value, other,
+						     sizeof(other), -1, NULL),
+			 MEDFW_ERR_INVALID_ARG);
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, "", value, other,
+						     sizeof(other), 1, NULL),
+			 MEDFW_ERR_FIELD_MISSING);
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, key, "", other,
+						     sizeof(other), 1, NULL),
+			 MEDFW_ERR_FIELD_MISSING);
+	expect_user(f, u.id, &got);
+	assert_memory_equal(got.totp_secret, secret, sizeof(secret));
+	assert_int_equal(got.totp_last_counter, 56666666);
+	assert_int_equal(medfw_store_setting_get(f->store, key, buf, sizeof(buf), NULL), MEDFW_OK);
+	assert_string_equal(buf, value);
+
+	/* enabled again: the pending enrolment completes with the new secret */
+	assert_int_equal(medfw_store_user_totp_enrol(f->store, u.id, key, value, other,
+						     sizeof(other), 56666670, NULL),
+			 MEDFW_OK);
+	expect_user(f, u.id, &got);
+	assert_memory_equal(got.totp_secret, other, sizeof(other));
+	assert_int_equal(got.totp_last_counter, 56666670);
+	assert_int_equal(got.role, MEDFW_ROLE_AUDITOR);
+}
+
 /* ------------------------------------------------------------------ sessions, tokens */
 
 static int64_t make_user(struct fixture *f, const char *name, int64_t site)
@@ -1485,6 +1643,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migrations_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_future_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sites_and_users, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_totp_enrol, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sessions_tokens_bootstrap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devices_report, setup, teardown),

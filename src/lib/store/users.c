@@ -30,6 +30,16 @@ static const char SQL_USER_OK[] =
 static const char SQL_USER_TOTP[] =
 	"UPDATE users SET totp_last_counter = ? WHERE id = ? AND totp_last_counter < ?";
 static const char SQL_USER_EXISTS[] = "SELECT 1 FROM users WHERE id = ?";
+/* The TOTP columns only (not the whole row: an administrator's change made meanwhile
+ * stays), and only for an enabled user whose pending enrolment is still the one the
+ * code was checked against. */
+static const char SQL_USER_TOTP_ENROL[] =
+	"UPDATE users SET totp_secret = ?, totp_last_counter = ?"
+	" WHERE id = ? AND disabled = 0"
+	" AND EXISTS (SELECT 1 FROM settings WHERE key = ? AND value = ?)";
+static const char SQL_USER_TOTP_PENDING_DELETE[] =
+	"DELETE FROM settings WHERE key = ? AND value = ?";
+static const char SQL_USER_DISABLED[] = "SELECT disabled FROM users WHERE id = ?";
 static const char SQL_USER_GLOBAL_ADMINS[] =
 	"SELECT count(*) FROM users WHERE site_id IS NULL AND role = 'admin' AND disabled = 0";
 
@@ -357,4 +367,97 @@ enum medfw_err medfw_store_user_totp_accept(struct medfw_store *store, int64_t i
 		return err;
 	return medfw_diag_set(diag, MEDFW_ERR_ROLLBACK,
 			      "user: TOTP code for this time step was already used");
+}
+
+struct totp_enrol_arg {
+	int64_t id;
+	const char *pending_key, *pending_value;
+	const uint8_t *secret;
+	size_t secret_len;
+	int64_t counter;
+};
+
+/* Why the enrolment statement changed nothing: no such user, disabled, or the
+ * pending enrolment is gone or another one. */
+static enum medfw_err totp_enrol_refused(struct medfw_store *tx, const struct totp_enrol_arg *a,
+					 struct medfw_diag *diag)
+{
+	struct medfwi_q q;
+	int row = 0, disabled = 0;
+	enum medfw_err err;
+
+	if (medfwi_q_begin(&q, tx, "user", SQL_USER_DISABLED, diag) == MEDFW_OK) {
+		medfwi_q_int(&q, a->id);
+		if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
+			disabled = medfwi_q_col_int(&q, 0) != 0;
+	}
+	err = medfwi_q_end(&q);
+	if (err != MEDFW_OK)
+		return err;
+	if (!row)
+		return medfw_diag_set(diag, MEDFW_ERR_NOT_FOUND, "user: no user with id %lld",
+				      (long long)a->id);
+	if (disabled)
+		return medfw_diag_set(diag, MEDFW_ERR_STATE,
+				      "user %lld was disabled: the second factor was not enrolled",
+				      (long long)a->id);
+	return medfw_diag_set(diag, MEDFW_ERR_STATE,
+			      "user %lld: the pending TOTP enrolment was cancelled or restarted "
+			      "meanwhile: start the enrolment again",
+			      (long long)a->id);
+}
+
+static enum medfw_err totp_enrol_fn(struct medfw_store *tx, void *arg, struct medfw_diag *diag)
+{
+	const struct totp_enrol_arg *a = arg;
+	struct medfwi_q q;
+	int64_t changed = 0;
+	enum medfw_err err;
+
+	if (medfwi_q_begin(&q, tx, "user", SQL_USER_TOTP_ENROL, diag) == MEDFW_OK) {
+		medfwi_q_blob(&q, a->secret, a->secret_len);
+		medfwi_q_int(&q, a->counter);
+		medfwi_q_int(&q, a->id);
+		medfwi_q_text(&q, a->pending_key);
+		medfwi_q_text(&q, a->pending_value);
+		medfwi_q_exec(&q, &changed);
+	}
+	err = medfwi_q_end(&q);
+	if (err != MEDFW_OK)
+		return err;
+	if (changed != 1)
+		return totp_enrol_refused(tx, a, diag);
+	if (medfwi_q_begin(&q, tx, "user", SQL_USER_TOTP_PENDING_DELETE, diag) == MEDFW_OK) {
+		medfwi_q_text(&q, a->pending_key);
+		medfwi_q_text(&q, a->pending_value);
+		medfwi_q_exec(&q, NULL);
+	}
+	return medfwi_q_end(&q);
+}
+
+enum medfw_err medfw_store_user_totp_enrol(struct medfw_store *store, int64_t id,
+					   const char *pending_key, const char *pending_value,
+					   const uint8_t *secret, size_t secret_len,
+					   int64_t counter, struct medfw_diag *diag)
+{
+	struct totp_enrol_arg a = {id, pending_key, pending_value, secret, secret_len, counter};
+	enum medfw_err err;
+
+	if (store == NULL || secret == NULL)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "user: store or secret NULL");
+	if (secret_len == 0 || secret_len > MEDFW_STORE_TOTP_SECRET_MAX)
+		return medfw_diag_set(diag, MEDFW_ERR_FIELD_VALUE,
+				      "user: totp secret of %zu bytes (1..%d)", secret_len,
+				      MEDFW_STORE_TOTP_SECRET_MAX);
+	if (id <= 0 || counter < 0)
+		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG,
+				      "user: bad id or TOTP time step");
+	err = medfwi_check_str(pending_key, MEDFW_STORE_SETTING_KEY_MAX, 1, "user",
+			       "pending enrolment key", diag);
+	if (err == MEDFW_OK)
+		err = medfwi_check_str(pending_value, MEDFW_STORE_SETTING_VALUE_MAX, 1, "user",
+				       "pending enrolment value", diag);
+	if (err != MEDFW_OK)
+		return err;
+	return medfwi_run(store, MEDFWI_TX_DURABLE, totp_enrol_fn, &a, diag);
 }

@@ -72,20 +72,6 @@ static enum medfw_err save(struct pass *p, enum medfw_store_rollout_state expect
 
 /* ---------------------------------------------------------------- joining */
 
-struct ranked {
-	uint64_t rank;
-	struct medfw_store_candidate c;
-};
-
-static int cmp_ranked(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	return x->c.device_id < y->c.device_id ? -1 : x->c.device_id > y->c.device_id;
-}
-
 static void member_from(struct pass *p, const struct medfw_store_candidate *c, int64_t wave,
 			struct medfw_store_rollout_device *m)
 {
@@ -106,13 +92,15 @@ static void member_from(struct pass *p, const struct medfw_store_candidate *c, i
 }
 
 /* Every matching device not a member yet (and not in another unfinished rollout).
- * Before the first wave opens they are ranked and split into the waves; later they
- * join the last wave. Returns the number added, -1 on a store error. */
+ * Before the first wave opens they are ordered and split into the waves by the one
+ * rule (medfw_rollout_split, as the preview and rollback campaigns); later they join
+ * the last wave. Returns the number added, -1 on a store error. */
 static long join(struct pass *p)
 {
 	struct medfw_store_candidate *cand = calloc(MEDFWD_ROLLOUT_PAGE, sizeof(*cand));
-	struct ranked *all = NULL;
-	size_t n_all = 0, cap_all = 0, n, i, added_total = 0;
+	struct medfw_store_candidate *all = NULL;
+	struct medfw_rollout_slot *slots = NULL;
+	size_t n_all = 0, cap_all = 0, n, i, k, added_total = 0;
 	int64_t after = 0;
 	int first = p->r->current_wave < 0;
 	struct medfw_diag diag;
@@ -133,65 +121,63 @@ static long join(struct pass *p)
 				continue;
 			if (n_all == cap_all) {
 				size_t nc = cap_all ? cap_all * 2 : 1024;
-				struct ranked *g = realloc(all, nc * sizeof(*all));
+				struct medfw_store_candidate *g = realloc(all, nc * sizeof(*all));
 
 				if (g == NULL) {
-					err = MEDFW_ERR_NOMEM;
+					err = medfw_diag_set(&diag, MEDFW_ERR_NOMEM, "out of memory");
 					break;
 				}
 				all = g;
 				cap_all = nc;
 			}
-			all[n_all].rank = medfw_rollout_rank(p->r->id, cand[i].device_id);
-			all[n_all++].c = cand[i];
+			all[n_all++] = cand[i];
 		}
 		if (err != MEDFW_OK || n < MEDFWD_ROLLOUT_PAGE)
 			break;
 	}
 	free(cand);
+	if (err == MEDFW_OK && first && n_all > 0) {
+		slots = calloc(n_all, sizeof(*slots));
+		if (slots == NULL) {
+			err = medfw_diag_set(&diag, MEDFW_ERR_NOMEM, "out of memory");
+		} else {
+			for (k = 0; k < n_all; k++) {
+				slots[k].device_id = all[k].device_id;
+				slots[k].index = k;
+			}
+			medfw_rollout_split(&p->plan, p->r->id, slots, n_all, NULL);
+		}
+	}
 	if (err != MEDFW_OK) {
 		log_err(p->app, p->r, "selection", err, &diag);
 		free(all);
 		return -1;
 	}
-	if (first)
-		qsort(all, n_all, sizeof(*all), cmp_ranked);
-	{
-		uint64_t sizes[MEDFW_ROLLOUT_WAVES_MAX] = {0};
-		size_t wave = 0, filled = 0, k = 0;
+	k = 0;
+	while (k < n_all) {
+		size_t chunk = 0, added = 0;
 
-		if (first)
-			medfw_rollout_wave_sizes(&p->plan, n_all, sizes);
-		while (k < n_all) {
-			size_t chunk = 0, added = 0;
-
-			while (k < n_all && chunk < MEDFWD_ROLLOUT_PAGE) {
-				int64_t w = (int64_t)p->plan.wave_count - 1;
-
-				if (first) {
-					while (wave + 1 < p->plan.wave_count && filled >= sizes[wave]) {
-						wave++;
-						filled = 0;
-					}
-					w = (int64_t)wave;
-					filled++;
-				}
-				member_from(p, &all[k].c, w, &p->changed[chunk++]);
-				k++;
-			}
-			medfw_diag_clear(&diag);
-			err = medfw_store_rollout_devices_join(p->app->store, p->r->id, p->changed,
-							       chunk, &added, &diag);
-			if (err != MEDFW_OK) {
-				log_err(p->app, p->r, "join", err, &diag);
-				free(all);
-				return -1;
-			}
-			added_total += added;
+		while (k < n_all && chunk < MEDFWD_ROLLOUT_PAGE) {
+			if (slots != NULL)
+				member_from(p, &all[slots[k].index], (int64_t)slots[k].wave,
+					    &p->changed[chunk++]);
+			else
+				member_from(p, &all[k], (int64_t)p->plan.wave_count - 1,
+					    &p->changed[chunk++]);
+			k++;
 		}
+		medfw_diag_clear(&diag);
+		err = medfw_store_rollout_devices_join(p->app->store, p->r->id, p->changed, chunk,
+						       &added, &diag);
+		if (err != MEDFW_OK) {
+			log_err(p->app, p->r, "join", err, &diag);
+			break;
+		}
+		added_total += added;
 	}
+	free(slots);
 	free(all);
-	return (long)added_total;
+	return err == MEDFW_OK ? (long)added_total : -1;
 }
 
 /* ---------------------------------------------------------------- members */

@@ -70,18 +70,23 @@ static void totp_begin(struct medfwd_request *req, struct medfwd_response *resp)
 	medfw_wipe(b32, sizeof(b32));
 }
 
-/* POST /api/v1/me/totp/confirm {code}: the first code proves the app has the secret. */
+/* POST /api/v1/me/totp/confirm {code}: the first code proves the app has the secret.
+ * Only the TOTP columns are written (medfw_store_user_totp_enrol), never the request's
+ * copy of the user: a disable, role change or reset an administrator makes at the same
+ * moment stays. A user disabled meanwhile, or an enrolment cancelled or restarted
+ * meanwhile (the code was checked against the old secret), is refused with 409. */
 static void totp_confirm(struct medfwd_request *req, struct medfwd_response *resp)
 {
 	static const char *const allowed[] = {"code", NULL};
 	struct medfwd_app *app = medfwd_app_of(req);
 	const struct medfwd_principal *p = medfwd_principal_of(req);
-	struct medfw_store_user u;
 	char hex[2 * MEDFW_TOTP_SECRET_LEN + 8], key[64];
 	uint8_t secret[MEDFW_TOTP_SECRET_LEN];
 	size_t n = 0;
 	uint64_t counter = 0;
 	const char *code;
+	struct medfw_diag diag;
+	enum medfw_err err;
 
 	if (p->kind != MEDFWD_PRINCIPAL_SESSION) {
 		medfwd_respond_error(resp, 403, "forbidden", NULL, "enrol from a signed-in session");
@@ -93,10 +98,13 @@ static void totp_confirm(struct medfwd_request *req, struct medfwd_response *res
 	pending_key(p->user.id, key, sizeof(key));
 	if (medfw_store_setting_get(app->store, key, hex, sizeof(hex), NULL) != MEDFW_OK ||
 	    medfw_hex_decode(hex, secret, sizeof(secret), &n) != MEDFW_OK || n != sizeof(secret)) {
+		medfw_wipe(secret, sizeof(secret));
+		medfw_wipe(hex, sizeof(hex));
 		medfwd_respond_error(resp, 409, "conflict", NULL, "start the enrolment first");
 		return;
 	}
-	if (medfw_totp_verify(secret, n, code, medfw_ctx_now(app->ctx), 0, &counter) != MEDFW_OK) {
+	if (medfw_totp_verify(secret, n, code, medfw_ctx_now(app->ctx), 0, &counter) != MEDFW_OK ||
+	    counter > INT64_MAX) {
 		medfw_wipe(secret, sizeof(secret));
 		medfw_wipe(hex, sizeof(hex));
 		(void)medfwd_audit(app, req, medfwd_actor_of(p), p->user.site_id,
@@ -104,20 +112,24 @@ static void totp_confirm(struct medfwd_request *req, struct medfwd_response *res
 		medfwd_respond_error(resp, 400, "invalid", "code", "wrong code: check the device clock");
 		return;
 	}
-	u = p->user;
-	memcpy(u.totp_secret, secret, n);
-	u.totp_secret_len = n;
-	if (medfw_store_user_update(app->store, medfw_store_scope_all(), &u, NULL) != MEDFW_OK ||
-	    medfw_store_user_totp_accept(app->store, u.id, (int64_t)counter, NULL) != MEDFW_OK ||
-	    medfw_store_setting_delete(app->store, key, NULL) != MEDFW_OK) {
-		medfw_wipe(&u, sizeof(u));
-		medfw_wipe(secret, sizeof(secret));
+	medfw_diag_clear(&diag);
+	err = medfw_store_user_totp_enrol(app->store, p->user.id, key, hex, secret, n,
+					  (int64_t)counter, &diag);
+	medfw_wipe(secret, sizeof(secret));
+	medfw_wipe(hex, sizeof(hex));
+	if (err == MEDFW_ERR_STATE || err == MEDFW_ERR_NOT_FOUND) {
+		(void)medfwd_audit(app, req, medfwd_actor_of(p), p->user.site_id,
+				   "totp.enrolment_failed",
+				   json_pack("{s:s}", "reason", diag.msg));
+		medfwd_respond_error(resp, 409, "conflict", NULL, "%s", diag.msg);
+		return;
+	}
+	if (err != MEDFW_OK) {
+		medfw_log(app->ctx, MEDFW_LOG_ERROR, "totp.enrol", "user %lld: %s",
+			  (long long)p->user.id, medfw_diag_message(&diag, err));
 		medfwd_respond_error(resp, 500, "internal", NULL, "cannot store the second factor");
 		return;
 	}
-	medfw_wipe(&u, sizeof(u));
-	medfw_wipe(secret, sizeof(secret));
-	medfw_wipe(hex, sizeof(hex));
 	(void)medfwd_audit(app, req, medfwd_actor_of(p), p->user.site_id, "totp.enrolled", NULL);
 	medfwd_respond_json(resp, 200, json_pack("{s:b}", "totp_enrolled", 1));
 }
