@@ -141,13 +141,18 @@ static enum medfw_err add_checked(struct medfw_audit_verifier *v, const json_t *
 	/* refused: a message, nothing changed, and a problem named as promised */
 	if (err == MEDFW_ERR_STATE || d.msg[0] == '\0' || !same_result(&before, &after))
 		abort();
+	/* always a record number (a checkpoint naming 0 or less: record 1) */
+	if (problem < 1)
+		abort();
 	if (cp != NULL) {
-		if (json_is_integer(claimed) && problem != (int64_t)json_integer_value(claimed))
+		if (json_is_integer(claimed) && json_integer_value(claimed) >= 1 &&
+		    problem != (int64_t)json_integer_value(claimed))
 			abort();
-	} else if (problem < 1 ||
-		   !((json_is_integer(claimed) &&
+	} else if (!((json_is_integer(claimed) &&
 		      problem == (int64_t)json_integer_value(claimed)) ||
-		     (before.last_seq < INT64_MAX && problem == before.last_seq + 1))) {
+		     (before.last_seq < INT64_MAX && problem == before.last_seq + 1) ||
+		     /* nothing can follow the last record a trail can have: it is named */
+		     (before.last_seq == INT64_MAX && problem == INT64_MAX))) {
 		abort();
 	}
 	/* a verifier that found a problem refuses everything after it */

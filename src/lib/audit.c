@@ -202,6 +202,12 @@ static enum medfw_err check_checkpoint(struct medfw_audit_verifier *v, const jso
 	return MEDFW_OK;
 }
 
+/* The seq after the last record; a trail at INT64_MAX has no next record. */
+static int64_t next_seq(const struct medfw_audit_verify_result *r)
+{
+	return r->last_seq < INT64_MAX ? r->last_seq + 1 : INT64_MAX;
+}
+
 /* A record: the next seq, chained to the previous record, hashed as it says. *seq is
  * the record at fault on failure (the first missing one for a gap). */
 static enum medfw_err check_record(struct medfw_audit_verifier *v, const json_t *item,
@@ -218,7 +224,7 @@ static enum medfw_err check_record(struct medfw_audit_verifier *v, const json_t 
 	*seq = json_is_integer(seqj) ? (int64_t)json_integer_value(seqj) : 0;
 	if (got == NULL || p == NULL || *seq < 1 || !json_is_string(json_object_get(item, "event"))) {
 		if (*seq < 1)
-			*seq = r->last_seq + 1;
+			*seq = next_seq(r);
 		return medfw_diag_set(diag, MEDFW_ERR_FIELD_MISSING,
 				      "record lacks seq, event, prev or hash");
 	}
@@ -229,6 +235,10 @@ static enum medfw_err check_record(struct medfw_audit_verifier *v, const json_t 
 		return medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
 				      "record 1 is missing: the chain starts at record %lld", first);
 	}
+	if (r->records > 0 && r->last_seq == INT64_MAX)
+		return medfw_diag_set(diag, MEDFW_ERR_HASH_MISMATCH,
+				      "a record follows record %lld, the last one a trail can have",
+				      (long long)r->last_seq);
 	if (r->records > 0 && *seq != r->last_seq + 1) {
 		long long found = (long long)*seq;
 
@@ -277,7 +287,7 @@ enum medfw_err medfw_audit_verifier_add(struct medfw_audit_verifier *v, const js
 		return medfw_diag_set(diag, MEDFW_ERR_STATE,
 				      "the chain already failed verification");
 	if (!json_is_object(item)) {
-		seq = v->r.last_seq + 1;
+		seq = next_seq(&v->r);
 		err = medfw_diag_set(diag, MEDFW_ERR_FIELD_TYPE, "not a JSON object");
 	} else if (json_object_get(item, "checkpoint") != NULL) {
 		err = check_checkpoint(v, item, &seq, diag);
@@ -286,8 +296,9 @@ enum medfw_err medfw_audit_verifier_add(struct medfw_audit_verifier *v, const js
 	}
 	if (err != MEDFW_OK) {
 		v->failed = 1;
+		/* a record number: a malformed checkpoint may name 0 or less */
 		if (out_problem_seq != NULL)
-			*out_problem_seq = seq;
+			*out_problem_seq = seq >= 1 ? seq : 1;
 	}
 	return err;
 }
