@@ -5,6 +5,7 @@ import { api, ApiError, withQuery, type Site, type User } from '../api';
 import { useAction, useLoad } from '../hooks';
 import { dateTime } from '../format';
 import { PageTitle } from '../components/layout';
+import { Tabs } from '../components/nav';
 import { Badge, Empty, ErrorNote, Loading } from '../components/status';
 import { useSession } from '../session';
 
@@ -25,17 +26,7 @@ export function Admin() {
   return (
     <>
       <PageTitle title="Administration" />
-      <nav class="tabs" aria-label="Administration views">
-        <ul>
-          {visible.map(([k, label]) => (
-            <li key={k}>
-              <a href={withQuery('/ui/admin', { tab: k })} aria-current={tab === k ? 'page' : undefined}>
-                {label}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <Tabs label="Administration views" path="/ui/admin" items={visible.map(([k, label]) => [k, label] as const)} current={tab} />
       {tab === 'users' ? <Users /> : null}
       {tab === 'tokens' ? <Tokens /> : null}
       {tab === 'sites' ? <Sites /> : null}

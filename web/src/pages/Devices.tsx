@@ -7,6 +7,7 @@ import { api, withQuery, type DevicePage, type FirmwareReport } from '../api';
 import { ago, deviceState } from '../format';
 import { useLoad } from '../hooks';
 import { PageTitle } from '../components/layout';
+import { Pager } from '../components/nav';
 import { Badge, Empty, ErrorNote, Loading } from '../components/status';
 import { useSession } from '../session';
 
@@ -209,17 +210,7 @@ export function Devices() {
               </tbody>
             </table>
           </div>
-          <nav class="pager" aria-label="Pages">
-            <button type="button" disabled={p.offset === 0} onClick={() => go({ offset: String(Math.max(0, p.offset - PAGE)) })}>
-              Previous
-            </button>
-            <span>
-              Page {Math.floor(p.offset / PAGE) + 1} of {Math.max(1, Math.ceil(p.total / PAGE))}
-            </span>
-            <button type="button" disabled={p.next_offset === null || p.next_offset === undefined} onClick={() => go({ offset: String(p.next_offset) })}>
-              Next
-            </button>
-          </nav>
+          <Pager offset={p.offset} size={PAGE} total={p.total} onGo={(o) => go({ offset: String(o) })} />
         </>
       ) : null}
     </>

@@ -6,6 +6,7 @@ import { api, withQuery } from '../api';
 import { dateTime } from '../format';
 import { useLoad } from '../hooks';
 import { PageTitle } from '../components/layout';
+import { Pager } from '../components/nav';
 import { Badge, Empty, ErrorNote, Loading } from '../components/status';
 import { FindingTable, NoticeView, type ReleaseNotice } from './Device';
 import { severityTone, type Finding } from './findings';
@@ -198,19 +199,7 @@ export function Releases() {
           </table>
         </div>
       ) : null}
-      {p && p.total > PAGE ? (
-        <nav class="pager" aria-label="Pages">
-          <button type="button" disabled={offset === 0} onClick={() => loc.route(withQuery('/ui/releases', { q, offset: Math.max(0, offset - PAGE) }))}>
-            Previous
-          </button>
-          <span>
-            Page {Math.floor(offset / PAGE) + 1} of {Math.ceil(p.total / PAGE)}
-          </span>
-          <button type="button" disabled={p.next_offset === null} onClick={() => loc.route(withQuery('/ui/releases', { q, offset: p.next_offset ?? 0 }))}>
-            Next
-          </button>
-        </nav>
-      ) : null}
+      {p ? <Pager offset={offset} size={PAGE} total={p.total} onGo={(o) => loc.route(withQuery('/ui/releases', { q, offset: o }))} /> : null}
     </>
   );
 }

@@ -6,6 +6,7 @@ import { useLocation } from 'preact-iso';
 import { api, withQuery, type ApiError } from '../api';
 import { useAction, useLoad } from '../hooks';
 import { PageTitle } from '../components/layout';
+import { Pager, Tabs } from '../components/nav';
 import { Badge, Empty, ErrorNote, Loading, Progress } from '../components/status';
 import { FindingTable } from './Device';
 import { severities, severityTone, type Exposure, type Finding } from './findings';
@@ -100,17 +101,7 @@ export function Vulnerabilities() {
           <span class="tile-l">overdue</span>
         </a>
       </section>
-      <nav class="tabs" aria-label="Vulnerability views">
-        <ul>
-          {shown.map(([k, label]) => (
-            <li key={k}>
-              <a href={withQuery('/ui/vulnerabilities', { tab: k })} aria-current={tab === k ? 'page' : undefined}>
-                {label}
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <Tabs label="Vulnerability views" path="/ui/vulnerabilities" items={shown} current={tab} />
       {tab === 'exposure' ? <ExposureView sites={sites} loading={report.loading && !report.data} /> : null}
       {tab === 'review' ? <ReviewQueue onChange={report.reload} /> : null}
       {tab === 'findings' ? <AllFindings /> : null}
@@ -418,19 +409,7 @@ function AllFindings() {
             {list.data.total.toLocaleString('en')} finding{list.data.total === 1 ? '' : 's'}
           </p>
           <FindingTable findings={list.data.findings} showRelease />
-          {list.data.total > PAGE ? (
-            <nav class="pager" aria-label="Pages">
-              <button type="button" disabled={offset === 0} onClick={() => go({ offset: String(Math.max(0, offset - PAGE)) })}>
-                Previous
-              </button>
-              <span>
-                Page {Math.floor(offset / PAGE) + 1} of {Math.ceil(list.data.total / PAGE)}
-              </span>
-              <button type="button" disabled={offset + PAGE >= list.data.total} onClick={() => go({ offset: String(offset + PAGE) })}>
-                Next
-              </button>
-            </nav>
-          ) : null}
+          <Pager offset={offset} size={PAGE} total={list.data.total} onGo={(o) => go({ offset: String(o) })} />
         </>
       ) : null}
     </section>
