@@ -36,6 +36,13 @@
 #    store, first and with nothing changed; the library alone as the floor): wall time,
 #    peak RSS, findings by status. `bench/vuln.py build/release BENCHMARKS.md` reruns only
 #    that part.
+# 8. The web dashboard (bench/web.py, its own section; medfwd and medfw from the same build
+#    directory, the dashboard built into build/web, chromium driven by tests/browser's
+#    playwright-core): its files served by medfwd against nginx (wrk: requests/s, MB/s,
+#    304s; the same bytes and medfwd's CSP checked first), and its pages at 10,000 and
+#    100,000 devices (overview charts, device list, UDI search, sort, CSV export) against
+#    the API calls they make, with the bundle size and medfwd's peak RSS. BENCH_WEB=0
+#    skips it; `bench/web.py build/release BENCHMARKS.md` reruns only that part.
 # Writes BENCHMARKS.md at the repository root. If PATH_TO_MEDFW is missing or its --help
 # does not list `verify`, medfw's rows say so; no number is ever made up.
 #
@@ -45,7 +52,8 @@
 #   (its section then says it was not measured), BENCH_AGENT_RAUC=0 / BENCH_AGENT_MENDER=0
 #   skip its RAUC / mender-client rows, BENCH_ROLLOUT=0 skips step 6 (BENCH_ROLLOUT_SIZES
 #   picks the fleet sizes), BENCH_VULN=0 skips step 7 (BENCH_VULN_RECORDS / _RELEASES /
-#   _COMPONENTS set its scale).
+#   _COMPONENTS set its scale), BENCH_WEB=0 skips step 8 (BENCH_WEB_SIZES picks its fleet
+#   sizes).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -339,6 +347,19 @@ else
 	rm -rf "${W:?}/vuln"
 fi
 
+# --- 8. the web dashboard: its files against nginx, its pages at fleet scale (bench/web.py) ---
+WEB_RESULT=$W/web.json
+if [[ ${BENCH_WEB:-1} == 0 ]]; then
+	log "web dashboard: skipped (BENCH_WEB=0)"
+else
+	log "web dashboard: files against nginx, pages at fleet scale in chromium"
+	BENCH_WEB_COMMAND="bench/run.sh ${1:-} (this part: bench/web.py)" \
+		/usr/bin/python3 "$here/web.py" measure "$(dirname "${1:-$root/build/release/medfw}")" \
+		"$WEB_RESULT" --work "$W/web" || log "bench/web.py failed"
+	cp "$WEB_RESULT" "$LOGDIR/" 2>/dev/null
+	rm -rf "${W:?}/web"
+fi
+
 # --- report --------------------------------------------------------------------------------
 elapsed=$(($(date +%s) - started))
 tool_versions=$(for p in openssl coreutils rauc mender-artifact swupdate minisign squashfs-tools hyperfine; do
@@ -359,4 +380,5 @@ BIG="$BIG" SMALL="$SMALL" REPS="$REPS" ELAPSED="$elapsed" MEDFW_STATUS="$MEDFW_S
 /usr/bin/python3 "$here/agent.py" update "$AGENT_RESULT" "$OUTPUT" || die "agent section failed"
 /usr/bin/python3 "$here/rollout.py" update "$ROLLOUT_RESULT" "$OUTPUT" || die "rollout section failed"
 /usr/bin/python3 "$here/vuln.py" update "$VULN_RESULT" "$OUTPUT" || die "vuln section failed"
+/usr/bin/python3 "$here/web.py" update "$WEB_RESULT" "$OUTPUT" || die "web section failed"
 log "wrote $OUTPUT in ${elapsed}s"

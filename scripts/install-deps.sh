@@ -15,7 +15,7 @@ pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
 # machine that has its own node keeps it, one without gets Debian's
 command -v node >/dev/null && command -v npm >/dev/null || pkgs+=(nodejs npm)
 if [[ "${1:-}" == "--bench" ]]; then
-	pkgs+=(hyperfine rauc mender-artifact mender-client swupdate minisign squashfs-tools time nginx jq)
+	pkgs+=(hyperfine rauc mender-artifact mender-client swupdate minisign squashfs-tools time nginx jq wrk)
 fi
 
 missing=()
