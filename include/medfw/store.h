@@ -477,6 +477,7 @@ struct medfw_store_device_filter {
 	char tag[MEDFW_STORE_TAG_MAX + 1];             /* devices having this tag; "" any */
 	char udi_di[MEDFW_STORE_NAME_MAX + 1];         /* exact; "" any */
 	char serial[MEDFW_STORE_SHORT_MAX + 1];        /* exact, the record's or its UDI's; "" any */
+	int64_t after_id; /* > 0: devices with an id above it only (keyset paging by id) */
 };
 
 /* Device tags. A tag is 1..MEDFW_STORE_TAG_MAX characters of [A-Za-z0-9._:-]; a
@@ -499,7 +500,8 @@ enum medfw_err medfw_store_device_get(struct medfw_store *store, struct medfw_st
 				      int64_t id, struct medfw_store_device *out,
 				      struct medfw_diag *diag) MEDFW_WARN_UNUSED;
 /* Devices matching filter (NULL = all), skipping offset, at most cap; *out_total (may
- * be NULL) gets the number of matches ignoring paging. */
+ * be NULL: then they are not counted, which a large fleet's pages notice) gets the
+ * number of matches ignoring paging. */
 enum medfw_err medfw_store_device_list(struct medfw_store *store, struct medfw_store_scope scope,
 				       const struct medfw_store_device_filter *filter,
 				       int64_t offset, struct medfw_store_device *out, size_t cap,

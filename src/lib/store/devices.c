@@ -347,6 +347,7 @@ struct list_arg {
 	int64_t offset;
 	struct medfw_store_device *out;
 	size_t cap, count;
+	int want_total; /* the caller asked for the total: COUNT(*) first */
 	int64_t total;
 };
 
@@ -374,6 +375,8 @@ static enum medfw_err build_where(struct medfw_buf *sql, const struct list_arg *
 		err = medfw_buf_append_str(
 			sql, " AND (serial LIKE ? ESCAPE '\\' OR udi_di LIKE ? ESCAPE '\\'"
 			     " OR udi_pi LIKE ? ESCAPE '\\' OR location LIKE ? ESCAPE '\\')");
+	if (err == MEDFW_OK && a->f->after_id > 0)
+		err = medfw_buf_append_str(sql, " AND id > ?");
 	if (err == MEDFW_OK && a->f->udi_di[0] != '\0')
 		err = medfw_buf_append_str(sql, " AND udi_di = ?");
 	if (err == MEDFW_OK && a->f->serial[0] != '\0')
@@ -401,6 +404,8 @@ static void bind_where(struct medfwi_q *q, const struct list_arg *a)
 		for (int i = 0; i < 4; i++)
 			medfwi_q_text(q, a->pattern);
 	}
+	if (a->f->after_id > 0)
+		medfwi_q_int(q, a->f->after_id);
 	if (a->f->udi_di[0] != '\0')
 		medfwi_q_text(q, a->f->udi_di);
 	if (a->f->serial[0] != '\0') {
@@ -425,21 +430,23 @@ static enum medfw_err list_fn(struct medfw_store *tx, void *arg, struct medfw_di
 	enum medfw_err err;
 
 	medfw_buf_init(&sql, SQL_MAX);
-	err = medfw_buf_append_str(&sql, "SELECT COUNT(*)");
-	if (err == MEDFW_OK)
-		err = build_where(&sql, a);
-	if (err != MEDFW_OK)
-		goto out;
-	if (medfwi_q_begin_dynamic(&q, tx, "device", (const char *)sql.data, diag) == MEDFW_OK) {
-		bind_where(&q, a);
-		if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
-			a->total = medfwi_q_col_int(&q, 0);
+	if (a->want_total) {
+		err = medfw_buf_append_str(&sql, "SELECT COUNT(*)");
+		if (err == MEDFW_OK)
+			err = build_where(&sql, a);
+		if (err != MEDFW_OK)
+			goto out;
+		if (medfwi_q_begin_dynamic(&q, tx, "device", (const char *)sql.data, diag) ==
+		    MEDFW_OK) {
+			bind_where(&q, a);
+			if (medfwi_q_step(&q, &row) == MEDFW_OK && row)
+				a->total = medfwi_q_col_int(&q, 0);
+		}
+		err = medfwi_q_end(&q);
+		if (err != MEDFW_OK)
+			goto out;
+		medfw_buf_reset(&sql);
 	}
-	err = medfwi_q_end(&q);
-	if (err != MEDFW_OK)
-		goto out;
-
-	medfw_buf_reset(&sql);
 	err = medfw_buf_append_str(&sql, "SELECT " DEVICE_COLS);
 	if (err == MEDFW_OK)
 		err = build_where(&sql, a);
@@ -505,7 +512,8 @@ enum medfw_err medfw_store_device_list(struct medfw_store *store, struct medfw_s
 	a.offset = offset;
 	a.out = out;
 	a.cap = cap;
-	if (offset < 0 || cap > INT32_MAX || (cap > 0 && out == NULL))
+	a.want_total = out_total != NULL;
+	if (offset < 0 || cap > INT32_MAX || (cap > 0 && out == NULL) || a.f->after_id < 0)
 		return medfw_diag_set(diag, MEDFW_ERR_INVALID_ARG, "device: bad page");
 	err = medfwi_check_str(a.f->model, MEDFW_STORE_NAME_MAX, 0, "device filter", "model", diag);
 	if (err == MEDFW_OK)

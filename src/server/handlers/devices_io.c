@@ -76,7 +76,7 @@ void medfwd_devices_export(struct medfwd_request *req, struct medfwd_response *r
 	struct medfw_buf out;
 	json_t *items = NULL;
 	int csv;
-	int64_t offset = 0, total = 0;
+	int64_t offset = 0;
 	size_t n = 0;
 	struct medfw_diag d;
 	enum medfw_err err = MEDFW_OK;
@@ -99,19 +99,33 @@ void medfwd_devices_export(struct medfwd_request *req, struct medfwd_response *r
 	if (csv)
 		err = medfw_csv_write_row(&out, export_columns, N_EXPORT, 0, NULL);
 	medfw_diag_clear(&d);
+	/* in id order, a page after the last id seen (keyset): each page costs the same
+	 * whatever the fleet's size, and a device added meanwhile cannot shift a page so
+	 * that another is skipped or written twice */
+	f.sort = MEDFW_DEVICE_SORT_ID;
+	f.descending = 0;
+	f.after_id = 0;
 	do {
 		if (err == MEDFW_OK)
-			err = medfw_store_device_list(app->store, medfwd_scope_of(p), &f, offset, page,
-						      EXPORT_PAGE, &n, &total, &d);
+			err = medfw_store_device_list(app->store, medfwd_scope_of(p), &f, 0, page,
+						      EXPORT_PAGE, &n, NULL, &d);
 		for (size_t i = 0; err == MEDFW_OK && i < n; i++) {
 			if (csv)
 				err = csv_row(&out, &page[i]);
 			else
 				json_array_append_new(items, medfwd_device_json(&page[i]));
 		}
+		if (n > 0)
+			f.after_id = page[n - 1].id;
 		offset += (int64_t)n;
 	} while (err == MEDFW_OK && n == EXPORT_PAGE && offset < EXPORT_MAX_ROWS);
-	if (err == MEDFW_OK && offset < total) {
+	/* one more device than the export may hold? */
+	if (err == MEDFW_OK && offset >= EXPORT_MAX_ROWS)
+		err = medfw_store_device_list(app->store, medfwd_scope_of(p), &f, 0, page, 1, &n,
+					      NULL, &d);
+	else
+		n = 0;
+	if (err == MEDFW_OK && n > 0) {
 		err = MEDFW_ERR_TOO_LARGE;
 		medfw_diag_set(&d, err, "more than %d devices: narrow the export with filters",
 			       EXPORT_MAX_ROWS);
