@@ -271,6 +271,13 @@ test('vulnerabilities: a security decision marks a finding not affected with a j
   const statements = page.getByRole('table', { name: 'VEX statements' });
   await statements.getByText('requires environment').waitFor();
   await checkPage(page, '14-vex-statements');
+  // every finding, filtered to the decided one
+  await page.getByRole('link', { name: 'All findings' }).click();
+  await page.getByLabel('Status').selectOption('not_affected');
+  const all = page.getByRole('table', { name: 'Findings' });
+  await all.getByText(vuln).first().waitFor();
+  assert.ok((await all.locator('tbody tr').allTextContents()).every((t) => t.includes('not affected')));
+  await checkPage(page, '14b-all-findings');
   // the server agrees: the finding is not_affected with that justification
   const r = await fleet.cmd({ cmd: 'api', user: 'admin', method: 'GET', path: `/api/v1/vulnerabilities/findings/${fleet.findings.undetermined.id}` });
   assert.equal(r.status, 200);
@@ -443,6 +450,10 @@ test('administration: people, API tokens, sites, maintenance windows', async () 
   await amy.getByRole('heading', { name: 'Fleet overview' }).waitFor();
   await amy.context().close();
 
+  await page.getByRole('link', { name: 'Sites' }).click();
+  await page.getByRole('table', { name: 'Sites' }).getByText('Northside Clinic').waitFor();
+  await checkPage(page, '19c-admin-sites');
+
   await page.getByRole('link', { name: 'API tokens' }).click();
   await page.getByLabel('Name').fill('inventory export');
   await page.getByRole('button', { name: 'Make a token' }).click();
@@ -512,6 +523,7 @@ test('audit trail: the chain verified, filtered, exported and verified offline',
   const biomed = await pageAs('biomed');
   await biomed.goto(`${fleet.url}/ui/audit`);
   await biomed.getByText('Your role (clinical engineer) cannot see this page.').waitFor();
+  await checkPage(biomed, '25-not-available');
   assert.equal(await biomed.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).count(), 0);
   await biomed.close();
   await page.close();
