@@ -57,7 +57,7 @@ E2E_SERVER_TESTS = test_server.py test_people.py test_people_admin.py test_devic
 	test_director_rotation.py test_fleet_flow.py test_agent.py test_agent_inputs.py \
 	test_sim.py test_rollouts.py test_rollout_fleet.py test_rollout_clock.py test_rollout_preview.py \
 	test_vulns_server.py test_vuln_import_cli.py test_vex_roundtrip.py test_sbom_attach.py \
-	test_web_static.py test_browser_fleet.py test_releases_api.py test_advisory_api.py
+	test_web_static.py test_releases_api.py test_advisory_api.py
 
 e2e-asan: build-asan
 	cd tests/e2e && MEDFW_BUILD_DIR=$(CURDIR)/$(ASAN) TZ=UTC LC_ALL=C \
