@@ -1,9 +1,12 @@
-"""What bench/rollout.py and bench/vuln.py share: the machine's description, /proc
-readings of a process, and replacing one section of BENCHMARKS.md between its markers
-(the rest of the file is kept byte for byte)."""
+"""What bench/rollout.py, bench/vuln.py and bench/web.py share: the machine's
+description, /proc readings of a process, replacing one section of BENCHMARKS.md between
+its markers (the rest of the file is kept byte for byte), and their command line."""
 import json
 import os
 import platform
+import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 
@@ -65,3 +68,47 @@ def update_section(result_path, md_path, section, begin_prefix, end):
     else:
         text = text.rstrip("\n") + "\n\n" + new
     Path(md_path).write_text(text)
+
+
+def bench_main(argv, *, name, doc, measure, update, keep=None, extra=None, work_base=None):
+    """The command line every section bench has:
+      NAME.py BUILD_DIR FILE.md        measure, then replace the section
+      NAME.py measure BUILD_DIR OUT.json [--work DIR]
+      NAME.py update OUT.json FILE.md
+    keep(work, out), when given, saves the logs of a full run before the work directory
+    is removed (BENCH_KEEP=1 keeps it whole); extra(argv) answers other subcommands
+    (None: not one of them). Work directories go to BENCH_WORKDIR, else work_base, else
+    the system's temporary directory."""
+    def workdir():
+        base = os.environ.get("BENCH_WORKDIR", work_base)
+        if base is not None:
+            Path(base).mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
+
+    if len(argv) >= 3 and argv[0] == "measure":
+        given = "--work" in argv
+        work = Path(argv[argv.index("--work") + 1]) if given else workdir()
+        measure(argv[1], argv[2], work)
+        if not given and os.environ.get("BENCH_KEEP") != "1":
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
+    if len(argv) == 3 and argv[0] == "update":
+        update(argv[1], argv[2])
+        return 0
+    if extra is not None:
+        code = extra(argv)
+        if code is not None:
+            return code
+    if len(argv) == 2:
+        work = workdir()
+        out = work / f"{name}.json"
+        os.environ.setdefault(f"BENCH_{name.upper()}_COMMAND", f"bench/{name}.py {argv[0]} {argv[1]}")
+        measure(argv[0], out, work)
+        update(out, argv[1])
+        if keep is not None:
+            keep(work, out)
+        if os.environ.get("BENCH_KEEP") != "1":
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
+    print(doc, file=sys.stderr)
+    return 2

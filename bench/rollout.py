@@ -36,15 +36,13 @@ import datetime
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchlib import (loadavg, machine, mem_available_mib, proc_cpu_s, proc_hwm_kib,
+from benchlib import (bench_main, loadavg, machine, mem_available_mib, proc_cpu_s, proc_hwm_kib,
                       update_section)
 
 HERE = Path(__file__).resolve().parent
@@ -380,25 +378,7 @@ def update(result_path, md_path):
 
 
 def main(argv):
-    if len(argv) >= 3 and argv[0] == "measure":
-        work = Path(argv[argv.index("--work") + 1]) if "--work" in argv else \
-            Path(tempfile.mkdtemp(prefix="rollout-", dir=os.environ.get("BENCH_WORKDIR")))
-        measure(argv[1], argv[2], work)
-        return 0
-    if len(argv) == 3 and argv[0] == "update":
-        update(argv[1], argv[2])
-        return 0
-    if len(argv) == 2:
-        work = Path(tempfile.mkdtemp(prefix="rollout-", dir=os.environ.get("BENCH_WORKDIR")))
-        out = work / "rollout.json"
-        os.environ.setdefault("BENCH_ROLLOUT_COMMAND", f"bench/rollout.py {argv[0]} {argv[1]}")
-        measure(argv[0], out, work)
-        update(out, argv[1])
-        if os.environ.get("BENCH_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    return bench_main(argv, name="rollout", doc=__doc__, measure=measure, update=update)
 
 
 if __name__ == "__main__":

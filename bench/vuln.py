@@ -49,11 +49,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchlib import (loadavg, machine, mem_available_mib, proc_cpu_s, proc_hwm_kib,
+from benchlib import (bench_main, loadavg, machine, mem_available_mib, proc_cpu_s, proc_hwm_kib,
                       update_section)
 
 HERE = Path(__file__).resolve().parent
@@ -1144,39 +1143,26 @@ def update(result_path, md_path):
     update_section(result_path, md_path, section, BEGIN_PREFIX, END)
 
 
-def main(argv):
-    if len(argv) >= 3 and argv[0] == "measure":
-        work = Path(argv[argv.index("--work") + 1]) if "--work" in argv else \
-            Path(tempfile.mkdtemp(prefix="vuln-", dir=os.environ.get("BENCH_WORKDIR")))
-        measure(argv[1], argv[2], work)
-        if "--work" not in argv and os.environ.get("BENCH_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-        return 0
-    if len(argv) == 3 and argv[0] == "update":
-        update(argv[1], argv[2])
-        return 0
+def generate_command(argv):
     if len(argv) == 3 and argv[0] == "generate":
         print(json.dumps(generate(Path(argv[2]), env_int("BENCH_VULN_RECORDS", 200000),
                                   env_int("BENCH_VULN_RELEASES", 200),
                                   env_int("BENCH_VULN_COMPONENTS", 5000)), indent=1))
         return 0
-    if len(argv) == 2:
-        base = os.environ.get("BENCH_WORKDIR", str(ROOT / "bench" / "out"))
-        Path(base).mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix="vuln-", dir=base))
-        out = work / "vuln.json"
-        os.environ.setdefault("BENCH_VULN_COMMAND", f"bench/vuln.py {argv[0]} {argv[1]}")
-        measure(argv[0], out, work)
-        update(out, argv[1])
-        keep = Path(base) / "last-vuln-logs"
-        shutil.rmtree(keep, ignore_errors=True)
-        shutil.copytree(work / "logs", keep, dirs_exist_ok=True)
-        shutil.copy(out, keep / "vuln.json")
-        if os.environ.get("BENCH_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    return None
+
+
+def keep_logs(work, out):
+    keep = Path(os.environ.get("BENCH_WORKDIR", str(ROOT / "bench" / "out"))) / "last-vuln-logs"
+    shutil.rmtree(keep, ignore_errors=True)
+    shutil.copytree(work / "logs", keep, dirs_exist_ok=True)
+    shutil.copy(out, keep / "vuln.json")
+
+
+def main(argv):
+    return bench_main(argv, name="vuln", doc=__doc__, measure=measure, update=update,
+                      keep=keep_logs, extra=generate_command,
+                      work_base=str(ROOT / "bench" / "out"))
 
 
 if __name__ == "__main__":

@@ -86,13 +86,12 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchlib import loadavg, machine, proc_cpu_s, proc_hwm_kib, update_section
+from benchlib import bench_main, loadavg, machine, proc_cpu_s, proc_hwm_kib, update_section
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -1434,36 +1433,22 @@ def update(result_path, md_path):
     update_section(result_path, md_path, section, BEGIN_PREFIX, END)
 
 
+def keep_logs(work, out):
+    keep = ROOT / "bench/out/last-web-logs"
+    shutil.rmtree(keep, ignore_errors=True)
+    keep.mkdir(parents=True, exist_ok=True)
+    shutil.copy(out, keep / "web.json")
+    for p in work.rglob("*"):
+        if p.is_file() and p.suffix in (".log", ".txt", ".json", ".mjs") and \
+                "data" not in p.parts and "repo" not in p.parts and p.name != "token":
+            dest = keep / p.relative_to(work)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(p, dest)
+
+
 def main(argv):
-    if len(argv) >= 3 and argv[0] == "measure":
-        work = Path(argv[argv.index("--work") + 1]) if "--work" in argv else \
-            Path(tempfile.mkdtemp(prefix="web-", dir=os.environ.get("BENCH_WORKDIR")))
-        measure(argv[1], argv[2], work)
-        return 0
-    if len(argv) == 3 and argv[0] == "update":
-        update(argv[1], argv[2])
-        return 0
-    if len(argv) == 2:
-        work = Path(tempfile.mkdtemp(prefix="web-", dir=os.environ.get("BENCH_WORKDIR")))
-        out = work / "web.json"
-        os.environ.setdefault("BENCH_WEB_COMMAND", f"bench/web.py {argv[0]} {argv[1]}")
-        measure(argv[0], out, work)
-        update(out, argv[1])
-        keep = ROOT / "bench/out/last-web-logs"
-        shutil.rmtree(keep, ignore_errors=True)
-        keep.mkdir(parents=True, exist_ok=True)
-        shutil.copy(out, keep / "web.json")
-        for p in work.rglob("*"):
-            if p.is_file() and p.suffix in (".log", ".txt", ".json", ".mjs") and \
-                    "data" not in p.parts and "repo" not in p.parts and p.name != "token":
-                dest = keep / p.relative_to(work)
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(p, dest)
-        if os.environ.get("BENCH_KEEP") != "1":
-            shutil.rmtree(work, ignore_errors=True)
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
+    return bench_main(argv, name="web", doc=__doc__, measure=measure, update=update,
+                      keep=keep_logs)
 
 
 if __name__ == "__main__":
