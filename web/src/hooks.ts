@@ -36,7 +36,7 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[], refreshSeconds
         setLoading(false);
       },
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // the caller's deps decide when to load again (fn is a new closure every render)
   }, [...deps, tick]);
 
   useEffect(() => {
@@ -67,5 +67,5 @@ export function useAction<A extends unknown[]>(fn: (...args: A) => Promise<void>
     },
     [fn],
   );
-  return { run, running, error, clear: () => setError(null) };
+  return { run, running, error };
 }

@@ -56,7 +56,10 @@ export function SessionProvider({ children }: { children: ComponentChildren }) {
       setEnrolment(null);
     } catch (e) {
       setMe(null);
-      if (e instanceof ApiError && e.status !== 401) setEnded(e.message);
+      // a reload during the enrolment of a second factor: the page lost its CSRF token,
+      // which medfwd gives only at sign-in to such a session
+      if (e instanceof ApiError && e.code === 'totp_enrolment_required') setEnded('Sign in again to finish setting up your authenticator.');
+      else if (e instanceof ApiError && e.status !== 401) setEnded(e.message);
     } finally {
       setLoading(false);
     }
