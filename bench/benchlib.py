@@ -1,10 +1,12 @@
 """What bench/rollout.py, bench/vuln.py and bench/web.py share: the machine's
 description, /proc readings of a process, replacing one section of BENCHMARKS.md between
-its markers (the rest of the file is kept byte for byte), and their command line."""
+its markers (the rest of the file is kept byte for byte), running a logged command, a
+fresh TUF repository, and their command line."""
 import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -68,6 +70,33 @@ def update_section(result_path, md_path, section, begin_prefix, end):
     else:
         text = text.rstrip("\n") + "\n\n" + new
     Path(md_path).write_text(text)
+
+
+def run(cmd, what, logfile, timeout=600):
+    """Run cmd with its output in logfile; a failure raises naming `what` and the log's
+    last lines."""
+    with open(logfile, "wb") as out:
+        proc = subprocess.run([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT,
+                              timeout=timeout)
+    if proc.returncode != 0:
+        tail = Path(logfile).read_text(errors="replace").strip().splitlines()[-3:]
+        raise RuntimeError(f"{what}: exit {proc.returncode}: {' / '.join(tail)}")
+
+
+def init_repo(medfw, work):
+    """Ed25519 keys for the four roles (no passphrase) and `medfw repo init` with them,
+    in work/keys and work/repo; returns (keys, repo)."""
+    keys = work / "keys"
+    keys.mkdir()
+    for k in ("root", "targets", "snapshot", "timestamp"):
+        run([medfw, "key", "generate", "--type", "ed25519", "--out", keys / f"{k}.pem",
+             "--no-passphrase"], "key generate", work / f"key-{k}.log")
+    repo = work / "repo"
+    run([medfw, "repo", "init", "--repo", repo, "--root-key", keys / "root.pem.pub.json",
+         "--targets-key", keys / "targets.pem.pub.json", "--snapshot-key",
+         keys / "snapshot.pem.pub.json", "--timestamp-key", keys / "timestamp.pem.pub.json"],
+        "repo init", work / "repo-init.log")
+    return keys, repo
 
 
 def bench_main(argv, *, name, doc, measure, update, keep=None, extra=None, work_base=None):

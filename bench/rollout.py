@@ -42,8 +42,8 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import (bench_main, loadavg, machine, mem_available_mib, proc_cpu_s, proc_hwm_kib,
-                      update_section)
+from benchlib import (bench_main, init_repo, loadavg, machine, mem_available_mib, proc_cpu_s, proc_hwm_kib,
+                      run, update_section)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -148,28 +148,11 @@ class Server:
         self.err.close()
 
 
-def run(cmd, what, logfile, timeout=7200):
-    with open(logfile, "wb") as out:
-        proc = subprocess.run([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT,
-                              timeout=timeout)
-    if proc.returncode != 0:
-        tail = Path(logfile).read_text(errors="replace").strip().splitlines()[-3:]
-        raise RuntimeError(f"{what}: exit {proc.returncode}: {' / '.join(tail)}")
-
 
 def publish(build, work, http_url, token_file):
     """A repository with one release (root and targets signed, published) pushed."""
     medfw = build / "medfw"
-    keys = work / "keys"
-    keys.mkdir()
-    for k in ("root", "targets", "snapshot", "timestamp"):
-        run([medfw, "key", "generate", "--type", "ed25519", "--out", keys / f"{k}.pem",
-             "--no-passphrase"], "key generate", work / f"key-{k}.log")
-    repo = work / "repo"
-    run([medfw, "repo", "init", "--repo", repo, "--root-key", keys / "root.pem.pub.json",
-         "--targets-key", keys / "targets.pem.pub.json", "--snapshot-key",
-         keys / "snapshot.pem.pub.json", "--timestamp-key", keys / "timestamp.pem.pub.json"],
-        "repo init", work / "repo-init.log")
+    keys, repo = init_repo(medfw, work)
     notice = json.loads((ROOT / "docs/formats/release-notice.example.json").read_text())
     notice["min_agent_version"] = "0.1.0"
     notice["product_version"] = "4.2.1"
@@ -219,7 +202,7 @@ def one_size(build, work, n):
         run([build / "medfw-sim", "enroll", "--server", srv.url, "--api-token-file", token_file,
              "--site", site, "--count", n, "--model", "InfuPump 3", "--hardware-id", hw,
              "--firmware-version", "4.1.0", "--fleet", fleet, "--threads", "16"],
-            "medfw-sim enroll", work / "enroll.log")
+            "medfw-sim enroll", work / "enroll.log", timeout=7200)
         result["enrol_s"] = round(time.monotonic() - t0, 1)
         waves = [{"name": "canary", "percent": 1, "success_threshold": 95, "error_threshold": 5,
                   "soak_seconds": soak},

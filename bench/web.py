@@ -91,7 +91,8 @@ import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchlib import bench_main, loadavg, machine, proc_cpu_s, proc_hwm_kib, update_section
+from benchlib import (bench_main, init_repo, loadavg, machine, proc_cpu_s, proc_hwm_kib, run,
+                      update_section)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -242,14 +243,6 @@ class Medfwd:
             self.proc.stdout.close()
         self.err.close()
 
-
-def run(cmd, what, logfile, timeout=600):
-    with open(logfile, "wb") as out:
-        proc = subprocess.run([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT,
-                              timeout=timeout)
-    if proc.returncode != 0:
-        tail = Path(logfile).read_text(errors="replace").strip().splitlines()[-3:]
-        raise RuntimeError(f"{what}: exit {proc.returncode}: {' / '.join(tail)}")
 
 
 # ------------------------------------------------------------------ part 1: files
@@ -557,16 +550,7 @@ def publish(build, work, url, token_file):
     """One signed release per model and version; pushed (medfwd commits it). Returns
     ({(model, version): image sha256}, when the push started, how long it took)."""
     medfw = build / "medfw"
-    keys = work / "keys"
-    keys.mkdir()
-    for k in ("root", "targets", "snapshot", "timestamp"):
-        run([medfw, "key", "generate", "--type", "ed25519", "--out", keys / f"{k}.pem",
-             "--no-passphrase"], "key generate", work / f"key-{k}.log")
-    repo = work / "repo"
-    run([medfw, "repo", "init", "--repo", repo, "--root-key", keys / "root.pem.pub.json",
-         "--targets-key", keys / "targets.pem.pub.json", "--snapshot-key",
-         keys / "snapshot.pem.pub.json", "--timestamp-key", keys / "timestamp.pem.pub.json"],
-        "repo init", work / "repo-init.log")
+    keys, repo = init_repo(medfw, work)
     base = json.loads((ROOT / "docs/formats/release-notice.example.json").read_text())
     images = {}
     rng = random.Random("medfw-web-bench-images")
